@@ -1,0 +1,107 @@
+/**
+ * The job as every part of qworker sees it: the record a store keeps, the
+ * request to enqueue one, and the states it moves through. Stores translate
+ * these to rows or hashes; nothing outside `src/store/` knows how.
+ */
+
+export const JOB_STATES = ["waiting", "delayed", "active", "completed", "failed", "cancelled"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** States in which a job still counts as "pending or active" (unique keys, overlap). */
+export const LIVE_STATES: readonly JobState[] = ["waiting", "delayed", "active"];
+
+export interface JobErrorRecord {
+  /** The 1-based attempt that produced this error. */
+  attempt: number;
+  /** Wall-clock epoch ms. */
+  at: number;
+  message: string;
+  name?: string;
+  stack?: string;
+}
+
+export interface JobProgress {
+  pct: number;
+  msg?: string;
+}
+
+/** Who holds an active job, and until when. `token` changes on every reservation. */
+export interface JobLease {
+  workerId: string;
+  token: number;
+  until: number;
+}
+
+export interface JobRecord {
+  id: string;
+  name: string;
+  queue: string;
+  data: unknown;
+  state: JobState;
+  /** 0 runs first. */
+  priority: number;
+  /** Tries that ended (failed or completed). `ctx.attempt` is this + 1 while running. */
+  attemptsMade: number;
+  maxAttempts: number;
+  /** Times a lease expired while active (worker lost). */
+  stalls: number;
+  /** Epoch ms at which a delayed job becomes due; equals createdAt for immediate jobs. */
+  runAt: number;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  lease?: JobLease;
+  progress?: JobProgress;
+  result?: unknown;
+  errors: JobErrorRecord[];
+  uniqueKey?: string;
+}
+
+export interface NewJob {
+  /** Optional explicit id (cron slots use `cron:<name>:<slotMs>`); an existing id is a no-op. */
+  id?: string;
+  name: string;
+  queue: string;
+  data: unknown;
+  priority?: number;
+  maxAttempts: number;
+  /** Epoch ms; in the future means the job starts `delayed`. */
+  runAt?: number;
+  uniqueKey?: string;
+  /** How long a unique key holds at most, ms. */
+  uniqueTtlMs?: number;
+}
+
+export interface EnqueueResult {
+  id: string;
+  /** True when an existing job (same id, or same unique key while live) was returned instead. */
+  deduplicated: boolean;
+}
+
+export type QueueCounts = Record<JobState, number> & { queue: string; paused: boolean };
+
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  role: string;
+  queues: string[];
+  concurrency: number;
+  startedAt: number;
+  heartbeatAt: number;
+  running: string[];
+}
+
+export interface LeaderInfo {
+  holder: string;
+  token: number;
+  until: number;
+}
+
+export interface ScheduleState {
+  name: string;
+  /** The newest slot (epoch ms) the scheduler has enqueued. */
+  lastSlot?: number;
+  lastJobId?: string;
+  paused: boolean;
+}

@@ -1,0 +1,420 @@
+/**
+ * The Store contract: one suite, run against every implementation
+ * (`describeStore("sqlite", makeSqliteStore)`). A store is correct when it
+ * passes this file; the worker, scheduler and API rely on nothing else.
+ * Time is a FakeClock the factory must hand to the store.
+ */
+
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { FakeClock } from "../../src/core/clock.ts";
+import { InvalidStateError, NotFoundError } from "../../src/core/errors.ts";
+import type { NewJob } from "../../src/core/types.ts";
+import type { Store } from "../../src/store/store.ts";
+import { within } from "../helpers/wait.ts";
+
+export interface StoreUnderTest {
+  store: Store;
+  /** Closes the store and deletes what the factory made (files, keys). */
+  cleanup(): Promise<void>;
+}
+
+export type StoreFactory = (clock: FakeClock) => Promise<StoreUnderTest>;
+
+const QUEUES = ["critical", "default", "low"];
+const W = "worker-1";
+const LEASE = 30_000;
+
+function job(name: string, extra: Partial<NewJob> = {}): NewJob {
+  return { name, queue: "default", data: { name }, maxAttempts: 3, ...extra };
+}
+
+export function describeStore(label: string, factory: StoreFactory): void {
+  describe(`Store contract: ${label}`, () => {
+    let clock: FakeClock;
+    let store: Store;
+    let sut: StoreUnderTest;
+
+    beforeEach(async () => {
+      clock = new FakeClock(Date.UTC(2026, 5, 1, 12, 0, 0));
+      sut = await factory(clock);
+      store = sut.store;
+    });
+
+    afterEach(async () => {
+      await sut.cleanup();
+    });
+
+    const reserveAll = (max = 100, queues = QUEUES, workerId = W) => store.reserve({ queues, workerId, max, leaseMs: LEASE });
+
+    test("enqueue stores the job and getJob returns it as waiting", async () => {
+      const [r] = await store.enqueue([job("a", { data: { to: "x@y.z", n: [1, 2] }, priority: 2 })]);
+      expect(r.deduplicated).toBe(false);
+      const got = await store.getJob(r.id);
+      expect(got).toMatchObject({
+        id: r.id,
+        name: "a",
+        queue: "default",
+        data: { to: "x@y.z", n: [1, 2] },
+        state: "waiting",
+        priority: 2,
+        attemptsMade: 0,
+        maxAttempts: 3,
+        stalls: 0,
+        createdAt: clock.now(),
+        errors: [],
+      });
+      expect(await store.getJob("no-such-id")).toBeUndefined();
+    });
+
+    test("reserve follows queue order, then priority, then FIFO", async () => {
+      await store.enqueue([
+        job("low-1", { queue: "low" }),
+        job("def-p5", { priority: 5 }),
+        job("def-1"),
+        job("def-2"),
+        job("crit-1", { queue: "critical", priority: 9 }),
+      ]);
+      clock.advance(1);
+      await store.enqueue([job("def-3"), job("def-p0-late", { priority: 0 })]);
+      const got = await reserveAll();
+      expect(got.map((j) => j.name)).toEqual(["crit-1", "def-1", "def-2", "def-3", "def-p0-late", "def-p5", "low-1"]);
+      for (const j of got) {
+        expect(j.state).toBe("active");
+        expect(j.lease.workerId).toBe(W);
+        expect(j.lease.until).toBe(clock.now() + LEASE);
+      }
+    });
+
+    test("reserve respects max and never hands one job to two workers", async () => {
+      await store.enqueue(Array.from({ length: 10 }, (_, i) => job(`j${i}`)));
+      const a = await store.reserve({ queues: QUEUES, workerId: "a", max: 4, leaseMs: LEASE });
+      const b = await store.reserve({ queues: QUEUES, workerId: "b", max: 100, leaseMs: LEASE });
+      expect(a.length).toBe(4);
+      expect(b.length).toBe(6);
+      const ids = new Set([...a, ...b].map((j) => j.id));
+      expect(ids.size).toBe(10);
+      expect(await reserveAll()).toEqual([]);
+    });
+
+    test("reserve only takes the queues asked for", async () => {
+      await store.enqueue([job("l", { queue: "low" }), job("d")]);
+      const got = await store.reserve({ queues: ["low"], workerId: W, max: 10, leaseMs: LEASE });
+      expect(got.map((j) => j.name)).toEqual(["l"]);
+    });
+
+    test("a delayed job waits for its time, then is reservable", async () => {
+      const [r] = await store.enqueue([job("later", { runAt: clock.now() + 5_000 })]);
+      expect((await store.getJob(r.id))!.state).toBe("delayed");
+      expect(await store.nextDueAt()).toBe(clock.now() + 5_000);
+      expect(await reserveAll()).toEqual([]);
+      clock.advance(4_999);
+      expect(await reserveAll()).toEqual([]);
+      clock.advance(1);
+      const got = await reserveAll();
+      expect(got.map((j) => j.id)).toEqual([r.id]);
+    });
+
+    test("promoteDue moves only due delayed jobs to waiting", async () => {
+      await store.enqueue([job("soon", { runAt: clock.now() + 1_000 }), job("later", { runAt: clock.now() + 60_000 })]);
+      expect(await store.promoteDue(100)).toBe(0);
+      clock.advance(1_000);
+      expect(await store.promoteDue(100)).toBe(1);
+      const counts = (await store.counts(QUEUES)).find((c) => c.queue === "default")!;
+      expect(counts.waiting).toBe(1);
+      expect(counts.delayed).toBe(1);
+      expect(await store.nextDueAt()).toBe(clock.now() + 59_000);
+    });
+
+    test("complete stores the result; a stale token is ignored", async () => {
+      const [r] = await store.enqueue([job("c")]);
+      const [j] = await reserveAll();
+      await store.complete({ workerId: "someone-else", jobs: [{ id: r.id, token: j.lease.token, result: "no" }] });
+      await store.complete({ workerId: W, jobs: [{ id: r.id, token: j.lease.token + 1, result: "no" }] });
+      expect((await store.getJob(r.id))!.state).toBe("active");
+      clock.advance(250);
+      await store.complete({ workerId: W, jobs: [{ id: r.id, token: j.lease.token, result: { ok: true, n: 1 } }] });
+      const done = (await store.getJob(r.id))!;
+      expect(done).toMatchObject({ state: "completed", result: { ok: true, n: 1 }, attemptsMade: 1, finishedAt: clock.now() });
+      expect(done.startedAt).toBe(clock.now() - 250);
+    });
+
+    test("fail with retryAt delays the job and records the error; without it the job fails", async () => {
+      const [r] = await store.enqueue([job("f")]);
+      let [j] = await reserveAll();
+      await store.fail({ workerId: W, id: r.id, token: j.lease.token, error: { attempt: 1, message: "boom", name: "Error" }, retryAt: clock.now() + 2_000 });
+      let got = (await store.getJob(r.id))!;
+      expect(got).toMatchObject({ state: "delayed", attemptsMade: 1, runAt: clock.now() + 2_000 });
+      expect(got.errors).toEqual([{ attempt: 1, message: "boom", name: "Error", at: clock.now() }]);
+      expect(await reserveAll()).toEqual([]);
+      clock.advance(2_000);
+      [j] = await reserveAll();
+      expect(j.id).toBe(r.id);
+      expect(j.attemptsMade).toBe(1);
+      await store.fail({ workerId: W, id: r.id, token: j.lease.token, error: { attempt: 2, message: "boom again" } });
+      got = (await store.getJob(r.id))!;
+      expect(got).toMatchObject({ state: "failed", attemptsMade: 2, finishedAt: clock.now() });
+      expect(got.errors.map((e) => e.message)).toEqual(["boom", "boom again"]);
+    });
+
+    test("release puts jobs back at the front without spending an attempt", async () => {
+      const [a] = await store.enqueue([job("a")]);
+      await store.enqueue([job("b")]);
+      const [ja] = await store.reserve({ queues: QUEUES, workerId: W, max: 1, leaseMs: LEASE });
+      await store.release({ workerId: W, jobs: [{ id: a.id, token: ja.lease.token }] });
+      const got = (await store.getJob(a.id))!;
+      expect(got).toMatchObject({ state: "waiting", attemptsMade: 0 });
+      const again = await reserveAll();
+      expect(again.map((j) => j.name)).toEqual(["a", "b"]);
+      expect(again[0].lease.token).not.toBe(ja.lease.token);
+    });
+
+    test("progress is stored for the lease holder", async () => {
+      const [r] = await store.enqueue([job("p")]);
+      const [j] = await reserveAll();
+      await store.progress({ id: r.id, token: j.lease.token, progress: { pct: 40, msg: "rendering" } });
+      expect((await store.getJob(r.id))!.progress).toEqual({ pct: 40, msg: "rendering" });
+    });
+
+    test("extendLeases renews live leases and reports lost ones", async () => {
+      const [a, b] = await store.enqueue([job("a"), job("b")]);
+      const got = await reserveAll();
+      const tokenOf = (id: string) => got.find((j) => j.id === id)!.lease.token;
+      clock.advance(20_000);
+      await store.cancelJob(b.id);
+      const lost = await store.extendLeases({ workerId: W, jobs: [{ id: a.id, token: tokenOf(a.id) }, { id: b.id, token: tokenOf(b.id) }], leaseMs: LEASE });
+      expect(lost).toEqual([b.id]);
+      expect((await store.getJob(a.id))!.lease!.until).toBe(clock.now() + LEASE);
+      clock.advance(20_000);
+      expect(await store.rescueExpired({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [], failed: [] });
+      expect(await store.extendLeases({ workerId: "other", jobs: [{ id: a.id, token: tokenOf(a.id) }], leaseMs: LEASE })).toEqual([a.id]);
+    });
+
+    test("rescueExpired returns stalled jobs to waiting, then fails a poison job past maxStalls", async () => {
+      const [r] = await store.enqueue([job("poison")]);
+      for (let stall = 1; stall <= 2; stall++) {
+        const [j] = await reserveAll();
+        expect(j.id).toBe(r.id);
+        clock.advance(LEASE - 1);
+        expect(await store.rescueExpired({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [], failed: [] });
+        clock.advance(2);
+        expect(await store.rescueExpired({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [r.id], failed: [] });
+        const got = (await store.getJob(r.id))!;
+        expect(got).toMatchObject({ state: "waiting", stalls: stall, attemptsMade: 0 });
+        // The stalled worker's late completion must not land.
+        await store.complete({ workerId: W, jobs: [{ id: r.id, token: j.lease.token, result: "late" }] });
+        expect((await store.getJob(r.id))!.state).toBe("waiting");
+      }
+      await reserveAll();
+      clock.advance(LEASE + 1);
+      expect(await store.rescueExpired({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [], failed: [r.id] });
+      const dead = (await store.getJob(r.id))!;
+      expect(dead.state).toBe("failed");
+      expect(dead.stalls).toBe(3);
+      expect(dead.errors.at(-1)!.message).toContain("stalled too many times");
+    });
+
+    test("a unique key dedupes while the job is live, and frees when it finishes", async () => {
+      const [first] = await store.enqueue([job("u", { uniqueKey: "k1", uniqueTtlMs: 60_000 })]);
+      const [dup] = await store.enqueue([job("u", { uniqueKey: "k1", uniqueTtlMs: 60_000 })]);
+      expect(dup).toEqual({ id: first.id, deduplicated: true });
+      const [other] = await store.enqueue([job("u", { uniqueKey: "k2" })]);
+      expect(other.deduplicated).toBe(false);
+      const [otherName] = await store.enqueue([job("v", { uniqueKey: "k1" })]);
+      expect(otherName.deduplicated).toBe(false);
+      const [j] = await store.reserve({ queues: QUEUES, workerId: W, max: 1, leaseMs: LEASE });
+      expect(j.id).toBe(first.id);
+      const [whileActive] = await store.enqueue([job("u", { uniqueKey: "k1" })]);
+      expect(whileActive).toEqual({ id: first.id, deduplicated: true });
+      await store.complete({ workerId: W, jobs: [{ id: first.id, token: j.lease.token }] });
+      const [after] = await store.enqueue([job("u", { uniqueKey: "k1" })]);
+      expect(after.deduplicated).toBe(false);
+      expect(after.id).not.toBe(first.id);
+    });
+
+    test("a unique key stops holding after its TTL", async () => {
+      const [first] = await store.enqueue([job("u", { uniqueKey: "k", uniqueTtlMs: 1_000 })]);
+      clock.advance(1_001);
+      const [second] = await store.enqueue([job("u", { uniqueKey: "k", uniqueTtlMs: 1_000 })]);
+      expect(second.deduplicated).toBe(false);
+      expect(second.id).not.toBe(first.id);
+    });
+
+    test("an explicit id is inserted once; a second insert returns the first", async () => {
+      const id = "cron:tick:1780315200000";
+      const [a] = await store.enqueue([job("tick", { id })]);
+      const [b] = await store.enqueue([job("tick", { id, data: { other: true } })]);
+      expect(a).toEqual({ id, deduplicated: false });
+      expect(b).toEqual({ id, deduplicated: true });
+      expect((await store.getJob(id))!.data).toEqual({ name: "tick" });
+      expect((await store.counts(QUEUES)).find((c) => c.queue === "default")!.waiting).toBe(1);
+    });
+
+    test("a batch enqueue keeps its order and returns one result per job", async () => {
+      const specs = Array.from({ length: 500 }, (_, i) => job("bulk", { data: { i } }));
+      const results = await store.enqueue(specs);
+      expect(results.length).toBe(500);
+      expect(new Set(results.map((r) => r.id)).size).toBe(500);
+      const got = await store.reserve({ queues: QUEUES, workerId: W, max: 500, leaseMs: LEASE });
+      expect(got.map((j) => (j.data as { i: number }).i)).toEqual(specs.map((_, i) => i));
+    });
+
+    test("cancel: waiting and active jobs are cancelled, finished ones refuse, unknown ids are not found", async () => {
+      const [w, a] = await store.enqueue([job("w"), job("a")]);
+      await store.cancelJob(w.id);
+      expect((await store.getJob(w.id))!.state).toBe("cancelled");
+      const got = await reserveAll();
+      expect(got.map((j) => j.id)).toEqual([a.id]);
+      const cancelled = await store.cancelJob(a.id);
+      expect(cancelled.state).toBe("cancelled");
+      await store.complete({ workerId: W, jobs: [{ id: a.id, token: got[0].lease.token, result: 1 }] });
+      expect((await store.getJob(a.id))!.state).toBe("cancelled");
+      await expect(store.cancelJob(a.id)).rejects.toBeInstanceOf(InvalidStateError);
+      await expect(store.cancelJob("nope")).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    test("retry brings a failed job back with its attempts reset", async () => {
+      const [r] = await store.enqueue([job("r", { maxAttempts: 1 })]);
+      const [j] = await reserveAll();
+      await store.fail({ workerId: W, id: r.id, token: j.lease.token, error: { attempt: 1, message: "x" } });
+      await expect(store.retryJob("nope")).rejects.toBeInstanceOf(NotFoundError);
+      const back = await store.retryJob(r.id);
+      expect(back).toMatchObject({ state: "waiting", attemptsMade: 0 });
+      const [again] = await reserveAll();
+      expect(again.id).toBe(r.id);
+      await expect(store.retryJob(r.id)).rejects.toBeInstanceOf(InvalidStateError);
+    });
+
+    test("remove deletes a job, but not an active one", async () => {
+      const [a, b] = await store.enqueue([job("a"), job("b", { queue: "low" })]);
+      await store.reserve({ queues: ["default"], workerId: W, max: 1, leaseMs: LEASE });
+      await expect(store.removeJob(a.id)).rejects.toBeInstanceOf(InvalidStateError);
+      await store.removeJob(b.id);
+      expect(await store.getJob(b.id)).toBeUndefined();
+      await expect(store.removeJob(b.id)).rejects.toBeInstanceOf(NotFoundError);
+      expect(await store.reserve({ queues: ["low"], workerId: W, max: 1, leaseMs: LEASE })).toEqual([]);
+    });
+
+    test("a paused queue is skipped until resumed", async () => {
+      await store.enqueue([job("d"), job("l", { queue: "low" })]);
+      await store.pauseQueue("default");
+      expect((await reserveAll()).map((j) => j.name)).toEqual(["l"]);
+      const counts = await store.counts(QUEUES);
+      expect(counts.find((c) => c.queue === "default")!.paused).toBe(true);
+      await store.resumeQueue("default");
+      expect((await reserveAll()).map((j) => j.name)).toEqual(["d"]);
+    });
+
+    test("counts are per queue and per state, and include empty named queues", async () => {
+      const [a, b] = await store.enqueue([job("a"), job("b"), job("c", { queue: "low", runAt: clock.now() + 10 })]);
+      const [ja] = await store.reserve({ queues: QUEUES, workerId: W, max: 1, leaseMs: LEASE });
+      await store.complete({ workerId: W, jobs: [{ id: a.id, token: ja.lease.token }] });
+      await store.cancelJob(b.id);
+      const byQueue = Object.fromEntries((await store.counts(QUEUES)).map((c) => [c.queue, c]));
+      expect(byQueue.critical).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, cancelled: 0, paused: false });
+      expect(byQueue.default).toMatchObject({ waiting: 0, active: 0, completed: 1, cancelled: 1 });
+      expect(byQueue.low).toMatchObject({ delayed: 1 });
+    });
+
+    test("listJobs filters by state and queue and pages newest first without gaps", async () => {
+      for (let i = 0; i < 25; i++) {
+        await store.enqueue([job(`n${i}`, { queue: i % 5 === 0 ? "low" : "default" })]);
+        clock.advance(i % 3 === 0 ? 0 : 1);
+      }
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listJobs({ limit: 7, cursor });
+        expect(page.jobs.length).toBeLessThanOrEqual(7);
+        seen.push(...page.jobs.map((j) => j.name));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `n${24 - i}`));
+      const low = await store.listJobs({ queue: "low", limit: 100 });
+      expect(low.jobs.map((j) => j.name)).toEqual(["n20", "n15", "n10", "n5", "n0"]);
+      expect(low.nextCursor).toBeUndefined();
+      expect((await store.listJobs({ state: "active", limit: 100 })).jobs).toEqual([]);
+      expect((await store.listJobs({ name: "n3", limit: 100 })).jobs.map((j) => j.name)).toEqual(["n3"]);
+    });
+
+    test("trim keeps completed jobs by count and age, failed jobs by age", async () => {
+      const ids = (await store.enqueue(Array.from({ length: 6 }, (_, i) => job(`t${i}`, { maxAttempts: 1 })))).map((r) => r.id);
+      const got = await reserveAll();
+      for (const j of got.slice(0, 4)) {
+        await store.complete({ workerId: W, jobs: [{ id: j.id, token: j.lease.token }] });
+        clock.advance(1_000);
+      }
+      for (const j of got.slice(4)) await store.fail({ workerId: W, id: j.id, token: j.lease.token, error: { attempt: 1, message: "x" } });
+      const policy = { completedMaxAgeMs: 3_500, completedMaxCount: 3, failedMaxAgeMs: 10_000, failedMaxCount: 100 };
+      expect(await store.trim(policy)).toBe(1);
+      expect(await store.getJob(ids[0])).toBeUndefined();
+      expect(await store.getJob(ids[1])).toBeDefined();
+      clock.advance(1_000);
+      expect(await store.trim(policy)).toBe(1);
+      expect(await store.getJob(ids[1])).toBeUndefined();
+      clock.advance(10_001);
+      expect(await store.trim(policy)).toBe(4);
+      expect((await store.listJobs({ limit: 100 })).jobs).toEqual([]);
+    });
+
+    test("leader lease: one holder at a time, renewal keeps the token, takeover bumps it", async () => {
+      const a = await store.leaderAcquire({ name: "scheduler", holder: "a", ttlMs: 30_000 });
+      expect(a).toMatchObject({ holder: "a", until: clock.now() + 30_000 });
+      expect(await store.leaderAcquire({ name: "scheduler", holder: "b", ttlMs: 30_000 })).toBeUndefined();
+      clock.advance(10_000);
+      const renewed = await store.leaderAcquire({ name: "scheduler", holder: "a", ttlMs: 30_000 });
+      expect(renewed!.token).toBe(a!.token);
+      expect(renewed!.until).toBe(clock.now() + 30_000);
+      clock.advance(30_001);
+      expect(await store.leaderGet("scheduler")).toBeUndefined();
+      const b = await store.leaderAcquire({ name: "scheduler", holder: "b", ttlMs: 30_000 });
+      expect(b!.holder).toBe("b");
+      expect(b!.token).toBeGreaterThan(a!.token);
+      expect(await store.leaderGet("scheduler")).toEqual(b);
+      await store.leaderRelease({ name: "scheduler", holder: "a" });
+      expect((await store.leaderGet("scheduler"))!.holder).toBe("b");
+      await store.leaderRelease({ name: "scheduler", holder: "b" });
+      expect(await store.leaderGet("scheduler")).toBeUndefined();
+      const c = await store.leaderAcquire({ name: "scheduler", holder: "c", ttlMs: 30_000 });
+      expect(c!.token).toBeGreaterThan(b!.token);
+    });
+
+    test("workers: heartbeats list live workers; expired and removed ones disappear", async () => {
+      const info = (id: string) => ({ id, host: "h", pid: 1, role: "all", queues: QUEUES, concurrency: 5, startedAt: clock.now(), heartbeatAt: clock.now(), running: [] });
+      await store.workerHeartbeat(info("w1"), 10_000);
+      await store.workerHeartbeat({ ...info("w2"), running: ["j1"] }, 60_000);
+      expect((await store.listWorkers()).map((w) => w.id).sort()).toEqual(["w1", "w2"]);
+      expect((await store.listWorkers()).find((w) => w.id === "w2")!.running).toEqual(["j1"]);
+      clock.advance(10_001);
+      expect((await store.listWorkers()).map((w) => w.id)).toEqual(["w2"]);
+      await store.workerRemove("w2");
+      expect(await store.listWorkers()).toEqual([]);
+    });
+
+    test("schedules: the last slot only moves forward; pause is kept", async () => {
+      await store.scheduleRecordSlot("tick", 2_000, "cron:tick:2000");
+      await store.scheduleRecordSlot("tick", 1_000, "cron:tick:1000");
+      await store.scheduleSetPaused("nightly", true);
+      const states = Object.fromEntries((await store.scheduleStates()).map((s) => [s.name, s]));
+      expect(states.tick).toMatchObject({ lastSlot: 2_000, lastJobId: "cron:tick:2000", paused: false });
+      expect(states.nightly).toMatchObject({ paused: true });
+      await store.scheduleSetPaused("nightly", false);
+      expect((await store.scheduleStates()).find((s) => s.name === "nightly")!.paused).toBe(false);
+    });
+
+    test("waitForWork returns at once when work is ready, on enqueue, and on abort", async () => {
+      const ctl = new AbortController();
+      await store.enqueue([job("ready")]);
+      await store.waitForWork({ queues: QUEUES, signal: ctl.signal, maxWaitMs: 60_000 });
+      await reserveAll();
+
+      const woke = store.waitForWork({ queues: QUEUES, signal: ctl.signal, maxWaitMs: 60_000 }).then(() => "woke");
+      await store.enqueue([job("new")]);
+      expect(await within(woke, 10_000, "waitForWork after enqueue")).toBe("woke");
+      await reserveAll();
+
+      const aborted = store.waitForWork({ queues: QUEUES, signal: ctl.signal, maxWaitMs: 60_000 }).then(() => "returned");
+      ctl.abort();
+      expect(await within(aborted, 10_000, "waitForWork after abort")).toBe("returned");
+    });
+  });
+}
