@@ -1,0 +1,70 @@
+/**
+ * Structured logging, one line per event: `pretty` for terminals, `json`
+ * for journald/log shippers. Small on purpose: a logging library would add
+ * start-up time to every CLI call for features this needs none of.
+ */
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFormat = "pretty" | "json";
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const COLOR: Record<LogLevel, string> = { debug: "\x1b[90m", info: "\x1b[36m", warn: "\x1b[33m", error: "\x1b[31m" };
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  format?: LogFormat;
+  /** Defaults to stderr, so stdout stays clean for command output (ids, JSON). */
+  write?: (line: string) => void;
+  fields?: Record<string, unknown>;
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const min = RANK[opts.level ?? "info"];
+  const format = opts.format ?? "pretty";
+  const write = opts.write ?? ((line: string) => process.stderr.write(line + "\n"));
+  const base = opts.fields ?? {};
+  const color = format === "pretty" && process.stderr.isTTY === true;
+
+  const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+    if (RANK[level] < min) return;
+    const all = { ...base, ...fields };
+    if (format === "json") {
+      write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...all }, errorReplacer));
+      return;
+    }
+    const extras = Object.entries(all)
+      .map(([k, v]) => `${k}=${typeof v === "string" ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v, errorReplacer)}`)
+      .join(" ");
+    const time = new Date().toISOString().slice(11, 23);
+    const tag = color ? `${COLOR[level]}${level.toUpperCase().padEnd(5)}\x1b[0m` : level.toUpperCase().padEnd(5);
+    write(`${time} ${tag} ${msg}${extras ? " " + extras : ""}`);
+  };
+
+  return {
+    debug: (m, f) => log("debug", m, f),
+    info: (m, f) => log("info", m, f),
+    warn: (m, f) => log("warn", m, f),
+    error: (m, f) => log("error", m, f),
+    child: (fields) => createLogger({ ...opts, fields: { ...base, ...fields } }),
+  };
+}
+
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child: () => silentLogger,
+};
+
+function errorReplacer(_key: string, value: unknown): unknown {
+  return value instanceof Error ? { name: value.name, message: value.message } : value;
+}

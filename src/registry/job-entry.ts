@@ -1,0 +1,43 @@
+/**
+ * A loaded job: the module's `defineJob` spec resolved against the config
+ * (defaults applied, durations parsed, queue checked). Everything else in
+ * qworker uses this shape, never the raw spec.
+ */
+
+import type { z } from "zod";
+import { DEFAULT_BACKOFF, type BackoffPolicy } from "../core/backoff.ts";
+import { ValidationError } from "../core/errors.ts";
+import type { JobContext, JobDefinition } from "../sdk/define-job.ts";
+
+export const DEFAULT_ATTEMPTS = 3;
+export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+export const DEFAULT_UNIQUE_TTL_MS = 60 * 60_000;
+
+export interface JobEntry {
+  name: string;
+  /** Absolute path of the module. */
+  file: string;
+  queue: string;
+  attempts: number;
+  backoff: BackoffPolicy;
+  timeoutMs: number;
+  priority: number;
+  cron?: { expression: string; timezone: string; payload: unknown; overlap: "skip" | "allow" };
+  unique?: { key: (payload: any) => string; ttlMs: number };
+  schema?: z.ZodType;
+  run: (payload: any, ctx: JobContext) => unknown;
+  definition: JobDefinition;
+}
+
+/** Parses `data` with the job's schema; the message carries every zod issue path. */
+export function parsePayload(job: JobEntry, data: unknown): unknown {
+  if (!job.schema) return data;
+  const result = job.schema.safeParse(data);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(payload)"}: ${i.message}`);
+  throw new ValidationError(`payload for job "${job.name}" does not match its schema: ${issues.join("; ")}`);
+}
+
+export function mergeBackoff(spec: Partial<BackoffPolicy> | undefined): BackoffPolicy {
+  return { ...DEFAULT_BACKOFF, ...(spec ?? {}) };
+}

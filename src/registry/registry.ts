@@ -1,0 +1,200 @@
+/**
+ * Discovers and loads the job modules of a jobs folder and checks each one:
+ * it loads, default-exports a `defineJob`, has a unique name, a configured
+ * queue, sane options and a valid cron. Every problem is collected with its
+ * file and reason, so `qworker validate` reports all at once and `run`
+ * refuses to start on any.
+ */
+
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, extname, join, relative } from "node:path";
+import { parseDuration } from "../core/duration.ts";
+import { JobLoadError, UnknownJobError } from "../core/errors.ts";
+import { isJobDefinition, type JobDefinition } from "../sdk/define-job.ts";
+import { cronProblem, timezoneProblem } from "../scheduler/cron-expr.ts";
+import {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_UNIQUE_TTL_MS,
+  mergeBackoff,
+  parsePayload,
+  type JobEntry,
+} from "./job-entry.ts";
+import { installSdkPlugin } from "./sdk-plugin.ts";
+
+export interface LoadProblem {
+  file: string;
+  reason: string;
+}
+
+export interface RegistryOptions {
+  dir: string;
+  queues: string[];
+}
+
+const JOB_FILE = /\.(ts|js|mjs|mts)$/;
+
+export class Registry {
+  private constructor(
+    private readonly byName: Map<string, JobEntry>,
+    readonly problems: LoadProblem[],
+    readonly dir: string,
+    readonly queues: string[],
+  ) {}
+
+  /** Loads every module; never throws for a bad module (see `problems`). */
+  static async load(opts: RegistryOptions): Promise<Registry> {
+    installSdkPlugin();
+    const problems: LoadProblem[] = [];
+    const byName = new Map<string, JobEntry>();
+    for (const file of discoverJobFiles(opts.dir, problems)) {
+      const shown = relative(process.cwd(), file) || file;
+      const loaded = await importJob(file);
+      if ("reason" in loaded) {
+        problems.push({ file: shown, reason: loaded.reason });
+        continue;
+      }
+      const entry = toEntry(file, loaded.definition, opts.queues);
+      if ("reason" in entry) {
+        problems.push({ file: shown, reason: entry.reason });
+        continue;
+      }
+      const clash = byName.get(entry.name);
+      if (clash) {
+        problems.push({ file: shown, reason: `job name "${entry.name}" is already used by ${relative(process.cwd(), clash.file)}; set a distinct \`name\`` });
+        continue;
+      }
+      byName.set(entry.name, entry);
+    }
+    return new Registry(byName, problems, opts.dir, opts.queues);
+  }
+
+  /** Throws JobLoadError listing every problem. */
+  assertValid(): this {
+    if (this.problems.length) throw new JobLoadError(this.problems);
+    return this;
+  }
+
+  get(name: string): JobEntry {
+    const entry = this.byName.get(name);
+    if (!entry) throw new UnknownJobError(name, this.names());
+    return entry;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()].sort();
+  }
+
+  list(): JobEntry[] {
+    return [...this.byName.values()];
+  }
+
+  /** Validates a payload for `name`; throws UnknownJobError / ValidationError. */
+  validate(name: string, data: unknown): unknown {
+    return parsePayload(this.get(name), data);
+  }
+}
+
+function discoverJobFiles(dir: string, problems: LoadProblem[]): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    problems.push({ file: dir, reason: "jobs folder does not exist; create it or point --jobs / QWORKER_JOBS at yours" });
+    return [];
+  }
+  return readdirSync(dir)
+    .filter((f) => JOB_FILE.test(f) && !f.startsWith("_") && !f.startsWith(".") && !/\.(test|spec)\./.test(f) && !f.endsWith(".d.ts"))
+    .sort()
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).isFile());
+}
+
+async function importJob(file: string): Promise<{ definition: JobDefinition } | { reason: string }> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(file);
+  } catch (err) {
+    return { reason: `failed to load: ${describeLoadError(err)}` };
+  }
+  if (!("default" in mod) || mod.default === undefined) {
+    return { reason: "has no default export; write `export default defineJob({ ... })`" };
+  }
+  if (!isJobDefinition(mod.default)) {
+    return { reason: "default export is not a job; wrap it: `export default defineJob({ run(payload, ctx) { ... } })` with defineJob from \"qworker\"" };
+  }
+  return { definition: mod.default };
+}
+
+function describeLoadError(err: unknown): string {
+  // Bun reports syntax errors as an AggregateError of build messages with positions.
+  if (err instanceof AggregateError && err.errors.length) {
+    return err.errors
+      .map((e: { message?: string; position?: { line: number; column: number } }) =>
+        e.position ? `line ${e.position.line}:${e.position.column}: ${e.message}` : String(e.message ?? e),
+      )
+      .join("; ");
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function toEntry(file: string, def: JobDefinition, queues: string[]): JobEntry | { reason: string } {
+  const name = def.name ?? basename(file, extname(file));
+  if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(name)) {
+    return { reason: `job name "${String(name)}" is invalid; use letters, digits, '_', '.', ':', '-' (max 128)` };
+  }
+  const queue = def.queue ?? "default";
+  if (!queues.includes(queue)) {
+    return { reason: `queue "${queue}" is not configured; configured queues: ${queues.join(", ")} (add it to "queues" in the config)` };
+  }
+  const attempts = def.attempts ?? DEFAULT_ATTEMPTS;
+  if (!Number.isInteger(attempts) || attempts < 1) return { reason: `attempts must be a whole number >= 1, got ${attempts}` };
+  const priority = def.priority ?? 0;
+  if (!Number.isInteger(priority) || priority < 0) return { reason: `priority must be a whole number >= 0, got ${priority}` };
+  if (def.schema !== undefined && typeof (def.schema as { safeParse?: unknown }).safeParse !== "function") {
+    return { reason: "schema must be a zod schema (z.object({...}) from \"qworker\")" };
+  }
+  let timeoutMs = DEFAULT_TIMEOUT_MS;
+  let uniqueTtl = DEFAULT_UNIQUE_TTL_MS;
+  try {
+    if (def.timeout !== undefined) timeoutMs = parseDuration(def.timeout, "timeout");
+    if (def.unique?.ttl !== undefined) uniqueTtl = parseDuration(def.unique.ttl, "unique.ttl");
+  } catch (err) {
+    return { reason: (err as Error).message };
+  }
+  if (def.unique !== undefined && typeof def.unique.key !== "function") return { reason: "unique.key must be a function (payload) => string" };
+  const backoff = mergeBackoff(def.backoff);
+  if (!(backoff.delayMs >= 0 && backoff.maxMs >= backoff.delayMs) || !["exponential", "fixed"].includes(backoff.type)) {
+    return { reason: `backoff is invalid: type must be "exponential" or "fixed", 0 <= delayMs <= maxMs` };
+  }
+
+  const entry: JobEntry = {
+    name,
+    file,
+    queue,
+    attempts,
+    backoff,
+    timeoutMs,
+    priority,
+    schema: def.schema,
+    run: def.run,
+    unique: def.unique && { key: def.unique.key, ttlMs: uniqueTtl },
+    definition: def,
+  };
+  if (def.cron !== undefined) {
+    const timezone = def.timezone ?? "UTC";
+    const problem = typeof def.cron === "string" ? cronProblem({ expression: def.cron, timezone }) : "cron must be a string";
+    if (problem) return { reason: problem };
+    entry.cron = { expression: def.cron, timezone, payload: def.cronPayload ?? {}, overlap: def.overlap ?? "skip" };
+    try {
+      parsePayload(entry, entry.cron.payload);
+    } catch (err) {
+      return { reason: `cronPayload: ${(err as Error).message}` };
+    }
+  } else if (def.timezone !== undefined) {
+    const problem = timezoneProblem(def.timezone);
+    if (problem) return { reason: problem };
+  }
+  return entry;
+}

@@ -1,0 +1,61 @@
+/**
+ * Errors a job throws to steer what happens next. The worker recognises
+ * them by brand (not `instanceof`), so a job bundled with its own copy of
+ * the SDK is understood too.
+ */
+
+const BRAND = Symbol.for("qworker.control");
+
+/** Try again after `delayMs` instead of the job's backoff. Spends an attempt. */
+export class RetryLater extends Error {
+  readonly [BRAND] = "retry-later";
+  constructor(
+    readonly delayMs: number,
+    message = `retry requested in ${delayMs} ms`,
+  ) {
+    super(message);
+    this.name = "RetryLater";
+  }
+}
+
+/** Fail now, whatever attempts are left: retrying cannot help (bad input, gone resource). */
+export class Unrecoverable extends Error {
+  readonly [BRAND] = "unrecoverable";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "Unrecoverable";
+  }
+}
+
+/** The job gave up on purpose; it ends `cancelled`, not `failed`. Also the reason of `ctx.signal` on cancel. */
+export class Cancelled extends Error {
+  readonly [BRAND] = "cancelled";
+  constructor(message = "cancelled") {
+    super(message);
+    this.name = "Cancelled";
+  }
+}
+
+/** The reason of `ctx.signal` when the job's timeout passes. */
+export class TimedOut extends Error {
+  readonly [BRAND] = "timed-out";
+  constructor(readonly timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms`);
+    this.name = "TimedOut";
+  }
+}
+
+/** The reason of `ctx.signal` when the worker shuts down; the job is put back without spending an attempt. */
+export class ShuttingDown extends Error {
+  readonly [BRAND] = "shutting-down";
+  constructor() {
+    super("worker is shutting down");
+    this.name = "ShuttingDown";
+  }
+}
+
+export type ControlKind = "retry-later" | "unrecoverable" | "cancelled" | "timed-out" | "shutting-down";
+
+export function controlKind(err: unknown): ControlKind | undefined {
+  return err !== null && typeof err === "object" ? ((err as Record<symbol, ControlKind>)[BRAND] ?? undefined) : undefined;
+}

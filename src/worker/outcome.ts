@@ -1,0 +1,39 @@
+/**
+ * What a finished try means for the job, as one pure function: complete,
+ * retry later (backoff or RetryLater), fail for good, cancel, put back
+ * (shutdown) or drop (the lease was lost). Kept apart from the pool so the
+ * rules read in one place and are unit-tested without a store.
+ */
+
+import { backoffDelay } from "../core/backoff.ts";
+import { toError } from "../core/errors.ts";
+import type { JobEntry } from "../registry/job-entry.ts";
+import { controlKind, type RetryLater } from "../sdk/errors.ts";
+import type { ReservedJob } from "../store/store.ts";
+import type { TryEnding } from "./execute.ts";
+
+export type Outcome =
+  | { kind: "complete"; result: unknown }
+  | { kind: "retry"; error: Error; retryAt: number }
+  | { kind: "fail"; error: Error }
+  | { kind: "cancel" }
+  | { kind: "release" }
+  | { kind: "drop" };
+
+export function decideOutcome(p: { entry: JobEntry | undefined; job: ReservedJob; ending: TryEnding; abortReason: unknown; now: number; random?: () => number }): Outcome {
+  const reason = controlKind(p.abortReason);
+  // Lost lease: someone else owns the job now (cancelled or rescued); writing anything would be wrong.
+  if (reason === "cancelled") return { kind: "drop" };
+  if (p.ending.ok) return { kind: "complete", result: p.ending.result };
+  if (reason === "shutting-down") return { kind: "release" };
+
+  const error = reason === "timed-out" ? toError(p.abortReason) : p.ending.error;
+  const kind = controlKind(error);
+  if (kind === "cancelled") return { kind: "cancel" };
+  if (kind === "shutting-down") return { kind: "release" };
+  if (kind === "unrecoverable" || !p.entry) return { kind: "fail", error };
+  const attemptsMade = p.job.attemptsMade + 1;
+  if (attemptsMade >= p.job.maxAttempts) return { kind: "fail", error };
+  const delay = kind === "retry-later" ? Math.max(0, (error as RetryLater).delayMs) : backoffDelay(p.entry.backoff, attemptsMade, p.random);
+  return { kind: "retry", error, retryAt: p.now + delay };
+}
