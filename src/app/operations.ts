@@ -81,6 +81,16 @@ export class Operations {
     await this.store.resumeQueue(queue);
   }
 
+  /** Counts per state and the paused flag of every configured queue (and any other queue that has jobs). */
+  queues(): Promise<QueueCounts[]> {
+    return this.store.counts(this.registry.queues);
+  }
+
+  /** Live workers (heartbeat within its TTL). */
+  workers(): Promise<WorkerInfo[]> {
+    return this.store.listWorkers();
+  }
+
   async status(): Promise<StatusReport> {
     const [queues, workers, leader] = await Promise.all([
       this.store.counts(this.registry.queues),

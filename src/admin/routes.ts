@@ -1,0 +1,193 @@
+/**
+ * The admin API's route table (DESIGN §5). Each handler validates its input
+ * at the edge (zod for queries, Operations for enqueue bodies) and calls
+ * Operations, so the HTTP API and the CLI behave the same. Matching tells a
+ * wrong method (405 with Allow) from an unknown path (404).
+ */
+
+import { z } from "zod";
+import { NotFoundError, UsageError } from "../core/errors.ts";
+import { JOB_STATES } from "../core/types.ts";
+import type { Operations } from "../app/operations.ts";
+import { readJsonBody } from "./body.ts";
+import { dashboardResponse } from "./dashboard.ts";
+import { describeZodError, jsonResponse } from "./http-errors.ts";
+
+/** What the admin API needs from the scheduler; undefined when this process runs none. */
+export interface SchedulesApi {
+  listSchedules(): Promise<unknown[]>;
+  pauseSchedule(name: string): Promise<void>;
+  resumeSchedule(name: string): Promise<void>;
+  leader(): Promise<unknown>;
+}
+
+export interface HealthReport {
+  ok: boolean;
+  details: Record<string, unknown>;
+}
+
+export type HealthCheck = () => Promise<HealthReport>;
+
+export interface RouteDeps {
+  ops: Operations;
+  schedules?: SchedulesApi;
+  health: HealthCheck;
+  maxBodyBytes: number;
+}
+
+export interface RouteContext {
+  req: Request;
+  url: URL;
+  params: Record<string, string>;
+  deps: RouteDeps;
+}
+
+export type Method = "GET" | "POST" | "DELETE";
+
+interface Route {
+  method: Method;
+  segments: string[];
+  handle(ctx: RouteContext): Promise<Response> | Response;
+}
+
+export type RouteMatch =
+  | { kind: "found"; handle: Route["handle"]; params: Record<string, string> }
+  | { kind: "wrong_method"; allowed: Method[] }
+  | { kind: "none" };
+
+const listJobsQuery = z
+  .object({
+    state: z
+      .enum(JOB_STATES, { error: (iss) => `must be one of ${JOB_STATES.join(", ")}; got "${String(iss.input)}"` })
+      .optional(),
+    queue: z.string().optional(),
+    name: z.string().optional(),
+    cursor: z.string().optional(),
+    limit: z.coerce
+      .number({ error: "must be a whole number from 1 to 1000" })
+      .int("must be a whole number from 1 to 1000")
+      .min(1, "must be a whole number from 1 to 1000")
+      .max(1000, "must be a whole number from 1 to 1000")
+      .default(50),
+  })
+  .strict();
+
+const ROUTES: Route[] = [
+  route("GET", "/", () => dashboardResponse()),
+  route("GET", "/health", health),
+  route("GET", "/api/queues", async ({ deps }) => jsonResponse({ queues: await deps.ops.queues() })),
+  route("POST", "/api/queues/:queue/pause", async ({ deps, params }) => {
+    await deps.ops.pause(params.queue);
+    return jsonResponse({ queue: params.queue, paused: true });
+  }),
+  route("POST", "/api/queues/:queue/resume", async ({ deps, params }) => {
+    await deps.ops.resume(params.queue);
+    return jsonResponse({ queue: params.queue, paused: false });
+  }),
+  route("GET", "/api/jobs", listJobs),
+  route("POST", "/api/jobs", enqueue),
+  route("GET", "/api/jobs/:id", async ({ deps, params }) => jsonResponse(await deps.ops.getJob(params.id))),
+  route("DELETE", "/api/jobs/:id", async ({ deps, params }) => {
+    await deps.ops.remove(params.id);
+    return jsonResponse({ id: params.id, removed: true });
+  }),
+  route("POST", "/api/jobs/:id/retry", async ({ deps, params }) => jsonResponse(await deps.ops.retry(params.id))),
+  route("POST", "/api/jobs/:id/cancel", async ({ deps, params }) => jsonResponse(await deps.ops.cancel(params.id))),
+  route("GET", "/api/workers", async ({ deps }) => jsonResponse({ workers: await deps.ops.workers() })),
+  route("GET", "/api/schedules", async ({ deps }) => {
+    const api = schedulesOf(deps);
+    const [schedules, leader] = await Promise.all([api.listSchedules(), api.leader()]);
+    return jsonResponse({ schedules, leader: leader ?? null });
+  }),
+  route("POST", "/api/schedules/:name/pause", async ({ deps, params }) => {
+    await schedulesOf(deps).pauseSchedule(params.name);
+    return jsonResponse({ name: params.name, paused: true });
+  }),
+  route("POST", "/api/schedules/:name/resume", async ({ deps, params }) => {
+    await schedulesOf(deps).resumeSchedule(params.name);
+    return jsonResponse({ name: params.name, paused: false });
+  }),
+];
+
+/** Finds the route for `method path`; HEAD is answered by the GET route (Bun drops the body). */
+export function matchRoute(method: string, path: string): RouteMatch {
+  const parts = splitPath(path);
+  const wanted = method === "HEAD" ? "GET" : method;
+  const allowed: Method[] = [];
+  for (const r of ROUTES) {
+    const params = matchSegments(r.segments, parts);
+    if (!params) continue;
+    if (r.method === wanted) return { kind: "found", handle: r.handle, params };
+    allowed.push(r.method);
+  }
+  return allowed.length ? { kind: "wrong_method", allowed } : { kind: "none" };
+}
+
+/** A store that hangs must not hang the health check: no answer within this is "unavailable". */
+const HEALTH_TIMEOUT_MS = 3_000;
+
+async function health({ deps }: RouteContext): Promise<Response> {
+  let report: HealthReport;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`health check did not answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+  });
+  try {
+    report = await Promise.race([deps.health(), late]);
+  } catch (err) {
+    report = { ok: false, details: { error: err instanceof Error ? err.message : String(err) } };
+  } finally {
+    clearTimeout(timer);
+  }
+  return jsonResponse({ status: report.ok ? "ok" : "unavailable", ...report.details }, report.ok ? 200 : 503);
+}
+
+async function listJobs({ url, deps }: RouteContext): Promise<Response> {
+  // An empty parameter (`?state=&queue=`, as a form sends it) means "any".
+  const raw = Object.fromEntries([...url.searchParams].filter(([, v]) => v !== ""));
+  const parsed = listJobsQuery.safeParse(raw);
+  if (!parsed.success) throw new UsageError(describeZodError(parsed.error, "query"));
+  return jsonResponse(await deps.ops.listJobs(parsed.data));
+}
+
+/** One object → 201 `{id, deduplicated}`; an array → 201 `[{id, deduplicated}]`, all validated before any is stored. */
+async function enqueue({ req, deps }: RouteContext): Promise<Response> {
+  const body = await readJsonBody(req, deps.maxBodyBytes);
+  if (Array.isArray(body)) return jsonResponse(await deps.ops.enqueue(body), 201);
+  const [result] = await deps.ops.enqueue([body]);
+  return jsonResponse(result, 201, { location: `/api/jobs/${encodeURIComponent(result.id)}` });
+}
+
+function schedulesOf(deps: RouteDeps): SchedulesApi {
+  if (!deps.schedules) {
+    throw new NotFoundError("this process runs no scheduler; ask a qworker started with --role all or --role scheduler");
+  }
+  return deps.schedules;
+}
+
+function route(method: Method, pattern: string, handle: Route["handle"]): Route {
+  return { method, segments: splitPath(pattern), handle };
+}
+
+function splitPath(path: string): string[] {
+  return path.split("/").filter((s) => s !== "");
+}
+
+function matchSegments(pattern: string[], parts: string[]): Record<string, string> | undefined {
+  if (pattern.length !== parts.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i];
+    if (p.startsWith(":")) params[p.slice(1)] = decodeSegment(parts[i]);
+    else if (p !== parts[i]) return undefined;
+  }
+  return params;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new UsageError(`path segment "${segment}" is not valid percent-encoding`);
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * `QworkerClient`: what a web app uses to enqueue jobs and wait for them,
+ * from Bun or plain Node ≥ 20 (nothing here imports Bun APIs). Two ways in:
+ *
+ * - HTTP, `new QworkerClient({ url: "http://127.0.0.1:7420", token })`:
+ *   through the admin API of a running `qworker run`. Payloads are
+ *   validated against the job's schema before anything is stored, and
+ *   refusals reject with the server's typed error (ValidationError,
+ *   UnknownJobError, NotFoundError, StoreUnavailableError, ...).
+ * - Direct, `new QworkerClient({ redisUrl, prefix })`: straight into Redis,
+ *   no server needed. There is no job registry on this side, so only the
+ *   request's shape is checked; a payload that fails the job's schema, or
+ *   an unknown job name, is stored, and the worker fails that job at once
+ *   as Unrecoverable. Job defaults are unknown too: pass `queue` (default
+ *   "default"), `attempts` (default 3) and `key` (no `unique.key`) yourself.
+ *
+ * Payloads can be typed per job name:
+ *   const qw = new QworkerClient<{ "send-email": { to: string; subject: string } }>({ url });
+ *   await qw.enqueue("send-email", { to: "a@b.co", subject: "hi" });
+ */
+
+import type { EnqueueResult, JobProgress, JobRecord, JobState } from "./core/types.ts";
+import { UsageError } from "./core/errors.ts";
+import { ClientClosedError, WaitTimeoutError } from "./client/errors.ts";
+import { HttpTransport, type HttpTransportOptions } from "./client/http-transport.ts";
+import { StoreTransport } from "./client/store-transport.ts";
+import type { EnqueueBody, Transport } from "./client/transport.ts";
+import type { Store } from "./store/store.ts";
+
+export {
+  ConfigError,
+  InvalidStateError,
+  NotFoundError,
+  PayloadTooLargeError,
+  QworkerError,
+  StoreUnavailableError,
+  UnauthorizedError,
+  UnknownJobError,
+  UsageError,
+  ValidationError,
+} from "./core/errors.ts";
+export { ClientClosedError, RemoteError, WaitTimeoutError } from "./client/errors.ts";
+export type { EnqueueResult, JobErrorRecord, JobProgress, JobRecord, JobState } from "./core/types.ts";
+
+/** Job name → payload type. The default accepts any name and any payload. */
+export type JobMap = Record<string, unknown>;
+export type JobName<J extends JobMap> = Extract<keyof J, string>;
+
+export interface EnqueueOptions {
+  /** Start in this many seconds (the job is `delayed` until then). */
+  in?: number;
+  /** Start at this time (a Date or ISO 8601). Give `in` or `at`, not both. */
+  at?: Date | string;
+  /** Overrides the job's queue. */
+  queue?: string;
+  /** 0 runs first. */
+  priority?: number;
+  /** Total tries, the first included. */
+  attempts?: number;
+  /** Dedupe key: while a job with this key is pending or active, its id is returned instead. */
+  key?: string;
+}
+
+/** One item of `enqueueMany`, typed by name when the client has a JobMap. */
+export type EnqueueItem<J extends JobMap = JobMap> = { [N in JobName<J>]: { name: N; data?: J[N] } & EnqueueOptions }[JobName<J>];
+
+/** The payload may be left out when the job's payload type allows undefined. */
+type DataArgs<T> = undefined extends T ? [data?: T, opts?: EnqueueOptions] : [data: T, opts?: EnqueueOptions];
+
+export interface WaitOptions {
+  /** Reject with WaitTimeoutError after this long; default: wait as long as it takes. */
+  timeoutMs?: number;
+  /** Longest pause between polls, default 500 ms (the first polls come sooner, for short jobs). */
+  pollMs?: number;
+  /** Called whenever the job's reported progress changes. */
+  onProgress?: (progress: JobProgress, job: JobRecord) => void;
+  /** Stops waiting (rejects with the signal's reason); the job itself is not cancelled. */
+  signal?: AbortSignal;
+}
+
+export type QworkerClientOptions =
+  | HttpTransportOptions
+  | {
+      /** `redis://` or `rediss://`, as the server's `store.redisUrl`. */
+      redisUrl: string;
+      /** The server's `store.redisPrefix`, default "qw". */
+      prefix?: string;
+      /** How long connecting may take before StoreUnavailableError, default 3000 ms. */
+      connectTimeoutMs?: number;
+    }
+  | {
+      /** An open Store the app manages (it is not closed by `close()`); shape-only checks as for Redis. */
+      store: Store;
+    };
+
+/** States a job does not leave by itself. */
+export const FINAL_STATES: readonly JobState[] = ["completed", "failed", "cancelled"];
+
+export class QworkerClient<J extends JobMap = JobMap> {
+  private readonly transport: Transport;
+  private readonly closing = new AbortController();
+
+  constructor(opts: QworkerClientOptions) {
+    if ("url" in opts && opts.url !== undefined) this.transport = new HttpTransport(opts);
+    else if ("redisUrl" in opts && opts.redisUrl !== undefined) this.transport = StoreTransport.redis(opts);
+    else if ("store" in opts && opts.store !== undefined) this.transport = new StoreTransport(async () => opts.store, false);
+    else throw new TypeError("QworkerClient needs { url } (the admin API), { redisUrl } or { store }");
+  }
+
+  /** Enqueues one job; resolves to its id, or the id of the live job with the same unique key (`deduplicated: true`). */
+  async enqueue<N extends JobName<J>>(name: N, ...[data, opts]: DataArgs<J[N]>): Promise<EnqueueResult> {
+    const [result] = await this.send([toBody(name, data, opts)]);
+    return result;
+  }
+
+  /** Enqueues many jobs at once: all are validated first, and one bad item stores none. Results are in order. */
+  async enqueueMany(items: EnqueueItem<J>[]): Promise<EnqueueResult[]> {
+    return this.send(items.map(({ name, data, ...opts }) => toBody(name, data, opts)));
+  }
+
+  /** The job's record; NotFoundError for an unknown (or trimmed) id. */
+  getJob(id: string): Promise<JobRecord> {
+    return this.guard(() => this.transport.getJob(id));
+  }
+
+  /**
+   * Polls until the job is completed, failed or cancelled and resolves with
+   * that record. A failed job resolves too (check `state` and `errors`).
+   * Rejects with WaitTimeoutError past `timeoutMs`, NotFoundError if the
+   * job disappears, and ClientClosedError when the client is closed.
+   */
+  async waitFor(id: string, opts: WaitOptions = {}): Promise<JobRecord> {
+    const pollMs = Math.max(1, opts.pollMs ?? 500);
+    const started = Date.now();
+    let pause = Math.min(20, pollMs);
+    let lastProgress: string | undefined;
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const job = await this.getJob(id);
+      if (opts.onProgress && job.progress) {
+        const seen = JSON.stringify(job.progress);
+        if (seen !== lastProgress) {
+          lastProgress = seen;
+          opts.onProgress(job.progress, job);
+        }
+      }
+      if (FINAL_STATES.includes(job.state)) return job;
+      const left = opts.timeoutMs === undefined ? Infinity : opts.timeoutMs - (Date.now() - started);
+      if (left <= 0) throw new WaitTimeoutError(id, job, opts.timeoutMs!);
+      await this.sleep(Math.min(pause, left), opts.signal);
+      pause = Math.min(pollMs, pause * 2);
+    }
+  }
+
+  /** Waiting or delayed jobs are cancelled at once; an active one is aborted by its worker within a lease renewal. */
+  cancel(id: string): Promise<JobRecord> {
+    return this.guard(() => this.transport.cancel(id));
+  }
+
+  /** A failed, cancelled or completed job goes back to waiting with its attempts reset. */
+  retry(id: string): Promise<JobRecord> {
+    return this.guard(() => this.transport.retry(id));
+  }
+
+  /** Ends pending `waitFor`s and releases connections. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closing.signal.aborted) return;
+    this.closing.abort(new ClientClosedError());
+    await this.transport.close();
+  }
+
+  private send(bodies: EnqueueBody[]): Promise<EnqueueResult[]> {
+    return this.guard(() => this.transport.enqueue(bodies));
+  }
+
+  private guard<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closing.signal.aborted) return Promise.reject(new ClientClosedError());
+    return fn();
+  }
+
+  private sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const signals = [this.closing.signal, signal].filter((s): s is AbortSignal => s !== undefined);
+      const stop = (s: AbortSignal) => () => {
+        done();
+        reject(s.reason);
+      };
+      const handlers = signals.map((s) => [s, stop(s)] as const);
+      const timer = setTimeout(() => {
+        done();
+        resolve();
+      }, ms);
+      function done() {
+        clearTimeout(timer);
+        for (const [s, h] of handlers) s.removeEventListener("abort", h);
+      }
+      for (const [s, h] of handlers) {
+        if (s.aborted) return h();
+        s.addEventListener("abort", h, { once: true });
+      }
+    });
+  }
+}
+
+function toBody(name: string, data: unknown, opts: EnqueueOptions = {}): EnqueueBody {
+  const { at, ...rest } = opts;
+  let when: string | undefined;
+  if (at instanceof Date) {
+    if (Number.isNaN(at.getTime())) throw new UsageError("at: is an invalid Date");
+    when = at.toISOString();
+  } else {
+    when = at;
+  }
+  return { name, data, ...rest, at: when };
+}
