@@ -1,0 +1,147 @@
+/**
+ * The composition root of `qworker run`: loads the jobs, opens the store,
+ * and starts what the role asks for (worker pool, scheduler, admin API).
+ * Shutdown runs in the reverse order and is idempotent, so a signal, a
+ * burst drain and a test can all end the same way.
+ */
+
+import { hostname } from "node:os";
+import type { Clock } from "../core/clock.ts";
+import { ConfigError, toError } from "../core/errors.ts";
+import type { Logger } from "../core/logger.ts";
+import type { Config } from "../config/schema.ts";
+import { httpLabel } from "../registry/enqueue-request.ts";
+import { Registry } from "../registry/registry.ts";
+import { openStore } from "../store/open-store.ts";
+import type { Store } from "../store/store.ts";
+import { WorkerPool } from "../worker/pool.ts";
+import { Operations } from "./operations.ts";
+import { AdminServer } from "../admin/server.ts";
+import { Scheduler } from "../scheduler/scheduler.ts";
+
+export interface RuntimeOptions {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  burst?: boolean;
+  /** Start the admin API even for worker/scheduler roles (an explicit --admin-port). */
+  forceAdmin?: boolean;
+  workerId?: string;
+}
+
+export class Runtime {
+  readonly pool?: WorkerPool;
+  readonly scheduler?: Scheduler;
+  readonly admin?: AdminServer;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly options: RuntimeOptions,
+    readonly store: Store,
+    readonly registry: Registry,
+    readonly ops: Operations,
+    parts: { pool?: WorkerPool; scheduler?: Scheduler; admin?: AdminServer },
+  ) {
+    Object.assign(this, parts);
+  }
+
+  /** Builds and starts everything the role needs; throws before starting anything on bad jobs or config. */
+  static async start(opts: RuntimeOptions): Promise<Runtime> {
+    const { config, clock, log } = opts;
+    const role = config.worker.role;
+    if (config.worker.mode !== "async") {
+      throw new ConfigError(`--mode ${config.worker.mode} is not available in this version; use --mode async (the default)`);
+    }
+    if (opts.burst && role !== "all" && role !== "worker") throw new ConfigError(`--burst drains queues, so it needs --role all or worker (got ${role})`);
+
+    const registry = (await Registry.load({ dir: config.jobs, queues: config.queues })).assertValid();
+    const store = await openStore(config, clock);
+    const ops = new Operations(store, registry, clock);
+    const id = opts.workerId ?? `${hostname()}-${process.pid}`;
+    const parts: { pool?: WorkerPool; scheduler?: Scheduler; admin?: AdminServer } = {};
+    try {
+      if ("checkServerConfig" in store && typeof store.checkServerConfig === "function") {
+        for (const warning of (await store.checkServerConfig()) as string[]) log.warn(warning);
+      }
+      if (role === "all" || role === "worker") {
+        parts.pool = new WorkerPool({
+          store,
+          registry,
+          clock,
+          log,
+          queues: config.worker.queues ?? config.queues,
+          concurrency: config.worker.concurrency,
+          leaseMs: config.worker.lease,
+          role,
+          workerId: id,
+          burst: opts.burst,
+          enqueue: async (name, payload, o) => {
+            const [r] = await ops.enqueue([{ name, data: payload, ...o, at: o?.at instanceof Date ? o.at.toISOString() : o?.at }], httpLabel);
+            return r.id;
+          },
+        });
+        parts.pool.events.on("pool:error", ({ error }) => log.error("worker pool stopped on an error", { error: error.message }));
+      }
+      if ((role === "all" || role === "scheduler") && !opts.burst) {
+        parts.scheduler = new Scheduler({ store, registry, config, clock, log: log.child({ service: "scheduler" }), holderId: id });
+      }
+      if (config.admin.enabled && (role === "all" || role === "api" || opts.forceAdmin)) {
+        parts.admin = new AdminServer({
+          ops,
+          host: config.admin.host,
+          port: config.admin.port,
+          token: config.admin.token,
+          maxBodyBytes: config.admin.maxBodyBytes,
+          log: log.child({ service: "admin" }),
+          schedules: parts.scheduler,
+          health: async () => {
+            try {
+              await store.ping();
+              return { ok: true, details: { store: store.kind, role } };
+            } catch (err) {
+              return { ok: false, details: { store: store.kind, role, error: toError(err).message } };
+            }
+          },
+        });
+        await parts.admin.start();
+      }
+      await parts.scheduler?.start();
+      parts.pool?.start();
+    } catch (err) {
+      await parts.admin?.stop().catch(() => {});
+      await parts.scheduler?.stop().catch(() => {});
+      await store.close().catch(() => {});
+      throw err;
+    }
+    const runtime = new Runtime(opts, store, registry, ops, parts);
+    log.info("qworker ready", {
+      role,
+      store: store.kind,
+      jobs: registry.names().length,
+      queues: (config.worker.queues ?? config.queues).join(","),
+      concurrency: parts.pool ? config.worker.concurrency : undefined,
+      admin: parts.admin?.url,
+    });
+    if (!store.durable) log.warn("the memory store keeps jobs in this process only: everything is lost when it exits");
+    return runtime;
+  }
+
+  /** Graceful: stop fetching, give running jobs `graceMs`, put the rest back. Idempotent. */
+  stop(graceMs = this.options.config.worker.shutdownTimeout): Promise<void> {
+    this.stopping ??= (async () => {
+      const { log } = this.options;
+      log.info("shutting down", { running: this.pool?.activeCount ?? 0, graceMs });
+      await this.pool?.stop(graceMs);
+      await this.scheduler?.stop();
+      await this.admin?.stop();
+      await this.store.close();
+      log.info("stopped");
+    })();
+    return this.stopping;
+  }
+
+  /** Second signal: abort running jobs now; they are put back without spending an attempt. */
+  hurry(): void {
+    this.pool?.abortAll();
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * `qworker enqueue <job>`: one job from flags, or many from a JSON-lines
+ * file (`--jsonl FILE|-`, one payload per line) for backfills. Every
+ * payload is validated against the job's schema before anything is
+ * stored; a bad line is reported by its number and nothing is stored.
+ * `--wait` follows the job to its end with a progress bar.
+ */
+
+import { readFileSync } from "node:fs";
+import type { Argv } from "yargs";
+import { UsageError } from "../core/errors.ts";
+import type { JobRecord } from "../core/types.ts";
+import { flagLabel } from "../registry/enqueue-request.ts";
+import { cliContext, loadRegistry } from "./context.ts";
+import { printJson, progressBar } from "./output.ts";
+import { cliOperations, type CliOperations } from "./cli-operations.ts";
+
+const FINAL = new Set(["completed", "failed", "cancelled"]);
+
+export const enqueueCommand = {
+  command: "enqueue <job>",
+  describe: "enqueue a job (prints its id)",
+  builder: (y: Argv) =>
+    y
+      .positional("job", { type: "string", describe: "job name (see `qworker validate`)" })
+      .option("data", { type: "string", describe: "payload: JSON, @file.json, or @- for stdin" })
+      .option("jsonl", { type: "string", describe: "many payloads: a JSON-lines FILE, or - for stdin" })
+      .option("in", { type: "number", describe: "start after this many seconds" })
+      .option("at", { type: "string", describe: "start at this time (ISO 8601)" })
+      .option("queue", { type: "string", describe: "queue (default: the job's)" })
+      .option("priority", { type: "number", describe: "0 runs first (default: the job's)" })
+      .option("attempts", { type: "number", describe: "total tries (default: the job's)" })
+      .option("key", { type: "string", describe: "unique key: returns the pending job with this key instead of adding one" })
+      .option("wait", { type: "boolean", describe: "follow the job to the end; exit 1 if it fails" })
+      .option("json", { type: "boolean", describe: "print JSON" })
+      .conflicts("data", "jsonl")
+      .conflicts("wait", "jsonl")
+      .example("$0 enqueue send-email --data '{\"to\":\"a@b.co\",\"subject\":\"hi\"}' --wait", "run and follow")
+      .example("$0 enqueue report --in 300", "run in five minutes")
+      .example("$0 enqueue send-email --jsonl backfill.jsonl", "one job per line"),
+  handler: async (argv: Record<string, unknown>) => {
+    const ctx = cliContext(argv);
+    const registry = await loadRegistry(ctx);
+    const options = {
+      in: argv.in as number | undefined,
+      at: argv.at as string | undefined,
+      queue: argv.queue as string | undefined,
+      priority: argv.priority as number | undefined,
+      attempts: argv.attempts as number | undefined,
+      key: argv.key as string | undefined,
+    };
+    const name = String(argv.job);
+    const ops = await cliOperations(ctx, registry);
+    try {
+      if (typeof argv.jsonl === "string") return await enqueueLines(ops, name, argv.jsonl, options, argv.json === true);
+      const data = argv.data === undefined ? undefined : readData(String(argv.data));
+      const [result] = await ops.enqueue([{ name, data, ...stripUndefined(options) }], flagLabel);
+      if (!argv.wait) {
+        if (argv.json) printJson(result);
+        else process.stdout.write(result.id + (result.deduplicated ? "  (already pending: deduplicated)\n" : "\n"));
+        return;
+      }
+      const final = await follow(ops, result.id, argv.json === true);
+      if (argv.json) printJson(final);
+      else printFinal(final);
+      if (final.state !== "completed") process.exitCode = 1;
+    } finally {
+      await ops.close();
+    }
+  },
+};
+
+function readData(value: string): unknown {
+  let text = value;
+  if (value.startsWith("@")) {
+    const file = value.slice(1);
+    try {
+      text = file === "-" ? readFileSync(0, "utf8") : readFileSync(file, "utf8");
+    } catch (err) {
+      throw new UsageError(`--data ${value}: cannot read ${file === "-" ? "stdin" : file}: ${(err as Error).message}`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--data is not valid JSON (${(err as Error).message}); quote it in the shell, e.g. --data '{"to":"a@b.co"}'`);
+  }
+}
+
+async function enqueueLines(ops: CliOperations, name: string, source: string, options: Record<string, unknown>, json: boolean): Promise<void> {
+  let text: string;
+  try {
+    text = source === "-" ? readFileSync(0, "utf8") : readFileSync(source, "utf8");
+  } catch (err) {
+    throw new UsageError(`--jsonl ${source}: cannot read it: ${(err as Error).message}`);
+  }
+  const requests: unknown[] = [];
+  const lines = text.split("\n");
+  const rest = stripUndefined(options);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === "") continue;
+    try {
+      requests.push({ name, data: JSON.parse(line), ...rest });
+    } catch (err) {
+      throw new UsageError(`--jsonl ${source}: line ${i + 1} is not valid JSON (${(err as Error).message}); nothing was enqueued`);
+    }
+  }
+  if (requests.length === 0) throw new UsageError(`--jsonl ${source}: no payloads found (one JSON value per line)`);
+  const lineOf = lineNumbers(lines);
+  let results;
+  try {
+    results = await ops.enqueue(requests, (f) => `--${f}`);
+  } catch (err) {
+    // Operations names the failing item by index; say which line of the file that is.
+    if (err instanceof Error) err.message = err.message.replace(/^item (\d+): /, (_, i) => `--jsonl ${source}: line ${lineOf[Number(i)]}: `).replace(/\[\d+\]\./g, "") + "; nothing was enqueued";
+    throw err;
+  }
+  const added = results.filter((r) => !r.deduplicated).length;
+  if (json) printJson({ enqueued: added, deduplicated: results.length - added, ids: results.map((r) => r.id) });
+  else process.stdout.write(`enqueued ${added} job(s)${results.length - added ? `, ${results.length - added} already pending` : ""}\n`);
+}
+
+/** Index of each non-blank line → its 1-based line number in the file. */
+function lineNumbers(lines: string[]): number[] {
+  const out: number[] = [];
+  lines.forEach((l, i) => {
+    if (l.trim() !== "") out.push(i + 1);
+  });
+  return out;
+}
+
+async function follow(ops: CliOperations, id: string, quiet: boolean): Promise<JobRecord> {
+  const tty = process.stderr.isTTY === true && !quiet;
+  let last = "";
+  for (let delay = 20; ; delay = Math.min(250, delay * 2)) {
+    const job = await ops.getJob(id);
+    const line = `${job.name} ${id.slice(0, 8)} ${job.state.padEnd(9)} ${progressBar(job.progress?.pct ?? (job.state === "completed" ? 100 : 0), job.progress?.msg)}`;
+    if (!quiet && line !== last) {
+      process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+      last = line;
+    }
+    if (FINAL.has(job.state)) {
+      if (tty) process.stderr.write("\n");
+      return job;
+    }
+    await Bun.sleep(delay);
+  }
+}
+
+function printFinal(job: JobRecord): void {
+  if (job.state === "completed") {
+    process.stdout.write(`${job.id} completed\n${JSON.stringify(job.result ?? null, null, 2)}\n`);
+    return;
+  }
+  const err = job.errors.at(-1);
+  process.stdout.write(`${job.id} ${job.state} after ${job.attemptsMade} attempt(s)${err ? `: ${err.message}` : ""}\n`);
+}
+
+function stripUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,29 @@
+/**
+ * `qworker info`: version, platform and the resolved configuration (with
+ * the admin token redacted). Starts nothing, opens nothing.
+ */
+
+import type { Argv } from "yargs";
+import pkg from "../../package.json" with { type: "json" };
+import { cliContext } from "./context.ts";
+import { printJson } from "./output.ts";
+
+export const VERSION: string = pkg.version;
+
+export const infoCommand = {
+  command: "info",
+  describe: "version, platform and resolved config; starts nothing",
+  builder: (y: Argv) => y.option("json", { type: "boolean", describe: "print JSON (the default output is JSON too)" }),
+  handler: (argv: Record<string, unknown>) => {
+    const ctx = cliContext(argv);
+    const config = { ...ctx.config, admin: { ...ctx.config.admin, token: ctx.config.admin.token ? "(set)" : undefined } };
+    printJson({
+      version: VERSION,
+      bun: Bun.version,
+      platform: `${process.platform}-${process.arch}`,
+      executable: process.execPath,
+      configFile: ctx.configFile ?? null,
+      config,
+    });
+  },
+};

@@ -1,0 +1,93 @@
+/**
+ * `qworker jobs list|show|retry|cancel|remove`: inspect and manage single
+ * jobs. Unknown ids and wrong states exit 2 with the reason.
+ */
+
+import type { Argv } from "yargs";
+import { UsageError } from "../core/errors.ts";
+import { JOB_STATES, type JobRecord, type JobState } from "../core/types.ts";
+import { cliContext } from "./context.ts";
+import { withCliOperations } from "./cli-operations.ts";
+import { ago, printJson, table } from "./output.ts";
+
+const idArg = (y: Argv) => y.positional("id", { type: "string", describe: "job id" }).option("json", { type: "boolean", describe: "print JSON" });
+
+export const jobsCommand = {
+  command: "jobs <action>",
+  describe: "list, show, retry, cancel or remove jobs",
+  builder: (y: Argv) =>
+    y
+      .command({
+        command: "list",
+        describe: "list jobs, newest first",
+        builder: (yy: Argv) =>
+          yy
+            .option("state", { type: "string", describe: `one of ${JOB_STATES.join(", ")}` })
+            .option("queue", { type: "string", describe: "only this queue" })
+            .option("name", { type: "string", describe: "only this job name" })
+            .option("limit", { type: "number", default: 50, describe: "page size (1-1000)" })
+            .option("cursor", { type: "string", describe: "next page: the cursor a previous page printed" })
+            .option("json", { type: "boolean", describe: "print JSON" }),
+        handler: list,
+      })
+      .command({ command: "show <id>", describe: "one job in full", builder: idArg, handler: (a) => single(a, "show") })
+      .command({ command: "retry <id>", describe: "run a failed or cancelled job again", builder: idArg, handler: (a) => single(a, "retry") })
+      .command({ command: "cancel <id>", describe: "cancel a waiting, delayed or active job", builder: idArg, handler: (a) => single(a, "cancel") })
+      .command({ command: "remove <id>", describe: "delete a job that is not active", builder: idArg, handler: (a) => single(a, "remove") })
+      .demandCommand(1, "name an action: list, show, retry, cancel or remove"),
+  handler: () => {},
+};
+
+async function list(argv: Record<string, unknown>): Promise<void> {
+  const state = argv.state as string | undefined;
+  if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) {
+    throw new UsageError(`--state "${state}" is not a state; use one of ${JOB_STATES.join(", ")}`);
+  }
+  const limit = Number(argv.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit must be a whole number from 1 to 1000, got ${argv.limit}`);
+  const ctx = cliContext(argv);
+  const page = await withCliOperations(ctx, (ops) =>
+    ops.listJobs({ state: state as JobState | undefined, queue: argv.queue as string | undefined, name: argv.name as string | undefined, cursor: argv.cursor as string | undefined, limit }),
+  );
+  if (argv.json) return printJson(page);
+  const now = Date.now();
+  const rows = page.jobs.map((j) => [j.id, j.name, j.queue, j.state, `${j.attemptsMade}/${j.maxAttempts}`, ago(j.createdAt, now), j.errors.at(-1)?.message.slice(0, 60)]);
+  process.stdout.write(table(["id", "name", "queue", "state", "tries", "created", "last error"], rows) + "\n");
+  if (page.nextCursor) process.stdout.write(`more: qworker jobs list --cursor ${page.nextCursor}\n`);
+}
+
+async function single(argv: Record<string, unknown>, action: "show" | "retry" | "cancel" | "remove"): Promise<void> {
+  const id = String(argv.id);
+  const ctx = cliContext(argv);
+  const job = await withCliOperations(ctx, async (ops): Promise<JobRecord | undefined> => {
+    if (action === "show") return ops.getJob(id);
+    if (action === "retry") return ops.retry(id);
+    if (action === "cancel") return ops.cancel(id);
+    await ops.remove(id);
+    return undefined;
+  });
+  if (argv.json) return printJson(job ?? { id, removed: true });
+  if (!job) return void process.stdout.write(`${id} removed\n`);
+  if (action !== "show") return void process.stdout.write(`${id} ${job.state}\n`);
+  process.stdout.write(describeJob(job));
+}
+
+function describeJob(j: JobRecord): string {
+  const iso = (ms?: number) => (ms === undefined ? "-" : new Date(ms).toISOString());
+  const lines = [
+    `id:        ${j.id}`,
+    `name:      ${j.name}`,
+    `queue:     ${j.queue} (priority ${j.priority})`,
+    `state:     ${j.state}`,
+    `tries:     ${j.attemptsMade} of ${j.maxAttempts}${j.stalls ? `, stalled ${j.stalls}x` : ""}`,
+    `created:   ${iso(j.createdAt)}`,
+    `run at:    ${iso(j.runAt)}`,
+    `started:   ${iso(j.startedAt)}`,
+    `finished:  ${iso(j.finishedAt)}`,
+    `progress:  ${j.progress ? `${j.progress.pct}%${j.progress.msg ? ` ${j.progress.msg}` : ""}` : "-"}`,
+    `payload:   ${JSON.stringify(j.data)}`,
+    `result:    ${j.result === undefined ? "-" : JSON.stringify(j.result)}`,
+  ];
+  for (const e of j.errors) lines.push(`error:     try ${e.attempt} at ${iso(e.at)}: ${e.message}`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,84 @@
+/**
+ * `qworker schedules [pause|resume <name>]`: cron schedules with their next
+ * run, last run and its outcome, and the current leader. Reads the store
+ * directly (no server needed) except on the memory store.
+ */
+
+import type { Argv } from "yargs";
+import { Scheduler } from "../scheduler/scheduler.ts";
+import { openStore } from "../store/open-store.ts";
+import { cliContext, loadRegistry, type CliContext } from "./context.ts";
+import { ago, printJson, table } from "./output.ts";
+import { RemoteOperations } from "./remote-operations.ts";
+
+type Action = "list" | "pause" | "resume";
+
+export const schedulesCommand = {
+  command: "schedules [action] [name]",
+  describe: "cron schedules: next and last run; pause or resume one",
+  builder: (y: Argv) =>
+    y
+      .positional("action", { choices: ["list", "pause", "resume"], default: "list", describe: "what to do" })
+      .positional("name", { type: "string", describe: "schedule name (for pause/resume)" })
+      .option("json", { type: "boolean", describe: "print JSON" })
+      .check((a) => {
+        if (a.action !== "list" && !a.name) throw new Error(`name the schedule to ${a.action}: qworker schedules ${a.action} <name>`);
+        return true;
+      }),
+  handler: async (argv: Record<string, unknown>) => {
+    const ctx = cliContext(argv);
+    const action = (argv.action ?? "list") as Action;
+    const result = await withSchedules(ctx, action, argv.name as string | undefined);
+    if (action !== "list") {
+      if (argv.json) printJson({ name: argv.name, paused: action === "pause" });
+      else process.stdout.write(`schedule ${argv.name} ${action === "pause" ? "paused" : "resumed"}\n`);
+      return;
+    }
+    if (argv.json) return printJson(result);
+    const { schedules, leader } = result as ScheduleListing;
+    const now = Date.now();
+    if (schedules.length === 0) process.stdout.write("no schedules: add `cron` to a job or `schedules` to the config\n");
+    else
+      process.stdout.write(
+        table(
+          ["schedule", "job", "cron", "timezone", "next run", "last run", "last outcome", "state"],
+          schedules.map((s) => [s.name, s.job, s.cron, s.timezone, ago(s.nextRun, now), ago(s.lastSlot, now), s.lastOutcome, !s.enabled ? "disabled" : s.paused ? "paused" : "active"]),
+        ) + "\n",
+      );
+    process.stdout.write(leader ? `leader: ${(leader as { holder: string }).holder}\n` : "leader: none (no scheduler running)\n");
+  },
+};
+
+interface ScheduleRow {
+  name: string;
+  job: string;
+  cron: string;
+  timezone: string;
+  enabled: boolean;
+  paused: boolean;
+  nextRun?: number;
+  lastSlot?: number;
+  lastOutcome?: string;
+}
+interface ScheduleListing {
+  schedules: ScheduleRow[];
+  leader: unknown;
+}
+
+async function withSchedules(ctx: CliContext, action: Action, name?: string): Promise<ScheduleListing | void> {
+  if (ctx.config.store.backend === "memory") {
+    const remote = new RemoteOperations(ctx.config);
+    if (action === "list") return (await remote.schedules()) as ScheduleListing;
+    return remote.setSchedulePaused(name!, action === "pause");
+  }
+  const registry = await loadRegistry(ctx);
+  const store = await openStore(ctx.config, ctx.clock);
+  try {
+    const scheduler = new Scheduler({ store, registry, config: ctx.config, clock: ctx.clock, log: ctx.log, holderId: "cli" });
+    if (action === "pause") return scheduler.pauseSchedule(name!);
+    if (action === "resume") return scheduler.resumeSchedule(name!);
+    return { schedules: (await scheduler.listSchedules()) as ScheduleRow[], leader: await scheduler.leader() };
+  } finally {
+    await store.close();
+  }
+}

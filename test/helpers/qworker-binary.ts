@@ -1,0 +1,134 @@
+/**
+ * Drives the built `dist/qworker` binary in end-to-end tests: a throw-away
+ * project folder with test jobs, one-shot commands, and long-running
+ * servers whose log lines tests await (never fixed sleeps).
+ */
+
+import { spawn, spawnSync, type Subprocess } from "bun";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dir, "../..");
+export const BINARY = join(ROOT, "dist", "qworker");
+
+/** Builds dist/qworker once if `npm test` has not already. */
+export function ensureBinary(): string {
+  if (!existsSync(BINARY)) {
+    const r = spawnSync([process.execPath, "build.ts"], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
+    if (r.exitCode !== 0) throw new Error("building dist/qworker failed");
+  }
+  return BINARY;
+}
+
+export interface Project {
+  dir: string;
+  jobs: string;
+  db: string;
+  out: string;
+  cleanup(): void;
+}
+
+/** A temp folder with test/fixtures/jobs copied to jobs/, a data dir and an output dir. */
+export function makeProject(prefix = "qw-e2e-"): Project {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const jobs = join(dir, "jobs");
+  cpSync(join(ROOT, "test/fixtures/jobs"), jobs, { recursive: true });
+  const out = join(dir, "out");
+  mkdirSync(out);
+  return { dir, jobs, db: join(dir, "data", "qworker.db"), out, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const BASE_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1" };
+
+export async function qw(args: string[], opts: { cwd: string; env?: Record<string, string>; stdin?: string; timeoutMs?: number }): Promise<CliResult> {
+  const proc = spawn([ensureBinary(), ...args], {
+    cwd: opts.cwd,
+    env: { ...BASE_ENV, ...opts.env },
+    stdin: opts.stdin !== undefined ? new Blob([opts.stdin]) : "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+export class Server {
+  private lines: string[] = [];
+  private waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
+  readonly exited: Promise<number>;
+
+  constructor(readonly proc: Subprocess<"ignore", "pipe", "pipe">) {
+    void this.pump(proc.stdout);
+    void this.pump(proc.stderr);
+    this.exited = proc.exited;
+  }
+
+  /** Resolves with the first log line (past or future) matching `re`. */
+  waitForLine(re: RegExp, timeoutMs = 30_000): Promise<string> {
+    const seen = this.lines.find((l) => re.test(l));
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no log line matching ${re} within ${timeoutMs} ms; log:\n${this.log()}`)), timeoutMs);
+      this.waiters.push({ re, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+    });
+  }
+
+  log(): string {
+    return this.lines.join("\n");
+  }
+
+  /** The admin URL from the "qworker ready" line. */
+  async adminUrl(): Promise<string> {
+    const line = await this.waitForLine(/qworker ready/);
+    const m = /admin=(\S+)/.exec(line);
+    if (!m) throw new Error(`no admin URL in: ${line}`);
+    return m[1];
+  }
+
+  kill(signal: NodeJS.Signals = "SIGTERM"): void {
+    this.proc.kill(signal);
+  }
+
+  private async pump(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    let buf = "";
+    const reader = stream.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += decoder.decode(value, { stream: true });
+      let i: number;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        this.lines.push(line);
+        for (const w of [...this.waiters]) {
+          if (w.re.test(line)) {
+            this.waiters.splice(this.waiters.indexOf(w), 1);
+            w.resolve(line);
+          }
+        }
+      }
+    }
+  }
+}
+
+export function startServer(args: string[], opts: { cwd: string; env?: Record<string, string> }): Server {
+  const proc = spawn([ensureBinary(), "run", ...args], {
+    cwd: opts.cwd,
+    env: { ...BASE_ENV, ...opts.env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return new Server(proc);
+}
