@@ -69,6 +69,11 @@ export class Registry {
     return new Registry(byName, problems, opts.dir, opts.queues);
   }
 
+  /** A registry with no jobs, for commands that only inspect (status, jobs list). */
+  static empty(opts: RegistryOptions): Registry {
+    return new Registry(new Map(), [], opts.dir, opts.queues);
+  }
+
   /** Throws JobLoadError listing every problem. */
   assertValid(): this {
     if (this.problems.length) throw new JobLoadError(this.problems);
