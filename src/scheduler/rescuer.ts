@@ -1,0 +1,67 @@
+/**
+ * Brings back jobs whose worker vanished: every `rescueInterval` (default
+ * 5 s) it asks the store for active jobs whose lease ran out; each goes
+ * back to waiting with a stall counted, or fails with "stalled too many
+ * times" past `maxStalls` (the poison-job guard). Only the leader runs it,
+ * so the fleet makes one scan per interval, not one per process.
+ */
+
+import type { Logger } from "../core/logger.ts";
+import { TypedEmitter, type Service } from "../core/service.ts";
+import type { Store } from "../store/store.ts";
+import { Loop } from "./loop.ts";
+
+export interface RescuerEvents extends Record<string, unknown> {
+  /** After every scan, also when nothing was found. */
+  "rescue:done": { rescued: string[]; failed: string[] };
+  "scheduler:error": { service: string; error: Error };
+}
+
+export interface RescuerOptions {
+  store: Store;
+  log: Logger;
+  intervalMs: number;
+  maxStalls: number;
+  /** Jobs per store call; default 1,000 (a full batch scans again at once). */
+  batch?: number;
+}
+
+const DEFAULT_BATCH = 1_000;
+
+export class Rescuer implements Service {
+  readonly events = new TypedEmitter<RescuerEvents>();
+  private readonly loop: Loop;
+  private readonly batch: number;
+
+  constructor(private readonly opts: RescuerOptions) {
+    this.batch = opts.batch ?? DEFAULT_BATCH;
+    this.loop = new Loop({
+      round: () => this.round(),
+      onError: (error) => {
+        opts.log.warn("rescuing expired leases failed; retrying", { error: error.message });
+        this.events.emit("scheduler:error", { service: "rescuer", error });
+        return opts.intervalMs;
+      },
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  private async round(): Promise<number> {
+    const { rescued, failed } = await this.opts.store.rescueExpired({ maxStalls: this.opts.maxStalls, limit: this.batch });
+    if (rescued.length) this.opts.log.info("rescued jobs whose worker stopped renewing their lease", { count: rescued.length, ids: rescued.slice(0, 20) });
+    if (failed.length) this.opts.log.warn("failed jobs that stalled too many times", { count: failed.length, maxStalls: this.opts.maxStalls, ids: failed.slice(0, 20) });
+    this.events.emit("rescue:done", { rescued, failed });
+    return rescued.length + failed.length >= this.batch ? 0 : this.opts.intervalMs;
+  }
+}

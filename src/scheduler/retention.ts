@@ -1,0 +1,67 @@
+/**
+ * Keeps the store from growing without bound: every `retentionInterval`
+ * (default 60 s) it deletes completed and failed jobs past the configured
+ * age or count (`config.retention`). Only the leader runs it.
+ */
+
+import type { Config } from "../config/schema.ts";
+import type { Logger } from "../core/logger.ts";
+import { TypedEmitter, type Service } from "../core/service.ts";
+import type { RetentionPolicy, Store } from "../store/store.ts";
+import { Loop } from "./loop.ts";
+
+export interface RetentionEvents extends Record<string, unknown> {
+  "retention:done": { removed: number };
+  "scheduler:error": { service: string; error: Error };
+}
+
+export interface RetentionOptions {
+  store: Store;
+  log: Logger;
+  intervalMs: number;
+  policy: RetentionPolicy;
+}
+
+export function retentionPolicy(retention: Config["retention"]): RetentionPolicy {
+  return {
+    completedMaxAgeMs: retention.completedMaxAge,
+    completedMaxCount: retention.completedMaxCount,
+    failedMaxAgeMs: retention.failedMaxAge,
+    failedMaxCount: retention.failedMaxCount,
+  };
+}
+
+export class Retention implements Service {
+  readonly events = new TypedEmitter<RetentionEvents>();
+  private readonly loop: Loop;
+
+  constructor(private readonly opts: RetentionOptions) {
+    this.loop = new Loop({
+      round: () => this.round(),
+      onError: (error) => {
+        opts.log.warn("trimming old jobs failed; retrying at the next interval", { error: error.message });
+        this.events.emit("scheduler:error", { service: "retention", error });
+        return opts.intervalMs;
+      },
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  private async round(): Promise<number> {
+    const removed = await this.opts.store.trim(this.opts.policy);
+    if (removed > 0) this.opts.log.info("removed old finished jobs", { removed });
+    this.events.emit("retention:done", { removed });
+    return this.opts.intervalMs;
+  }
+}
