@@ -1,0 +1,132 @@
+/**
+ * Opening a SQLite store file: connection pragmas and the schema, versioned
+ * with `PRAGMA user_version` so a newer qworker can migrate an older file and
+ * an older one refuses a file it does not understand. Several processes may
+ * open the same file at once; the migration runs in a `BEGIN IMMEDIATE`
+ * transaction so only one of them applies it.
+ */
+
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { StoreUnavailableError, toError } from "../../core/errors.ts";
+
+/**
+ * One entry per schema version; entry i upgrades a file from version i to i + 1.
+ * Never edit a shipped entry: append a new one.
+ *
+ * Jobs keep a rowid (cheap partial indexes) plus the public text id. `seq` is
+ * the FIFO position inside (queue, priority): it comes from `counters.seq` and
+ * is renewed when a job re-enters the queue (promotion, retry) but kept on
+ * release and rescue, exactly like the memory store. `unique_until` is the
+ * unique-key hold; it is cleared when the job settles, which frees the key.
+ */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE jobs (
+    id            TEXT    NOT NULL UNIQUE,
+    name          TEXT    NOT NULL,
+    queue         TEXT    NOT NULL,
+    state         TEXT    NOT NULL,
+    priority      INTEGER NOT NULL,
+    seq           INTEGER NOT NULL,
+    data          TEXT,
+    attempts_made INTEGER NOT NULL DEFAULT 0,
+    max_attempts  INTEGER NOT NULL,
+    stalls        INTEGER NOT NULL DEFAULT 0,
+    run_at        INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    started_at    INTEGER,
+    finished_at   INTEGER,
+    lease_worker  TEXT,
+    lease_token   INTEGER NOT NULL DEFAULT 0,
+    lease_until   INTEGER,
+    progress      TEXT,
+    result        TEXT,
+    errors        TEXT    NOT NULL DEFAULT '[]',
+    unique_key    TEXT,
+    unique_until  INTEGER
+  );
+  -- reserve: the head of a queue in O(log n)
+  CREATE INDEX jobs_waiting  ON jobs (queue, priority, seq) WHERE state = 'waiting';
+  -- promotion, nextDueAt
+  CREATE INDEX jobs_delayed  ON jobs (run_at, seq)          WHERE state = 'delayed';
+  -- rescueExpired
+  CREATE INDEX jobs_active   ON jobs (lease_until)          WHERE state = 'active';
+  -- trim, without scanning a backlog of waiting jobs
+  CREATE INDEX jobs_finished ON jobs (queue, state, finished_at) WHERE state IN ('completed', 'failed');
+  -- unique-key dedupe on enqueue
+  CREATE INDEX jobs_unique   ON jobs (name, unique_key)     WHERE unique_until IS NOT NULL;
+  -- listJobs, newest first
+  CREATE INDEX jobs_created  ON jobs (created_at, id);
+
+  CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO counters (name, value) VALUES ('seq', 0);
+  CREATE TABLE paused_queues (queue TEXT PRIMARY KEY) WITHOUT ROWID;
+  -- A released lease keeps its row (expires_at = 0) so the next token is always higher.
+  CREATE TABLE leaders (name TEXT PRIMARY KEY, holder TEXT NOT NULL, token INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+  -- rowid keeps first-heartbeat order, as the memory store's Map does
+  CREATE TABLE workers (id TEXT NOT NULL UNIQUE, info TEXT NOT NULL, expires_at INTEGER NOT NULL);
+  CREATE TABLE schedules (name TEXT NOT NULL UNIQUE, last_slot INTEGER, last_job_id TEXT, paused INTEGER NOT NULL DEFAULT 0);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** How long a connection waits for another process's write transaction before giving up. */
+export const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens (creating file and parent folder if missing), sets the pragmas and
+ * migrates. Any failure becomes a StoreUnavailableError naming the path.
+ */
+export function openDatabase(path: string): Database {
+  let db: Database | undefined;
+  try {
+    if (path !== ":memory:" && path !== "") mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { create: true, readwrite: true, strict: true });
+    // First, so that everything below waits for a concurrent opener instead of failing.
+    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    const mode = (db.query("PRAGMA journal_mode = WAL").get() as { journal_mode: string }).journal_mode;
+    if (mode !== "wal" && path !== ":memory:" && path !== "") {
+      throw new Error(`could not switch to WAL journal mode (got "${mode}"); is the file on a network or read-only filesystem?`);
+    }
+    // WAL + NORMAL syncs the WAL only at checkpoints, not at each commit. A
+    // committed transaction is in the WAL file (the OS page cache) before the
+    // call returns, so it survives SIGKILL or a crash of this process; only a
+    // power loss or kernel crash can drop the last commits. That is the
+    // durability DESIGN §3 asks for, and test/sqlite/multiprocess.test.ts
+    // checks it by SIGKILLing an enqueuer.
+    db.run("PRAGMA synchronous = NORMAL");
+    db.run("PRAGMA cache_size = -20000");
+    db.run("PRAGMA temp_store = MEMORY");
+    // A busy WAL may grow while readers pin old pages; shrink it back after checkpoints.
+    db.run("PRAGMA journal_size_limit = 67108864");
+    migrate(db);
+    return db;
+  } catch (err) {
+    try {
+      db?.close();
+    } catch {
+      // The open already failed; the original reason is what matters.
+    }
+    if (err instanceof StoreUnavailableError) throw err;
+    throw new StoreUnavailableError(`cannot open SQLite store at ${path}: ${toError(err).message}`, { cause: err });
+  }
+}
+
+function migrate(db: Database): void {
+  const version = () => (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+  // Cheap check outside a write lock: the common case is an up-to-date file.
+  if (version() === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    const from = version();
+    if (from > SCHEMA_VERSION) {
+      throw new StoreUnavailableError(
+        `the SQLite store at ${db.filename} has schema version ${from}, newer than this qworker knows (${SCHEMA_VERSION}); upgrade qworker`,
+      );
+    }
+    for (let v = from; v < SCHEMA_VERSION; v++) db.run(MIGRATIONS[v]);
+    db.run(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
