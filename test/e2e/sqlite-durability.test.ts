@@ -15,10 +15,20 @@ let project: Project;
 
 afterEach(() => project?.cleanup());
 
-/** Short leases so a killed worker's jobs are rescued in about a second. */
+/**
+ * Short job and leader leases so a killed process's jobs are rescued within
+ * seconds, and retention that keeps every completed job for counting.
+ */
 function writeFastLeaseConfig(dir: string): void {
   mkdirSync(join(dir, "config"), { recursive: true });
-  writeFileSync(join(dir, "config/qworker.json"), JSON.stringify({ worker: { lease: "1s" }, scheduler: { rescueInterval: "250ms" } }));
+  writeFileSync(
+    join(dir, "config/qworker.json"),
+    JSON.stringify({
+      worker: { lease: "1s" },
+      scheduler: { rescueInterval: "250ms", leaderTtl: "2s", leaderRenew: "500ms" },
+      retention: { completedMaxCount: 100_000 },
+    }),
+  );
 }
 
 async function enqueueMany(n: number, payload: object): Promise<string[]> {
@@ -41,7 +51,7 @@ describe("e2e: sqlite durability", () => {
   test("SIGKILL with 2,000 jobs half done: after a restart all complete, only jobs active at the kill ran twice", async () => {
     project = makeProject();
     writeFastLeaseConfig(project.dir);
-    const ids = await enqueueMany(2_000, { sleepMs: 5 });
+    const ids = await enqueueMany(2_000, { sleepMs: 20 });
     const env = { QW_TEST_OUT: project.out };
 
     const first = startServer(["--concurrency", "20", "--admin-port", "0"], { cwd: project.dir, env });
@@ -72,6 +82,7 @@ describe("e2e: sqlite durability", () => {
 
   test("two processes on one SQLite file drain 5,000 jobs with no job run twice", async () => {
     project = makeProject();
+    writeFastLeaseConfig(project.dir);
     const ids = await enqueueMany(5_000, {});
     const env = { QW_TEST_OUT: project.out };
     const a = startServer(["--burst", "--concurrency", "25", "--admin-port", "0"], { cwd: project.dir, env });
