@@ -114,6 +114,7 @@ export class Runtime {
       throw err;
     }
     const runtime = new Runtime(opts, store, registry, ops, parts);
+    if (!store.durable) log.warn("the memory store keeps jobs in this process only: everything is lost when it exits");
     log.info("qworker ready", {
       role,
       store: store.kind,
@@ -122,7 +123,6 @@ export class Runtime {
       concurrency: parts.pool ? config.worker.concurrency : undefined,
       admin: parts.admin?.url,
     });
-    if (!store.durable) log.warn("the memory store keeps jobs in this process only: everything is lost when it exits");
     return runtime;
   }
 

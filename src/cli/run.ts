@@ -20,27 +20,31 @@ export const runCommand = {
       .example("$0 run --backend redis --redis-url redis://10.0.0.5:6379 --role worker --concurrency 50", "a worker of a Redis fleet"),
   handler: async (argv: Record<string, unknown>) => {
     const ctx = cliContext(argv);
-    const runtime = await Runtime.start({
+    // Signals are handled from the first moment: one that arrives during start-up stops the runtime once it is up.
+    let signals = 0;
+    let runtime: Runtime | undefined;
+    const stopNow = () => void runtime!.stop().then(() => process.exit(0));
+    const onSignal = (sig: string) => {
+      signals += 1;
+      if (signals === 1) {
+        ctx.log.info(`${sig} received: finishing running jobs (send it again to stop at once)`);
+        if (runtime) stopNow();
+      } else {
+        ctx.log.warn(`${sig} received again: aborting running jobs; they go back to their queue`);
+        runtime?.hurry();
+      }
+    };
+    process.on("SIGINT", () => onSignal("SIGINT"));
+    process.on("SIGTERM", () => onSignal("SIGTERM"));
+
+    runtime = await Runtime.start({
       config: ctx.config,
       clock: ctx.clock,
       log: ctx.log,
       burst: argv.burst === true,
       forceAdmin: argv["admin-port"] !== undefined || process.env.QWORKER_ADMIN_PORT !== undefined,
     });
-
-    let signals = 0;
-    const onSignal = (sig: string) => {
-      signals += 1;
-      if (signals === 1) {
-        ctx.log.info(`${sig} received: finishing running jobs (send it again to stop at once)`);
-        void runtime.stop().then(() => process.exit(0));
-      } else {
-        ctx.log.warn(`${sig} received again: aborting running jobs; they go back to their queue`);
-        runtime.hurry();
-      }
-    };
-    process.on("SIGINT", () => onSignal("SIGINT"));
-    process.on("SIGTERM", () => onSignal("SIGTERM"));
+    if (signals > 0) return stopNow();
 
     if (runtime.pool && argv.burst === true) {
       await runtime.pool.drained;
