@@ -1,10 +1,14 @@
 /**
  * `npm run build`: compiles the single-file binary `dist/qworker` (job
- * modules load beside it with no node_modules) and writes the config's JSON
- * Schema for editors (`config/qworker.schema.json`). Run with Bun.
+ * modules load beside it with no node_modules), writes the config's JSON
+ * Schema for editors (`config/qworker.schema.json`), and, with `--client`,
+ * the typed client for Node and Bun apps (`dist/client`, what `npm pack`
+ * ships). Run with Bun.
  */
 
-import { writeFileSync, mkdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { configJsonSchema } from "./src/config/schema.ts";
 
 const started = performance.now();
@@ -24,3 +28,29 @@ if (!result.success) {
   process.exit(1);
 }
 console.log(`built dist/qworker in ${Math.round(performance.now() - started)} ms`);
+
+if (process.argv.includes("--client")) await buildClient();
+
+/** ESM for Node >= 20 and Bun; dependencies stay external (installed with the package). */
+async function buildClient(): Promise<void> {
+  rmSync("dist/client", { recursive: true, force: true });
+  const bundle = await Bun.build({ entrypoints: ["./src/client.ts"], outdir: "dist/client", target: "node", format: "esm", splitting: true, packages: "external" });
+  if (!bundle.success) {
+    for (const log of bundle.logs) console.error(log);
+    process.exit(1);
+  }
+  const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.client.json"], { stdio: "inherit" });
+  if (tsc.status !== 0) process.exit(1);
+  // Declarations keep the sources' ".ts" specifiers; consumers resolve ".js" to the ".d.ts" beside it.
+  for (const file of walk("dist/client").filter((f) => f.endsWith(".d.ts"))) {
+    writeFileSync(file, readFileSync(file, "utf8").replace(/(from\s+["'](?:\.{1,2}\/)[^"']*?)\.ts(["'])/g, "$1.js$2"));
+  }
+  console.log("built dist/client (Node/Bun client and its types)");
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * The published package, as an app installs it: `npm pack`, `npm install`
+ * of the tarball into a plain Node project, then the app imports "qworker"
+ * and enqueues over the admin API. Catches a broken `exports` map, a
+ * missing file in `files`, or a Bun-only import in the client.
+ */
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startHarness, type Harness } from "../admin/harness.ts";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const node = Bun.which("node");
+const npm = Bun.which("npm");
+
+async function sh(cmd: string[], cwd: string): Promise<string> {
+  const proc = Bun.spawn(cmd, { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, npm_config_update_notifier: "false" } });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}:\n${out}\n${err}`);
+  return out;
+}
+
+describe.skipIf(!node || !npm)("the npm package in a plain Node project", () => {
+  let dir: string;
+  let h: Harness;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "qw-pack-"));
+    h = await startHarness();
+    await sh([npm!, "pack", "--pack-destination", dir], ROOT);
+    const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
+    await sh([npm!, "install", "--prefer-offline", "--no-audit", "--no-fund", join(dir, tarball)], dir);
+  }, 180_000);
+
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the app imports QworkerClient from 'qworker' and enqueues a job", async () => {
+    writeFileSync(
+      join(dir, "app.mjs"),
+      `import { QworkerClient, ValidationError } from "qworker";
+       const qw = new QworkerClient({ url: process.argv[2] });
+       const { id } = await qw.enqueue("send-email", { to: "a@b.co", subject: "from an app" });
+       const bad = await qw.enqueue("send-email", { to: 1 }).catch((e) => e instanceof ValidationError);
+       console.log(JSON.stringify({ id, bad, state: (await qw.getJob(id)).state }));
+       await qw.close();`,
+    );
+    const out = JSON.parse(await sh([node!, "app.mjs", h.url], dir));
+    expect(out).toMatchObject({ bad: true, state: "waiting" });
+    expect((await h.store.getJob(out.id))!.data).toEqual({ to: "a@b.co", subject: "from an app" });
+  }, 60_000);
+});
