@@ -5,6 +5,7 @@
  */
 
 import type { Argv } from "yargs";
+import { UsageError } from "../core/errors.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import { openStore } from "../store/open-store.ts";
 import { cliContext, loadRegistry, type CliContext } from "./context.ts";
@@ -22,7 +23,7 @@ export const schedulesCommand = {
       .positional("name", { type: "string", describe: "schedule name (for pause/resume)" })
       .option("json", { type: "boolean", describe: "print JSON" })
       .check((a) => {
-        if (a.action !== "list" && !a.name) throw new Error(`name the schedule to ${a.action}: qworker schedules ${a.action} <name>`);
+        if (a.action !== "list" && !a.name) throw new UsageError(`name the schedule to ${a.action}: qworker schedules ${a.action} <name>`);
         return true;
       }),
   handler: async (argv: Record<string, unknown>) => {
