@@ -19,12 +19,11 @@ import type { Clock } from "../core/clock.ts";
 import { toError } from "../core/errors.ts";
 import { cronSlotId } from "../core/ids.ts";
 import type { Logger } from "../core/logger.ts";
-import { TypedEmitter, type Service } from "../core/service.ts";
 import { LIVE_STATES, type JobState, type ScheduleState } from "../core/types.ts";
 import { buildNewJob } from "../registry/enqueue-request.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { Store } from "../store/store.ts";
-import { Loop } from "./loop.ts";
+import { LoopService } from "./loop-service.ts";
 import { resolveSchedules, type Schedule } from "./schedules.ts";
 import { planSlots } from "./slots.ts";
 
@@ -79,8 +78,7 @@ export interface CronServiceOptions {
 const DEFAULT_MAX_SLEEP_MS = 1_000;
 const RETRY_AFTER_ERROR_MS = 1_000;
 
-export class CronService implements Service {
-  readonly events = new TypedEmitter<CronEvents>();
+export class CronService extends LoopService<CronEvents> {
   readonly schedules: readonly Schedule[];
   /** Per schedule, where slots start when the store has no lastSlot: "now" at construction, so no past slot runs on first start. */
   private readonly anchors = new Map<string, number>();
@@ -90,36 +88,16 @@ export class CronService implements Service {
    * ~0.1-1 ms per call, and passes run every second).
    */
   private readonly upcoming = new Map<string, { after: number; next?: number }>();
-  private readonly loop: Loop;
   private readonly maxSleepMs: number;
 
   constructor(private readonly opts: CronServiceOptions) {
+    super({ service: "cron", failure: "cron pass", log: opts.log, retryAfterMs: RETRY_AFTER_ERROR_MS });
     this.schedules = resolveSchedules(opts.registry, opts.schedules);
     this.maxSleepMs = opts.maxSleepMs ?? DEFAULT_MAX_SLEEP_MS;
     const now = opts.clock.now();
     for (const s of this.schedules) this.anchors.set(s.name, now);
-    this.loop = new Loop({
-      round: () => this.round(),
-      onError: (error) => {
-        opts.log.warn("cron pass failed; retrying", { error: error.message });
-        this.events.emit("scheduler:error", { service: "cron", error });
-        return RETRY_AFTER_ERROR_MS;
-      },
-    });
   }
 
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Run a pass now (after a resume, a new leader, or a test moving its fake clock). */
-  wake(): void {
-    this.loop.wake();
-  }
 
   has(name: string): boolean {
     return this.schedules.some((s) => s.name === name);
@@ -191,7 +169,7 @@ export class CronService implements Service {
     );
   }
 
-  private async round(): Promise<number> {
+  protected async round(): Promise<number> {
     const next = await this.runDue();
     if (next === undefined) return this.maxSleepMs;
     return Math.min(this.maxSleepMs, Math.max(0, next - this.opts.clock.now()));

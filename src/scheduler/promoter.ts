@@ -11,9 +11,8 @@
 
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
-import { TypedEmitter, type Service } from "../core/service.ts";
 import type { Store } from "../store/store.ts";
-import { Loop } from "./loop.ts";
+import { LoopService } from "./loop-service.ts";
 
 export interface PromoterEvents extends Record<string, unknown> {
   /** Some due delayed jobs became waiting. */
@@ -38,38 +37,18 @@ const DEFAULT_BATCH = 1_000;
 const RETRY_AFTER_ERROR_MS = 1_000;
 const NOT_YET_RETRY_MS = 10;
 
-export class Promoter implements Service {
-  readonly events = new TypedEmitter<PromoterEvents>();
-  private readonly loop: Loop;
+export class Promoter extends LoopService<PromoterEvents> {
   private readonly maxSleepMs: number;
   private readonly batch: number;
 
   constructor(private readonly opts: PromoterOptions) {
+    super({ service: "promoter", failure: "promoting delayed jobs", log: opts.log, retryAfterMs: RETRY_AFTER_ERROR_MS });
     this.maxSleepMs = opts.maxSleepMs ?? DEFAULT_MAX_SLEEP_MS;
     this.batch = opts.batch ?? DEFAULT_BATCH;
-    this.loop = new Loop({
-      round: () => this.round(),
-      onError: (error) => {
-        opts.log.warn("promoting delayed jobs failed; retrying", { error: error.message });
-        this.events.emit("scheduler:error", { service: "promoter", error });
-        return RETRY_AFTER_ERROR_MS;
-      },
-    });
   }
 
-  start(): void {
-    this.loop.start();
-  }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  wake(): void {
-    this.loop.wake();
-  }
-
-  private async round(): Promise<number> {
+  protected async round(): Promise<number> {
     const { store, clock } = this.opts;
     const dueAt = await store.nextDueAt();
     const wait = dueAt === undefined ? Number.POSITIVE_INFINITY : dueAt - clock.now();

@@ -7,9 +7,8 @@
  */
 
 import type { Logger } from "../core/logger.ts";
-import { TypedEmitter, type Service } from "../core/service.ts";
 import type { Store } from "../store/store.ts";
-import { Loop } from "./loop.ts";
+import { LoopService } from "./loop-service.ts";
 
 export interface RescuerEvents extends Record<string, unknown> {
   /** After every scan, also when nothing was found. */
@@ -28,36 +27,16 @@ export interface RescuerOptions {
 
 const DEFAULT_BATCH = 1_000;
 
-export class Rescuer implements Service {
-  readonly events = new TypedEmitter<RescuerEvents>();
-  private readonly loop: Loop;
+export class Rescuer extends LoopService<RescuerEvents> {
   private readonly batch: number;
 
   constructor(private readonly opts: RescuerOptions) {
+    super({ service: "rescuer", failure: "rescuing expired leases", log: opts.log, retryAfterMs: opts.intervalMs });
     this.batch = opts.batch ?? DEFAULT_BATCH;
-    this.loop = new Loop({
-      round: () => this.round(),
-      onError: (error) => {
-        opts.log.warn("rescuing expired leases failed; retrying", { error: error.message });
-        this.events.emit("scheduler:error", { service: "rescuer", error });
-        return opts.intervalMs;
-      },
-    });
   }
 
-  start(): void {
-    this.loop.start();
-  }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  wake(): void {
-    this.loop.wake();
-  }
-
-  private async round(): Promise<number> {
+  protected async round(): Promise<number> {
     const { rescued, failed } = await this.opts.store.rescueExpired({ maxStalls: this.opts.maxStalls, limit: this.batch });
     if (rescued.length) this.opts.log.info("rescued jobs whose worker stopped renewing their lease", { count: rescued.length, ids: rescued.slice(0, 20) });
     if (failed.length) this.opts.log.warn("failed jobs that stalled too many times", { count: failed.length, maxStalls: this.opts.maxStalls, ids: failed.slice(0, 20) });

@@ -6,9 +6,8 @@
 
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../core/logger.ts";
-import { TypedEmitter, type Service } from "../core/service.ts";
 import type { RetentionPolicy, Store } from "../store/store.ts";
-import { Loop } from "./loop.ts";
+import { LoopService } from "./loop-service.ts";
 
 export interface RetentionEvents extends Record<string, unknown> {
   "retention:done": { removed: number };
@@ -31,34 +30,14 @@ export function retentionPolicy(retention: Config["retention"]): RetentionPolicy
   };
 }
 
-export class Retention implements Service {
-  readonly events = new TypedEmitter<RetentionEvents>();
-  private readonly loop: Loop;
+export class Retention extends LoopService<RetentionEvents> {
 
   constructor(private readonly opts: RetentionOptions) {
-    this.loop = new Loop({
-      round: () => this.round(),
-      onError: (error) => {
-        opts.log.warn("trimming old jobs failed; retrying at the next interval", { error: error.message });
-        this.events.emit("scheduler:error", { service: "retention", error });
-        return opts.intervalMs;
-      },
-    });
+    super({ service: "retention", failure: "trimming old jobs", log: opts.log, retryAfterMs: opts.intervalMs });
   }
 
-  start(): void {
-    this.loop.start();
-  }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  wake(): void {
-    this.loop.wake();
-  }
-
-  private async round(): Promise<number> {
+  protected async round(): Promise<number> {
     const removed = await this.opts.store.trim(this.opts.policy);
     if (removed > 0) this.opts.log.info("removed old finished jobs", { removed });
     this.events.emit("retention:done", { removed });
