@@ -12,7 +12,6 @@ import type { Clock } from "../../core/clock.ts";
 import { InvalidStateError, NotFoundError } from "../../core/errors.ts";
 import { newJobId } from "../../core/ids.ts";
 import {
-  JOB_STATES,
   type EnqueueResult,
   type JobRecord,
   type LeaderInfo,
@@ -39,9 +38,10 @@ import type {
   Store,
   WaitForWorkParams,
 } from "../store.ts";
+import { MemoryFleet } from "./fleet.ts";
 import { MinHeap } from "./heap.ts";
 import { WorkSignal } from "./work-signal.ts";
-import { comparePageKey, decodeCursor, encodeCursor } from "../cursor.ts";
+import { countsOf, expiredIds, pageOf } from "./queries.ts";
 
 interface Slot {
   priority: number;
@@ -67,14 +67,14 @@ export class MemoryStore implements Store {
   private active = new Set<string>();
   private unique = new Map<string, { id: string; until: number }>();
   private paused = new Set<string>();
-  private leaders = new Map<string, LeaderInfo>();
-  private leaderTokens = new Map<string, number>();
-  private workers = new Map<string, { info: WorkerInfo; expiresAt: number }>();
-  private schedules = new Map<string, ScheduleState>();
   private nextSeq = 0;
   private readonly signal = new WorkSignal();
 
-  constructor(private readonly clock: Clock) {}
+  private readonly fleet: MemoryFleet;
+
+  constructor(private readonly clock: Clock) {
+    this.fleet = new MemoryFleet(clock);
+  }
 
   async open(): Promise<void> {}
   async close(): Promise<void> {
@@ -265,29 +265,9 @@ export class MemoryStore implements Store {
   }
 
   async trim(policy: RetentionPolicy): Promise<number> {
-    const now = this.clock.now();
-    const finished = new Map<string, JobRecord[]>();
-    for (const rec of this.jobs.values()) {
-      if (rec.state !== "completed" && rec.state !== "failed") continue;
-      const key = `${rec.queue}\u0000${rec.state}`;
-      let list = finished.get(key);
-      if (!list) finished.set(key, (list = []));
-      list.push(rec);
-    }
-    let removed = 0;
-    for (const list of finished.values()) {
-      const completed = list[0].state === "completed";
-      const maxAge = completed ? policy.completedMaxAgeMs : policy.failedMaxAgeMs;
-      const maxCount = completed ? policy.completedMaxCount : policy.failedMaxCount;
-      list.sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
-      list.forEach((rec, i) => {
-        if (i >= maxCount || now - (rec.finishedAt ?? 0) > maxAge) {
-          this.forget(rec.id);
-          removed++;
-        }
-      });
-    }
-    return removed;
+    const ids = expiredIds(this.jobs.values(), policy, this.clock.now());
+    for (const id of ids) this.forget(id);
+    return ids.length;
   }
 
   // ---- inspecting and managing -----------------------------------------
@@ -298,38 +278,11 @@ export class MemoryStore implements Store {
   }
 
   async listJobs(p: ListJobsParams): Promise<JobPage> {
-    const after = p.cursor ? decodeCursor(p.cursor) : undefined;
-    const matches = [...this.jobs.values()]
-      .filter(
-        (r) =>
-          (!p.state || r.state === p.state) &&
-          (!p.queue || r.queue === p.queue) &&
-          (!p.name || r.name === p.name) &&
-          (!after || comparePageKey({ createdAt: r.createdAt, id: r.id }, after) > 0),
-      )
-      .sort((a, b) => comparePageKey({ createdAt: a.createdAt, id: a.id }, { createdAt: b.createdAt, id: b.id }));
-    const page = matches.slice(0, p.limit);
-    const last = page[page.length - 1];
-    return {
-      jobs: page.map(copy),
-      nextCursor: matches.length > p.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : undefined,
-    };
+    return pageOf(this.jobs.values(), p, copy);
   }
 
   async counts(queues: string[]): Promise<QueueCounts[]> {
-    const byQueue = new Map<string, QueueCounts>();
-    const entry = (queue: string) => {
-      let c = byQueue.get(queue);
-      if (!c) {
-        c = { queue, paused: this.paused.has(queue) } as QueueCounts;
-        for (const s of JOB_STATES) c[s] = 0;
-        byQueue.set(queue, c);
-      }
-      return c;
-    };
-    for (const q of queues) entry(q);
-    for (const rec of this.jobs.values()) entry(rec.queue)[rec.state] += 1;
-    return [...byQueue.values()];
+    return countsOf(this.jobs.values(), queues, this.paused);
   }
 
   async retryJob(id: string): Promise<JobRecord> {
@@ -374,63 +327,34 @@ export class MemoryStore implements Store {
     this.signal.wakeAll();
   }
 
-  // ---- fleet -----------------------------------------------------------
+  // ---- fleet and schedules (fleet.ts) ---------------------------------
 
   async leaderAcquire(p: LeaderParams): Promise<LeaderInfo | undefined> {
-    const now = this.clock.now();
-    const cur = this.leaders.get(p.name);
-    if (cur && cur.holder !== p.holder && cur.until > now) return undefined;
-    let token = cur?.token ?? 0;
-    if (!cur || cur.holder !== p.holder || cur.until <= now) {
-      token = (this.leaderTokens.get(p.name) ?? 0) + 1;
-      this.leaderTokens.set(p.name, token);
-    }
-    const info = { holder: p.holder, token, until: now + p.ttlMs };
-    this.leaders.set(p.name, info);
-    return { ...info };
+    return this.fleet.leaderAcquire(p);
   }
-
   async leaderRelease(p: Omit<LeaderParams, "ttlMs">): Promise<void> {
-    if (this.leaders.get(p.name)?.holder === p.holder) this.leaders.delete(p.name);
+    this.fleet.leaderRelease(p);
   }
-
   async leaderGet(name: string): Promise<LeaderInfo | undefined> {
-    const cur = this.leaders.get(name);
-    return cur && cur.until > this.clock.now() ? { ...cur } : undefined;
+    return this.fleet.leaderGet(name);
   }
-
   async workerHeartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
-    this.workers.set(info.id, { info: { ...info }, expiresAt: this.clock.now() + ttlMs });
+    this.fleet.workerHeartbeat(info, ttlMs);
   }
-
   async workerRemove(id: string): Promise<void> {
-    this.workers.delete(id);
+    this.fleet.workerRemove(id);
   }
-
   async listWorkers(): Promise<WorkerInfo[]> {
-    const now = this.clock.now();
-    return [...this.workers.values()].filter((w) => w.expiresAt > now).map((w) => ({ ...w.info }));
+    return this.fleet.listWorkers();
   }
-
-  // ---- schedules -------------------------------------------------------
-
   async scheduleStates(): Promise<ScheduleState[]> {
-    return [...this.schedules.values()].map((s) => ({ ...s }));
+    return this.fleet.scheduleStates();
   }
-
   async scheduleRecordSlot(name: string, slot: number, jobId: string): Promise<void> {
-    const cur = this.schedules.get(name) ?? { name, paused: false };
-    if (cur.lastSlot === undefined || slot > cur.lastSlot) {
-      cur.lastSlot = slot;
-      cur.lastJobId = jobId;
-    }
-    this.schedules.set(name, cur);
+    this.fleet.scheduleRecordSlot(name, slot, jobId);
   }
-
   async scheduleSetPaused(name: string, paused: boolean): Promise<void> {
-    const cur = this.schedules.get(name) ?? { name, paused };
-    cur.paused = paused;
-    this.schedules.set(name, cur);
+    this.fleet.scheduleSetPaused(name, paused);
   }
 
   // ---- internals -------------------------------------------------------
