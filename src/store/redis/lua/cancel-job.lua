@@ -1,0 +1,22 @@
+--[[
+  cancel-job: a waiting, delayed or active job becomes cancelled at once.
+  An active job's worker learns it at its next lease renewal and aborts.
+  KEYS[1]  <base>job:<id>
+  ARGV[1]  key base "{<prefix>}:"
+  ARGV[2]  now (epoch ms)
+  ARGV[3]  job id
+  Reply: {"ok", {field, value, ...}} | {"not_found"} | {"invalid_state", state}
+]]
+local id, now = ARGV[3], ARGV[2]
+local f = rcall("HMGET", KEYS[1], "state", "queue", "name", "uniqueKey")
+local state, q = f[1], f[2]
+if not state then return { "not_found" } end
+if state ~= "waiting" and state ~= "delayed" and state ~= "active" then return { "invalid_state", state } end
+detach(id, state, q)
+rcall("HSET", KEYS[1], "state", "cancelled", "finishedAt", now)
+freeUnique(id, f[3], f[4])
+local deltas = {}
+bump(deltas, state, q, -1)
+bump(deltas, "cancelled", q, 1)
+flushCounts(deltas)
+return { "ok", rcall("HGETALL", KEYS[1]) }

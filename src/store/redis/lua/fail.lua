@@ -1,0 +1,37 @@
+--[[
+  fail: record a failed try of a job the worker still holds. With a retry
+  time the job goes delayed; without, it goes failed (dead-letter).
+  KEYS[1]  <base>active
+  ARGV[1]  key base "{<prefix>}:"
+  ARGV[2]  now (epoch ms)
+  ARGV[3]  worker id
+  ARGV[4]  job id
+  ARGV[5]  lease token
+  ARGV[6]  error record (JSON object, "at" included)
+  ARGV[7]  retry at (epoch ms; "" = no more tries)
+  Reply: "delayed" | "failed" | "not_held"
+]]
+local now, worker, id, token, err, retryAt = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local jk = jobKey(id)
+local f = rcall("HMGET", jk, "state", "leaseWorker", "leaseToken", "queue", "name", "uniqueKey")
+if f[1] ~= "active" or f[2] ~= worker or f[3] ~= token then return "not_held" end
+local q = f[4]
+local deltas = { ["active:" .. q] = -1 }
+rcall("HINCRBY", jk, "attemptsMade", 1)
+appendError(jk, err)
+rcall("ZREM", KEYS[1], id)
+if retryAt ~= "" then
+  rcall("HSET", jk, "state", "delayed", "runAt", retryAt, "leaseUntil", 0)
+  rcall("ZADD", BASE .. "delayed", retryAt, id)
+  bump(deltas, "delayed", q, 1)
+  flushCounts(deltas)
+  -- One marker wakes a waiter of this queue to re-arm its timer for the retry time.
+  pushMarkers({ [q] = 1 })
+  return "delayed"
+end
+rcall("HSET", jk, "state", "failed", "finishedAt", now)
+rcall("ZADD", doneKey(q, "failed"), now, id)
+freeUnique(id, f[5], f[6])
+bump(deltas, "failed", q, 1)
+flushCounts(deltas)
+return "failed"

@@ -1,0 +1,32 @@
+--[[
+  trim: delete one queue's oldest finished jobs in one state past the
+  retention policy: beyond the newest maxCount, or finished more than
+  maxAgeMs ago. Both sets are oldest-first prefixes of the zset, so the
+  victims are its first max(overCount, overAge) members, at most `batch`.
+  KEYS[1]  <base>q:<queue>:<state>   (state: completed | failed)
+  ARGV[1]  key base "{<prefix>}:"
+  ARGV[2]  now (epoch ms)
+  ARGV[3]  queue
+  ARGV[4]  state
+  ARGV[5]  maxAgeMs
+  ARGV[6]  maxCount
+  ARGV[7]  batch: most jobs to delete in this call
+  Reply: {number deleted, as a string}
+]]
+local q, state = ARGV[3], ARGV[4]
+local cutoff = tonumber(ARGV[2]) - tonumber(ARGV[5])
+local overCount = rcall("ZCARD", KEYS[1]) - tonumber(ARGV[6])
+local overAge = rcall("ZCOUNT", KEYS[1], "-inf", "(" .. string.format("%.0f", cutoff))
+local n = math.min(math.max(overCount, overAge), tonumber(ARGV[7]))
+if n <= 0 then return { "0" } end
+local ids = rcall("ZRANGE", KEYS[1], 0, n - 1)
+for _, id in ipairs(ids) do
+  local jk = jobKey(id)
+  local f = rcall("HMGET", jk, "createdAt", "name", "uniqueKey")
+  if f[1] then rcall("ZREM", BASE .. "idx", indexMember(f[1], id)) end
+  freeUnique(id, f[2], f[3])
+  rcall("DEL", jk)
+end
+rcall("ZREM", KEYS[1], unpack(ids))
+rcall("HINCRBY", BASE .. "counts", state .. ":" .. q, -#ids)
+return { tostring(#ids) }
