@@ -35,7 +35,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 
   const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < min) return;
-    const all = { ...base, ...fields };
+    const all: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries({ ...base, ...fields })) if (v !== undefined) all[k] = v;
     if (format === "json") {
       write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...all }, errorReplacer));
       return;
