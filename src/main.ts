@@ -16,6 +16,7 @@ import { schedulesCommand } from "./cli/schedules.ts";
 import { addSharedOptions } from "./cli/shared-options.ts";
 import { statusCommand } from "./cli/status.ts";
 import { validateCommand } from "./cli/validate.ts";
+import { workerChildCommand } from "./cli/worker-child.ts";
 
 /** yargs reads a lone "-" as a positional; `--jsonl -` and `--data @-` mean stdin, so glue it to its flag. */
 function glueStdinDash(args: string[]): string[] {
@@ -38,6 +39,7 @@ export async function main(args: string[]): Promise<void> {
     .command(schedulesCommand)
     .command(validateCommand)
     .command(infoCommand)
+    .command(workerChildCommand)
     .demandCommand(1, "name a command; `qworker --help` lists them")
     .strict()
     .version(VERSION)

@@ -18,6 +18,7 @@ import { WorkerPool } from "../worker/pool.ts";
 import { Operations } from "./operations.ts";
 import { AdminServer } from "../admin/server.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
+import { ProcessSupervisor } from "./supervisor.ts";
 
 export interface RuntimeOptions {
   config: Config;
@@ -27,12 +28,15 @@ export interface RuntimeOptions {
   /** Start the admin API even for worker/scheduler roles (an explicit --admin-port). */
   forceAdmin?: boolean;
   workerId?: string;
+  /** Process mode: the `run` arguments, passed on to each worker process. */
+  childArgs?: string[];
 }
 
 export class Runtime {
   readonly pool?: WorkerPool;
   readonly scheduler?: Scheduler;
   readonly admin?: AdminServer;
+  readonly supervisor?: ProcessSupervisor;
   private stopping: Promise<void> | undefined;
 
   private constructor(
@@ -40,7 +44,7 @@ export class Runtime {
     readonly store: Store,
     readonly registry: Registry,
     readonly ops: Operations,
-    parts: { pool?: WorkerPool; scheduler?: Scheduler; admin?: AdminServer },
+    parts: { pool?: WorkerPool; scheduler?: Scheduler; admin?: AdminServer; supervisor?: ProcessSupervisor },
   ) {
     Object.assign(this, parts);
   }
@@ -49,21 +53,30 @@ export class Runtime {
   static async start(opts: RuntimeOptions): Promise<Runtime> {
     const { config, clock, log } = opts;
     const role = config.worker.role;
-    if (config.worker.mode !== "async") {
-      throw new ConfigError(`--mode ${config.worker.mode} is not available in this version; use --mode async (the default)`);
+    if (config.worker.mode === "thread") {
+      throw new ConfigError("--mode thread is not available in this version; use --mode async (the default) or --mode process");
     }
+    const processMode = config.worker.mode === "process";
     if (opts.burst && role !== "all" && role !== "worker") throw new ConfigError(`--burst drains queues, so it needs --role all or worker (got ${role})`);
+    if (opts.burst && processMode) throw new ConfigError("--burst works in --mode async only; drop --mode process or --burst");
 
     const registry = (await Registry.load({ dir: config.jobs, queues: config.queues })).assertValid();
     const store = await openStore(config, clock);
     const ops = new Operations(store, registry, clock);
     const id = opts.workerId ?? `${hostname()}-${process.pid}`;
-    const parts: { pool?: WorkerPool; scheduler?: Scheduler; admin?: AdminServer } = {};
+    const parts: { pool?: WorkerPool; scheduler?: Scheduler; admin?: AdminServer; supervisor?: ProcessSupervisor } = {};
     try {
       if ("checkServerConfig" in store && typeof store.checkServerConfig === "function") {
         for (const warning of (await store.checkServerConfig()) as string[]) log.warn(warning);
       }
-      if (role === "all" || role === "worker") {
+      if ((role === "all" || role === "worker") && processMode) {
+        const passOn = opts.childArgs ?? [];
+        parts.supervisor = new ProcessSupervisor({
+          processes: config.worker.processes,
+          childArgs: (index) => ["__worker", "--index", String(index), "--worker-name", `${id}-${index}`, ...passOn],
+          log: log.child({ service: "supervisor" }),
+        });
+      } else if (role === "all" || role === "worker") {
         parts.pool = new WorkerPool({
           store,
           registry,
@@ -107,6 +120,7 @@ export class Runtime {
       }
       await parts.scheduler?.start();
       parts.pool?.start();
+      parts.supervisor?.start();
     } catch (err) {
       await parts.admin?.stop().catch(() => {});
       await parts.scheduler?.stop().catch(() => {});
@@ -120,7 +134,8 @@ export class Runtime {
       store: store.kind,
       jobs: registry.names().length,
       queues: (config.worker.queues ?? config.queues).join(","),
-      concurrency: parts.pool ? config.worker.concurrency : undefined,
+      concurrency: parts.pool || parts.supervisor ? config.worker.concurrency : undefined,
+      processes: parts.supervisor ? config.worker.processes : undefined,
       admin: parts.admin?.url,
     });
     return runtime;
@@ -132,6 +147,7 @@ export class Runtime {
       const { log } = this.options;
       log.info("shutting down", { running: this.pool?.activeCount ?? 0, graceMs });
       await this.pool?.stop(graceMs);
+      await this.supervisor?.stop();
       await this.scheduler?.stop();
       await this.admin?.stop();
       await this.store.close();
@@ -143,5 +159,6 @@ export class Runtime {
   /** Second signal: abort running jobs now; they are put back without spending an attempt. */
   hurry(): void {
     this.pool?.abortAll();
+    this.supervisor?.hurry();
   }
 }

@@ -13,7 +13,8 @@ import type { EnqueueOptions, JobContext } from "../sdk/define-job.ts";
 import { TimedOut, Unrecoverable } from "../sdk/errors.ts";
 import type { ReservedJob } from "../store/store.ts";
 
-export type TryEnding = { ok: true; result: unknown } | { ok: false; error: Error };
+/** `abandoned`: the job ignored its aborted signal past the grace period and may still be running. */
+export type TryEnding = { ok: true; result: unknown } | { ok: false; error: Error; abandoned?: boolean };
 
 export interface ExecuteParams {
   entry: JobEntry;
@@ -52,7 +53,7 @@ export async function executeTry(p: ExecuteParams): Promise<TryEnding> {
   // A job that ignores its signal must not hold the slot forever: once aborted, give it a grace period.
   const abandoned = new Promise<TryEnding>((resolve) => {
     const onAbort = () => {
-      abandon = setTimeout(() => resolve({ ok: false, error: toError(controller.signal.reason) }), p.abandonAfterMs);
+      abandon = setTimeout(() => resolve({ ok: false, error: toError(controller.signal.reason), abandoned: true }), p.abandonAfterMs);
     };
     if (controller.signal.aborted) onAbort();
     else controller.signal.addEventListener("abort", onAbort, { once: true });

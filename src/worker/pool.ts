@@ -30,6 +30,8 @@ export interface PoolEvents extends Record<string, unknown> {
   "job:start": { id: string; name: string; attempt: number };
   "job:end": { id: string; name: string; outcome: Outcome["kind"]; error?: string; durationMs: number };
   "pool:idle": { workerId: string };
+  /** A job ignored its aborted signal (timeout, cancel, shutdown) and still runs in the background. */
+  "job:abandoned": { id: string; name: string };
   "pool:error": { error: Error };
   "pool:stopped": { workerId: string };
 }
@@ -234,6 +236,10 @@ export class WorkerPool implements Service {
           enqueue: this.opts.enqueue,
         })
       : { ok: false as const, error: new Error(`no job named "${job.name}" is loaded in this worker (jobs dir: ${registry.dir})`) };
+    if (!ending.ok && ending.abandoned) {
+      log.warn("the job ignored its aborted signal; its try is written off while its code may still run", { reason: ending.error.message });
+      this.events.emit("job:abandoned", { id: job.id, name: job.name });
+    }
     const outcome = decideOutcome({ entry, job, ending, abortReason: controller.signal.reason, now: clock.now() });
     try {
       await this.apply(job, outcome, attempt);

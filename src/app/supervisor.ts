@@ -1,0 +1,103 @@
+/**
+ * Process mode: runs N worker processes (this same binary, hidden command
+ * `__worker`) and keeps them running. A child that crashes (a job called
+ * process.exit, ran out of memory, segfaulted) is restarted after a delay
+ * that grows while it keeps crashing; its jobs come back through the
+ * rescuer like any lost worker's. A child that exits 0 on its own was
+ * recycled (it had to stop a job that ignored its timeout) and is started
+ * again at once. Children are steered over IPC: "stop" drains them
+ * gracefully, "hurry" (the second signal) makes them put jobs back at once.
+ */
+
+import type { Subprocess } from "bun";
+import type { Logger } from "../core/logger.ts";
+import { TypedEmitter, abortableSleep, type Service } from "../core/service.ts";
+
+export interface SupervisorEvents extends Record<string, unknown> {
+  "child:started": { index: number; pid: number };
+  "child:exited": { index: number; pid: number; code: number | null; restartInMs?: number };
+}
+
+export interface SupervisorOptions {
+  processes: number;
+  /** Arguments for each child after the executable (and script, from source): `__worker --index i ...`. */
+  childArgs(index: number): string[];
+  log: Logger;
+}
+
+const FIRST_DELAY_MS = 1_000;
+const MAX_DELAY_MS = 30_000;
+/** A child that lived this long was healthy: its next crash starts the delay over. */
+const HEALTHY_AFTER_MS = 60_000;
+
+export class ProcessSupervisor implements Service {
+  readonly events = new TypedEmitter<SupervisorEvents>();
+  private readonly children = new Map<number, Subprocess>();
+  private readonly loops: Promise<void>[] = [];
+  private readonly stopping = new AbortController();
+  private stopped: Promise<void> | undefined;
+
+  constructor(private readonly opts: SupervisorOptions) {}
+
+  start(): void {
+    if (this.loops.length) return;
+    for (let i = 0; i < this.opts.processes; i++) this.loops.push(this.keep(i));
+  }
+
+  /** Forwards SIGTERM and waits for every child to exit; no restarts after this. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping.abort();
+      for (const child of this.children.values()) tell(child, "stop");
+      await Promise.all(this.loops);
+    })();
+    return this.stopped;
+  }
+
+  /** Second signal: children abort their running jobs and put them back at once. */
+  hurry(): void {
+    for (const child of this.children.values()) tell(child, "hurry");
+  }
+
+  private async keep(index: number): Promise<void> {
+    let delay = FIRST_DELAY_MS;
+    while (!this.stopping.signal.aborted) {
+      const started = performance.now();
+      const child = Bun.spawn([process.execPath, ...selfScript(), ...this.opts.childArgs(index)], {
+        stdin: "ignore",
+        stdout: "inherit",
+        stderr: "inherit",
+        env: process.env,
+        ipc() {},
+      });
+      this.children.set(index, child);
+      this.events.emit("child:started", { index, pid: child.pid });
+      const code = await child.exited;
+      this.children.delete(index);
+      if (this.stopping.signal.aborted) {
+        this.events.emit("child:exited", { index, pid: child.pid, code });
+        return;
+      }
+      if (performance.now() - started > HEALTHY_AFTER_MS) delay = FIRST_DELAY_MS;
+      const restartInMs = code === 0 ? 100 : delay;
+      if (code !== 0) delay = Math.min(MAX_DELAY_MS, delay * 2);
+      this.opts.log.warn(code === 0 ? "worker process recycled; starting it again" : "worker process exited; restarting it", { index, pid: child.pid, code, restartInMs });
+      this.events.emit("child:exited", { index, pid: child.pid, code, restartInMs });
+      await abortableSleep(restartInMs, this.stopping.signal);
+    }
+  }
+}
+
+function tell(child: Subprocess, message: "stop" | "hurry"): void {
+  try {
+    child.send(message);
+  } catch {
+    // Its IPC channel is gone: it is exiting anyway; a signal makes sure.
+    child.kill("SIGTERM");
+  }
+}
+
+/** From source, the child needs the script path; a compiled binary is its own script. */
+function selfScript(): string[] {
+  return Bun.main.startsWith("/$bunfs/") ? [] : [Bun.main];
+}

@@ -1,0 +1,39 @@
+/**
+ * Runs a Runtime until a signal, for `run` and for the process-mode child
+ * (`__worker`). Signals are handled from the first moment: one that
+ * arrives during start-up stops the runtime once it is up. The first
+ * SIGTERM/SIGINT drains gracefully and exits 0; a second aborts running
+ * jobs at once (they go back without spending an attempt).
+ */
+
+import { Runtime, type RuntimeOptions } from "../app/runtime.ts";
+
+export interface ServeHooks {
+  afterStart?(runtime: Runtime, stop: () => void): Promise<void> | void;
+  /** False for process-mode children: the terminal and the supervisor may both signal them; only the supervisor's IPC hurries. */
+  hurryOnSecondSignal?: boolean;
+}
+
+export async function serve(opts: RuntimeOptions, hooks: ServeHooks = {}): Promise<never> {
+  const { log } = opts;
+  let signals = 0;
+  let runtime: Runtime | undefined;
+  const stop = () => void runtime!.stop().then(() => process.exit(0));
+  const onSignal = (sig: string) => {
+    signals += 1;
+    if (signals === 1 || hooks.hurryOnSecondSignal === false) {
+      if (signals === 1) log.info(`${sig} received: finishing running jobs${hooks.hurryOnSecondSignal === false ? "" : " (send it again to stop at once)"}`);
+      if (runtime) stop();
+    } else {
+      log.warn(`${sig} received again: aborting running jobs; they go back to their queue`);
+      runtime?.hurry();
+    }
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+
+  runtime = await Runtime.start(opts);
+  if (signals > 0) stop();
+  else await hooks.afterStart?.(runtime, stop);
+  return new Promise<never>(() => {});
+}

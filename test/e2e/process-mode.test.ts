@@ -1,0 +1,97 @@
+/**
+ * `run --mode process`: supervised worker processes named host-pid-index, a
+ * job that kills its process fails as stalled while the supervisor keeps
+ * the fleet up, and a job that ignores its timeout gets its process
+ * recycled.
+ */
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
+import { runsById } from "../helpers/run-log.ts";
+import { waitFor, within } from "../helpers/wait.ts";
+
+let project: Project;
+let server: Server | undefined;
+
+afterEach(async () => {
+  server?.kill("SIGKILL");
+  if (server) await server.exited;
+  server = undefined;
+  project.cleanup();
+});
+
+function fastRescueConfig(): void {
+  mkdirSync(join(project.dir, "config"), { recursive: true });
+  writeFileSync(join(project.dir, "config/qworker.json"), JSON.stringify({ worker: { lease: "1s", shutdownTimeout: "5s" }, scheduler: { rescueInterval: "250ms" } }));
+}
+
+async function jobState(id: string): Promise<{ state: string; errors: { message: string }[] } | undefined> {
+  const r = await qw(["jobs", "show", id, "--json"], { cwd: project.dir });
+  return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+}
+
+async function enqueue(name: string, data = "{}"): Promise<string> {
+  const r = await qw(["enqueue", name, "--data", data], { cwd: project.dir });
+  expect(r.code).toBe(0);
+  return r.stdout.trim();
+}
+
+describe("e2e: process mode", () => {
+  test("two supervised worker processes run jobs and stop with the parent", async () => {
+    project = makeProject();
+    server = startServer(["--mode", "process", "--processes", "2", "--concurrency", "5", "--admin-port", "0"], { cwd: project.dir, env: { QW_TEST_OUT: project.out } });
+    await server.adminUrl();
+    const workers = await waitFor(async () => {
+      const s = JSON.parse((await qw(["status", "--json"], { cwd: project.dir })).stdout);
+      return s.workers.length === 2 ? s.workers : undefined;
+    }, { what: "two worker processes" });
+    const parentPid = server.proc.pid;
+    expect(workers.map((w: { id: string }) => w.id).sort()).toEqual([0, 1].map((i) => expect.stringMatching(new RegExp(`-${parentPid}-${i}$`))));
+    const file = join(project.dir, "many.jsonl");
+    writeFileSync(file, Array.from({ length: 200 }, (_, i) => `{"n":${i},"sleepMs":10}`).join("\n"));
+    expect((await qw(["enqueue", "record", "--jsonl", file], { cwd: project.dir })).code).toBe(0);
+    await waitFor(() => runsById(project.out).size === 200, { what: "200 jobs" });
+    // Both children took part: each writes its own <pid>.log, and neither is the parent.
+    const pids = new Set(workers.map((w: { pid: number }) => w.pid));
+    expect(pids.has(parentPid)).toBe(false);
+    server.kill("SIGTERM");
+    expect(await within(server.exited, 30_000)).toBe(0);
+    const down = JSON.parse((await qw(["status", "--json"], { cwd: project.dir })).stdout);
+    expect(down.workers).toEqual([]);
+  }, 60_000);
+
+  test("a job that kills its process ends failed as stalled; the supervisor keeps the fleet up", async () => {
+    project = makeProject();
+    fastRescueConfig();
+    server = startServer(["--mode", "process", "--processes", "1", "--admin-port", "0"], { cwd: project.dir, env: { QW_TEST_OUT: project.out } });
+    await server.adminUrl();
+    const poison = await enqueue("exit-process");
+    const dead = await waitFor(async () => {
+      const j = await jobState(poison);
+      return j?.state === "failed" ? j : undefined;
+    }, { timeoutMs: 60_000, what: "the poison job to fail" });
+    expect(dead.errors.at(-1)!.message).toContain("stalled too many times");
+    expect(server.log().match(/worker process exited; restarting it/g)?.length).toBe(3);
+    const ok = await enqueue("record");
+    await waitFor(() => runsById(project.out).has(ok), { timeoutMs: 30_000, what: "a normal job afterwards" });
+  }, 90_000);
+
+  test("a job that ignores its timeout is written off and its worker process recycled", async () => {
+    project = makeProject();
+    fastRescueConfig();
+    server = startServer(["--mode", "process", "--processes", "1", "--admin-port", "0"], { cwd: project.dir, env: { QW_TEST_OUT: project.out } });
+    await server.adminUrl();
+    const stuck = await enqueue("ignores-timeout");
+    const failed = await waitFor(async () => {
+      const j = await jobState(stuck);
+      return j?.state === "failed" ? j : undefined;
+    }, { timeoutMs: 30_000, what: "the stuck job to be written off" });
+    expect(failed.errors[0].message).toContain("timed out after 300 ms");
+    await server.waitForLine(/recycling this worker process/);
+    await server.waitForLine(/worker process recycled; starting it again/);
+    const ok = await enqueue("record");
+    await waitFor(() => runsById(project.out).has(ok), { timeoutMs: 30_000, what: "a normal job on the new process" });
+  }, 60_000);
+});
