@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError } from "../../src/core/errors.ts";
+import { loadConfig } from "../../src/config/loader.ts";
+import { configJsonSchema } from "../../src/config/schema.ts";
+
+let dir: string;
+const writeConfig = (value: unknown) => {
+  mkdirSync(join(dir, "config"), { recursive: true });
+  writeFileSync(join(dir, "config/qworker.json"), typeof value === "string" ? value : JSON.stringify(value));
+};
+const load = (flags: Record<string, unknown> = {}, env: Record<string, string> = {}) => loadConfig({ flags, env, cwd: dir }).config;
+const failure = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+};
+
+describe("loadConfig", () => {
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "qw-config-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("defaults: sqlite at ./data/qworker.db, three queues, durations in ms, paths absolute", () => {
+    const c = load();
+    expect(c.store).toMatchObject({ backend: "sqlite", db: join(dir, "data/qworker.db") });
+    expect(c.jobs).toBe(join(dir, "jobs"));
+    expect(c.queues).toEqual(["critical", "default", "low"]);
+    expect(c.worker).toMatchObject({ concurrency: 10, lease: 30_000, maxStalls: 2, shutdownTimeout: 25_000, role: "all", mode: "async" });
+    expect(c.retention).toMatchObject({ completedMaxAge: 86_400_000, completedMaxCount: 1_000, failedMaxAge: 604_800_000 });
+    expect(c.admin).toMatchObject({ host: "127.0.0.1", port: 7420 });
+  });
+
+  test("precedence: flags > env > file > defaults", () => {
+    writeConfig({ worker: { concurrency: 3, role: "worker" }, store: { backend: "redis" }, jobs: "./from-file" });
+    expect(load().worker.concurrency).toBe(3);
+    expect(load({}, { QWORKER_CONCURRENCY: "7" }).worker.concurrency).toBe(7);
+    expect(load({ concurrency: 9 }, { QWORKER_CONCURRENCY: "7" }).worker.concurrency).toBe(9);
+    const c = load({ backend: "memory" }, { QWORKER_QUEUES: "critical, low" });
+    expect(c.store.backend).toBe("memory");
+    expect(c.worker.queues).toEqual(["critical", "low"]);
+    expect(c.worker.role).toBe("worker");
+    expect(c.jobs).toBe(join(dir, "from-file"));
+  });
+
+  test("a typo'd key names the file and the key", () => {
+    writeConfig({ worker: { concurency: 5 } });
+    expect(failure(() => load())).toMatch(/config\/qworker\.json: worker: .*unknown key: concurency/);
+  });
+
+  test("a wrong type names the field; a bad flag or env value names the flag or variable", () => {
+    writeConfig({ admin: { port: "http" } });
+    expect(failure(() => load())).toContain("config/qworker.json: admin.port:");
+    writeConfig({});
+    expect(failure(() => load({ backend: "mongo" }))).toContain("flag --backend:");
+    expect(failure(() => load({}, { QWORKER_ROLE: "boss" }))).toContain("env QWORKER_ROLE:");
+    expect(failure(() => load({}, { QWORKER_ADMIN_PORT: "seventy" }))).toContain('env QWORKER_ADMIN_PORT: "seventy" is not a number');
+    expect(failure(() => load({ concurrency: 0 }))).toContain("flag --concurrency:");
+  });
+
+  test("bad durations, queues that are not configured, and duplicate schedule names", () => {
+    writeConfig({ worker: { lease: "soon" } });
+    expect(failure(() => load())).toMatch(/worker\.lease: "soon" is not a duration/);
+    writeConfig({ worker: { queues: ["urgent"] } });
+    expect(failure(() => load())).toContain('worker.queues names "urgent"');
+    writeConfig({ schedules: [{ job: "a", cron: "* * * * *" }, { job: "a", cron: "0 * * * *" }] });
+    expect(failure(() => load())).toContain('schedules[1]: a schedule named "a" already exists');
+  });
+
+  test("a file that is not JSON, and a --config that does not exist", () => {
+    writeConfig("{ nope");
+    expect(failure(() => load())).toContain("is not valid JSON");
+    expect(failure(() => load({ config: "other.json" }))).toContain("other.json does not exist (from --config)");
+  });
+
+  test("the JSON Schema for editors describes the same keys", () => {
+    const schema = configJsonSchema() as { properties: Record<string, { properties?: Record<string, unknown> }>; additionalProperties: boolean };
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(["jobs", "queues", "store", "worker", "admin", "retention", "scheduler", "schedules", "log"]));
+    expect(Object.keys(schema.properties.worker.properties!)).toEqual(expect.arrayContaining(["concurrency", "lease", "maxStalls", "role", "mode"]));
+    expect(schema.additionalProperties).toBe(false);
+  });
+});
