@@ -6,7 +6,8 @@
 
 import type { Argv } from "yargs";
 import { UsageError } from "../core/errors.ts";
-import { Scheduler } from "../scheduler/scheduler.ts";
+import type { LeaderInfo } from "../core/types.ts";
+import { Scheduler, type ScheduleInfo } from "../scheduler/scheduler.ts";
 import { openStore } from "../store/open-store.ts";
 import { cliContext, loadRegistry, type CliContext } from "./context.ts";
 import { ago, printJson, table } from "./output.ts";
@@ -46,24 +47,13 @@ export const schedulesCommand = {
           schedules.map((s) => [s.name, s.job, s.cron, s.timezone, ago(s.nextRun, now), ago(s.lastSlot, now), s.lastOutcome, !s.enabled ? "disabled" : s.paused ? "paused" : "active"]),
         ) + "\n",
       );
-    process.stdout.write(leader ? `leader: ${(leader as { holder: string }).holder}\n` : "leader: none (no scheduler running)\n");
+    process.stdout.write(leader ? `leader: ${leader.holder}\n` : "leader: none (no scheduler running)\n");
   },
 };
 
-interface ScheduleRow {
-  name: string;
-  job: string;
-  cron: string;
-  timezone: string;
-  enabled: boolean;
-  paused: boolean;
-  nextRun?: number;
-  lastSlot?: number;
-  lastOutcome?: string;
-}
 interface ScheduleListing {
-  schedules: ScheduleRow[];
-  leader: unknown;
+  schedules: ScheduleInfo[];
+  leader: LeaderInfo | null | undefined;
 }
 
 async function withSchedules(ctx: CliContext, action: Action, name?: string): Promise<ScheduleListing | void> {
@@ -78,7 +68,7 @@ async function withSchedules(ctx: CliContext, action: Action, name?: string): Pr
     const scheduler = new Scheduler({ store, registry, config: ctx.config, clock: ctx.clock, log: ctx.log, holderId: "cli" });
     if (action === "pause") return scheduler.pauseSchedule(name!);
     if (action === "resume") return scheduler.resumeSchedule(name!);
-    return { schedules: (await scheduler.listSchedules()) as ScheduleRow[], leader: await scheduler.leader() };
+    return { schedules: await scheduler.listSchedules(), leader: await scheduler.leader() };
   } finally {
     await store.close();
   }
