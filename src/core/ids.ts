@@ -12,19 +12,27 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
 const POOL = new Uint8Array(8 * 1024);
 let poolAt = POOL.length;
 
-let lastMs = 0;
-let seq = 0;
+/** A generator with its own ordering state; the process shares one (`newJobId`), tests make their own. */
+export function createIdGenerator(): (nowMs?: number) => string {
+  let lastMs = 0;
+  let seq = 0;
+  return (nowMs: number = Date.now()) => {
+    // A 12-bit counter in rand_a keeps ids strictly increasing within a millisecond and across clock steps back.
+    if (nowMs <= lastMs) {
+      seq = (seq + 1) & 0xfff;
+      if (seq === 0) lastMs += 1;
+      nowMs = lastMs;
+    } else {
+      lastMs = nowMs;
+      seq = 0;
+    }
+    return format(nowMs, seq);
+  };
+}
 
-export function newJobId(nowMs: number = Date.now()): string {
-  // A 12-bit counter in rand_a keeps ids from one process strictly increasing within a millisecond.
-  if (nowMs <= lastMs) {
-    seq = (seq + 1) & 0xfff;
-    if (seq === 0) lastMs += 1;
-    nowMs = lastMs;
-  } else {
-    lastMs = nowMs;
-    seq = 0;
-  }
+export const newJobId = createIdGenerator();
+
+function format(nowMs: number, seq: number): string {
   if (poolAt + 8 > POOL.length) {
     randomFillSync(POOL);
     poolAt = 0;
@@ -33,11 +41,11 @@ export function newJobId(nowMs: number = Date.now()): string {
   // 48-bit big-endian milliseconds: split in two because bitwise ops are 32-bit.
   const hi = Math.floor(nowMs / 0x1000000);
   const lo = nowMs % 0x1000000;
-  const time =
-    HEX[(hi >>> 16) & 0xff] + HEX[(hi >>> 8) & 0xff] + HEX[hi & 0xff] + HEX[(lo >>> 16) & 0xff] + "-" + HEX[(lo >>> 8) & 0xff] + HEX[lo & 0xff];
+  const time = HEX[(hi >>> 16) & 0xff] + HEX[(hi >>> 8) & 0xff] + HEX[hi & 0xff] + HEX[(lo >>> 16) & 0xff];
+  const timeLow = HEX[(lo >>> 8) & 0xff] + HEX[lo & 0xff];
   const version = HEX[0x70 | (seq >>> 8)] + HEX[seq & 0xff];
   const variant = HEX[(r[0] & 0x3f) | 0x80] + HEX[r[1]];
-  return `${time.slice(0, 8)}-${time.slice(9)}-${version}-${variant}-${HEX[r[2]]}${HEX[r[3]]}${HEX[r[4]]}${HEX[r[5]]}${HEX[r[6]]}${HEX[r[7]]}`;
+  return `${time}-${timeLow}-${version}-${variant}-${HEX[r[2]]}${HEX[r[3]]}${HEX[r[4]]}${HEX[r[5]]}${HEX[r[6]]}${HEX[r[7]]}`;
 }
 
 export function cronSlotId(scheduleName: string, slotEpochMs: number): string {

@@ -99,6 +99,13 @@ export interface JobPage {
   nextCursor?: string;
 }
 
+/**
+ * What `trim` deletes: a finished job is removed when it finished more than
+ * maxAgeMs ago, or is beyond the newest maxCount of its queue and state
+ * (by `finishedAt`). `completed` jobs use the completed limits; `failed` and
+ * `cancelled` jobs both use the failed limits, each state counted on its own
+ * (a queue keeps up to failedMaxCount failed and failedMaxCount cancelled).
+ */
 export interface RetentionPolicy {
   completedMaxAgeMs: number;
   completedMaxCount: number;
@@ -153,7 +160,7 @@ export interface Store {
   /** Epoch ms of the earliest delayed job, if any (lets the promoter sleep exactly). */
   nextDueAt(): Promise<number | undefined>;
   rescueExpired(params: RescueParams): Promise<RescueResult>;
-  /** Deletes completed/failed jobs past the policy; returns how many were removed. */
+  /** Deletes completed, failed and cancelled jobs past the policy; returns how many were removed. */
   trim(policy: RetentionPolicy): Promise<number>;
 
   // ---- inspecting and managing -----------------------------------------

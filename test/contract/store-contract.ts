@@ -356,6 +356,84 @@ export function describeStore(label: string, factory: StoreFactory): void {
       expect((await store.listJobs({ limit: 100 })).jobs).toEqual([]);
     });
 
+    const countsByQueue = async () => Object.fromEntries((await store.counts(QUEUES)).map((c) => [c.queue, c]));
+
+    test("trim removes cancelled jobs by the failed limits, counted per queue apart from failed jobs", async () => {
+      const [f0, f1] = await store.enqueue([job("f0", { maxAttempts: 1 }), job("f1", { maxAttempts: 1 })]);
+      for (const j of await reserveAll()) await store.fail({ workerId: W, id: j.id, token: j.lease.token, error: { attempt: 1, message: "x" } });
+      const [c0, c1, c2, c3, l0] = (await store.enqueue([job("c0"), job("c1"), job("c2"), job("c3"), job("l0", { queue: "low" })])).map((r) => r.id);
+      for (const id of [c0, c1, c2]) {
+        await store.cancelJob(id);
+        clock.advance(1_000);
+      }
+      // c3 is cancelled while active; its worker's late complete changes nothing.
+      const [held] = await store.reserve({ queues: ["default"], workerId: W, max: 1, leaseMs: LEASE });
+      expect(held.id).toBe(c3);
+      await store.cancelJob(c3);
+      await store.cancelJob(l0);
+      await store.complete({ workerId: W, jobs: [{ id: c3, token: held.lease.token }] });
+      expect(await countsByQueue()).toMatchObject({ default: { failed: 2, cancelled: 4 }, low: { cancelled: 1 } });
+
+      const policy = { completedMaxAgeMs: 100_000, completedMaxCount: 100, failedMaxAgeMs: 10_000, failedMaxCount: 2 };
+      // By count: the two oldest cancelled jobs of "default" go; both failed jobs and "low"'s job stay.
+      expect(await store.trim(policy)).toBe(2);
+      expect(await store.getJob(c0)).toBeUndefined();
+      expect(await store.getJob(c1)).toBeUndefined();
+      for (const id of [c2, c3, l0, f0.id, f1.id]) expect(await store.getJob(id)).toBeDefined();
+      expect(await countsByQueue()).toMatchObject({ default: { waiting: 0, active: 0, failed: 2, cancelled: 2 }, low: { cancelled: 1 } });
+      expect(await store.trim(policy)).toBe(0);
+
+      // By age (now = c0's cancel + 12_001): failed jobs and c2 are past 10 s; c3 and l0 are not yet.
+      clock.advance(9_001);
+      expect(await store.trim(policy)).toBe(3);
+      expect((await store.listJobs({ limit: 100 })).jobs.map((j) => j.id).sort()).toEqual([c3, l0].sort());
+      expect(await countsByQueue()).toMatchObject({ default: { failed: 0, cancelled: 1 }, low: { cancelled: 1 } });
+
+      clock.advance(1_000);
+      expect(await store.trim(policy)).toBe(2);
+      expect((await store.listJobs({ limit: 100 })).jobs).toEqual([]);
+      for (const c of Object.values(await countsByQueue())) {
+        expect(c).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, cancelled: 0 });
+      }
+    });
+
+    test("a cancelled job that is retried or removed leaves nothing stale for trim", async () => {
+      const [r, x, k, again] = (await store.enqueue([job("r"), job("x"), job("k"), job("again")])).map((res) => res.id);
+      for (const id of [r, x, k, again]) await store.cancelJob(id);
+      // r: retried and completed; x: removed; again: retried and cancelled once more, 5 s later.
+      await store.retryJob(r);
+      await store.retryJob(again);
+      const [j] = await store.reserve({ queues: ["default"], workerId: W, max: 1, leaseMs: LEASE });
+      expect(j.id).toBe(r);
+      await store.complete({ workerId: W, jobs: [{ id: r, token: j.lease.token }] });
+      await store.removeJob(x);
+      clock.advance(5_000);
+      await store.cancelJob(again);
+      expect(await countsByQueue()).toMatchObject({ default: { waiting: 0, completed: 1, cancelled: 2 } });
+
+      // Only k is older than 4 s; `again` is aged from its second cancel; r is completed now.
+      const policy = { completedMaxAgeMs: 100_000, completedMaxCount: 100, failedMaxAgeMs: 4_000, failedMaxCount: 100 };
+      expect(await store.trim(policy)).toBe(1);
+      expect(await store.getJob(k)).toBeUndefined();
+      expect(await store.getJob(again)).toMatchObject({ state: "cancelled" });
+      expect(await store.getJob(r)).toMatchObject({ state: "completed" });
+      expect(await countsByQueue()).toMatchObject({ default: { waiting: 0, completed: 1, cancelled: 1 } });
+
+      // A cancelled count of 0 takes `again`, and nothing else.
+      expect(await store.trim({ ...policy, failedMaxCount: 0 })).toBe(1);
+      expect(await store.getJob(r)).toMatchObject({ state: "completed" });
+      expect(await countsByQueue()).toMatchObject({ default: { completed: 1, cancelled: 0 } });
+
+      // r goes once, by the completed policy.
+      clock.advance(100_001);
+      expect(await store.trim(policy)).toBe(1);
+      expect(await store.trim(policy)).toBe(0);
+      expect((await store.listJobs({ limit: 100 })).jobs).toEqual([]);
+      for (const c of Object.values(await countsByQueue())) {
+        expect(c).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, cancelled: 0 });
+      }
+    });
+
     test("leader lease: one holder at a time, renewal keeps the token, takeover bumps it", async () => {
       const a = await store.leaderAcquire({ name: "scheduler", holder: "a", ttlMs: 30_000 });
       expect(a).toMatchObject({ holder: "a", until: clock.now() + 30_000 });

@@ -43,11 +43,14 @@ export function countsOf(records: Iterable<JobRecord>, queues: string[], paused:
   return [...byQueue.values()];
 }
 
-/** Ids of finished jobs past the policy: too old, or beyond the newest `maxCount` per queue and state. */
+/**
+ * Ids of finished jobs past the policy: too old, or beyond the newest
+ * `maxCount` per queue and state. Cancelled jobs follow the failed limits.
+ */
 export function expiredIds(records: Iterable<JobRecord>, policy: RetentionPolicy, now: number): string[] {
   const finished = new Map<string, JobRecord[]>();
   for (const rec of records) {
-    if (rec.state !== "completed" && rec.state !== "failed") continue;
+    if (rec.state !== "completed" && rec.state !== "failed" && rec.state !== "cancelled") continue;
     const key = `${rec.queue}\u0000${rec.state}`;
     let list = finished.get(key);
     if (!list) finished.set(key, (list = []));

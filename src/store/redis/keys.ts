@@ -20,7 +20,8 @@ export class Keys {
   marker(queue: string): string {
     return `${this.base}q:${queue}:marker`;
   }
-  finished(queue: string, state: "completed" | "failed"): string {
+  /** The retention zset of one queue's jobs in a finished state, scored by finishedAt. */
+  finished(queue: string, state: "completed" | "failed" | "cancelled"): string {
     return `${this.base}q:${queue}:${state}`;
   }
   leader(name: string): string {

@@ -9,8 +9,8 @@
  * - one hash per job; payload and result as JSON;
  * - per queue: a waiting zset scored priority * 2^36 + seq (a global
  *   counter), so ZPOPMIN yields priority then FIFO; a marker list that
- *   wakes idle workers (wake.ts); completed and failed zsets by finishedAt
- *   for retention;
+ *   wakes idle workers (wake.ts); completed, failed and cancelled zsets by
+ *   finishedAt for retention;
  * - one delayed zset by runAt, one active zset by lease until (rescue), one
  *   listing index (lex zset "<createdAt>:<id>", newest first with exact
  *   cursors), a counts hash per state and queue, the paused set;
@@ -241,7 +241,8 @@ export class RedisStore implements Store {
     const queues = await this.knownQueues();
     let removed = 0;
     for (const queue of queues) {
-      for (const state of ["completed", "failed"] as const) {
+      // Cancelled jobs follow the failed limits, counted apart from failed ones.
+      for (const state of ["completed", "failed", "cancelled"] as const) {
         const [maxAge, maxCount] = state === "completed" ? [policy.completedMaxAgeMs, policy.completedMaxCount] : [policy.failedMaxAgeMs, policy.failedMaxCount];
         for (;;) {
           const [n] = (await this.script("trim", this.keys.finished(queue, state), [now, queue, state, maxAge, maxCount, TRIM_BATCH])) as string[];

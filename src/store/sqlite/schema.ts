@@ -69,6 +69,11 @@ const MIGRATIONS: string[] = [
   CREATE TABLE workers (id TEXT NOT NULL UNIQUE, info TEXT NOT NULL, expires_at INTEGER NOT NULL);
   CREATE TABLE schedules (name TEXT NOT NULL UNIQUE, last_slot INTEGER, last_job_id TEXT, paused INTEGER NOT NULL DEFAULT 0);
   `,
+  // 1 -> 2: trim also removes cancelled jobs, so they join the finished index.
+  `
+  DROP INDEX jobs_finished;
+  CREATE INDEX jobs_finished ON jobs (queue, state, finished_at) WHERE state IN ('completed', 'failed', 'cancelled');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -84,15 +84,18 @@ export function prepareStatements(db: Database) {
       `UPDATE jobs SET state = 'failed', stalls = stalls + 1, attempts_made = attempts_made + 1, finished_at = ?,
          errors = json_insert(errors, '$[#]', json(?)), unique_until = NULL WHERE id = ?`,
     ),
-    /** now, completed max count, completed max age, failed max count, failed max age. Ties on finished_at keep the older row. */
+    /**
+     * now, completed max count, completed max age, failed max count, failed max age.
+     * Cancelled jobs use the failed limits, ranked apart from failed ones. Ties on finished_at keep the older row.
+     */
     trim: q(
       `DELETE FROM jobs WHERE rowid IN (
          SELECT rid FROM (
            SELECT rowid AS rid, state, finished_at,
                   row_number() OVER (PARTITION BY queue, state ORDER BY finished_at DESC, rowid) AS rn
-           FROM jobs WHERE state IN ('completed', 'failed'))
-         WHERE (state = 'completed' AND (rn > ?2 OR ?1 - finished_at > ?3))
-            OR (state = 'failed'    AND (rn > ?4 OR ?1 - finished_at > ?5)))`,
+           FROM jobs WHERE state IN ('completed', 'failed', 'cancelled'))
+         WHERE (state = 'completed'              AND (rn > ?2 OR ?1 - finished_at > ?3))
+            OR (state IN ('failed', 'cancelled') AND (rn > ?4 OR ?1 - finished_at > ?5)))`,
     ),
 
     // ---- inspecting and managing ----------------------------------------

@@ -1,6 +1,7 @@
 --[[
   cancel-job: a waiting, delayed or active job becomes cancelled at once.
   An active job's worker learns it at its next lease renewal and aborts.
+  The job joins <base>q:<queue>:cancelled (by finishedAt) for retention.
   KEYS[1]  <base>job:<id>
   ARGV[1]  key base "{<prefix>}:"
   ARGV[2]  now (epoch ms)
@@ -14,6 +15,7 @@ if not state then return { "not_found" } end
 if state ~= "waiting" and state ~= "delayed" and state ~= "active" then return { "invalid_state", state } end
 detach(id, state, q)
 rcall("HSET", KEYS[1], "state", "cancelled", "finishedAt", now)
+rcall("ZADD", doneKey(q, "cancelled"), now, id)
 freeUnique(id, f[3], f[4])
 local deltas = {}
 bump(deltas, state, q, -1)

@@ -15,6 +15,7 @@
     <base>q:<queue>:marker         list: wake-up markers for idle workers (capped)
     <base>q:<queue>:completed      zset: completed jobs by finishedAt (retention)
     <base>q:<queue>:failed         zset: failed jobs by finishedAt (retention)
+    <base>q:<queue>:cancelled      zset: cancelled jobs by finishedAt (retention)
     <base>delayed                  zset: delayed jobs by runAt
     <base>active                   zset: active jobs by lease until (rescue)
     <base>idx                      zset, all scores 0: "<createdAt, 16 digits>:<id>" (listing)
@@ -104,7 +105,7 @@ local function detach(id, state, q)
   if state == "waiting" then rcall("ZREM", waitKey(q), id)
   elseif state == "delayed" then rcall("ZREM", BASE .. "delayed", id)
   elseif state == "active" then rcall("ZREM", BASE .. "active", id)
-  elseif state == "completed" or state == "failed" then rcall("ZREM", doneKey(q, state), id)
+  elseif state == "completed" or state == "failed" or state == "cancelled" then rcall("ZREM", doneKey(q, state), id)
   end
 end
 

@@ -3,13 +3,13 @@
   retention policy: beyond the newest maxCount, or finished more than
   maxAgeMs ago. Both sets are oldest-first prefixes of the zset, so the
   victims are its first max(overCount, overAge) members, at most `batch`.
-  KEYS[1]  <base>q:<queue>:<state>   (state: completed | failed)
+  KEYS[1]  <base>q:<queue>:<state>   (state: completed | failed | cancelled)
   ARGV[1]  key base "{<prefix>}:"
   ARGV[2]  now (epoch ms)
   ARGV[3]  queue
-  ARGV[4]  state
-  ARGV[5]  maxAgeMs
-  ARGV[6]  maxCount
+  ARGV[4]  state: completed | failed | cancelled
+  ARGV[5]  maxAgeMs (cancelled: the failed limit)
+  ARGV[6]  maxCount (cancelled: the failed limit)
   ARGV[7]  batch: most jobs to delete in this call
   Reply: {number deleted, as a string}
 ]]
