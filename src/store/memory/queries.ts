@@ -4,7 +4,8 @@
  * store file is about state changes only.
  */
 
-import { JOB_STATES, type JobRecord, type QueueCounts } from "../../core/types.ts";
+import type { JobRecord, QueueCounts } from "../../core/types.ts";
+import { CountsTable } from "../counts.ts";
 import { comparePageKey, decodeCursor, encodeCursor } from "../cursor.ts";
 import type { JobPage, ListJobsParams, RetentionPolicy } from "../store.ts";
 
@@ -28,19 +29,9 @@ export function pageOf(records: Iterable<JobRecord>, p: ListJobsParams, copy: (r
 }
 
 export function countsOf(records: Iterable<JobRecord>, queues: string[], paused: ReadonlySet<string>): QueueCounts[] {
-  const byQueue = new Map<string, QueueCounts>();
-  const entry = (queue: string) => {
-    let c = byQueue.get(queue);
-    if (!c) {
-      c = { queue, paused: paused.has(queue) } as QueueCounts;
-      for (const s of JOB_STATES) c[s] = 0;
-      byQueue.set(queue, c);
-    }
-    return c;
-  };
-  for (const q of queues) entry(q);
-  for (const rec of records) entry(rec.queue)[rec.state] += 1;
-  return [...byQueue.values()];
+  const table = new CountsTable(queues, paused);
+  for (const rec of records) table.add(rec.queue, rec.state);
+  return table.rows();
 }
 
 /**

@@ -35,7 +35,8 @@ import type Redis from "ioredis";
 import type { Clock } from "../../core/clock.ts";
 import { InvalidStateError, NotFoundError } from "../../core/errors.ts";
 import { newJobId } from "../../core/ids.ts";
-import { JOB_STATES, type EnqueueResult, type JobRecord, type JobState, type LeaderInfo, type NewJob, type QueueCounts, type ScheduleState, type WorkerInfo } from "../../core/types.ts";
+import { type EnqueueResult, type JobRecord, type JobState, type LeaderInfo, type NewJob, type QueueCounts, type ScheduleState, type WorkerInfo } from "../../core/types.ts";
+import { CountsTable } from "../counts.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import type {
   CompleteParams,
@@ -274,23 +275,13 @@ export class RedisStore implements Store {
       for (const [err] of res ?? []) if (err) throw err;
       return [res![0][1] as Record<string, string>, new Set(res![1][1] as string[])] as const;
     });
-    const byQueue = new Map<string, QueueCounts>();
-    const entry = (queue: string) => {
-      let c = byQueue.get(queue);
-      if (!c) {
-        c = { queue, paused: paused.has(queue) } as QueueCounts;
-        for (const s of JOB_STATES) c[s] = 0;
-        byQueue.set(queue, c);
-      }
-      return c;
-    };
-    for (const q of queues) entry(q);
+    const table = new CountsTable(queues, paused);
     for (const [field, value] of Object.entries(all)) {
       const sep = field.indexOf(":");
       const n = Number(value);
-      if (n !== 0) entry(field.slice(sep + 1))[field.slice(0, sep) as JobState] = n;
+      if (n !== 0) table.add(field.slice(sep + 1), field.slice(0, sep) as JobState, n);
     }
-    return [...byQueue.values()];
+    return table.rows();
   }
 
   async retryJob(id: string): Promise<JobRecord> {

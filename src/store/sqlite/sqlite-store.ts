@@ -19,7 +19,6 @@ import type { Clock } from "../../core/clock.ts";
 import { InvalidStateError, StoreUnavailableError } from "../../core/errors.ts";
 import { newJobId } from "../../core/ids.ts";
 import {
-  JOB_STATES,
   type EnqueueResult,
   type JobRecord,
   type JobState,
@@ -29,6 +28,7 @@ import {
   type ScheduleState,
   type WorkerInfo,
 } from "../../core/types.ts";
+import { CountsTable } from "../counts.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import type {
   CompleteParams,
@@ -279,21 +279,10 @@ export class SqliteStore implements Store {
 
   async counts(queues: string[]): Promise<QueueCounts[]> {
     return this.read("counts", (st) => {
-      const paused = pausedSet(st);
-      const byQueue = new Map<string, QueueCounts>();
-      const entry = (queue: string) => {
-        let c = byQueue.get(queue);
-        if (!c) {
-          c = { queue, paused: paused.has(queue) } as QueueCounts;
-          for (const s of JOB_STATES) c[s] = 0;
-          byQueue.set(queue, c);
-        }
-        return c;
-      };
-      for (const q of queues) entry(q);
+      const table = new CountsTable(queues, pausedSet(st));
       // Unnamed queues follow in order of their oldest job, as the memory store lists them.
-      for (const r of st.counts.all().sort((a, b) => a.first - b.first)) entry(r.queue)[r.state as JobState] += r.n;
-      return [...byQueue.values()];
+      for (const r of st.counts.all().sort((a, b) => a.first - b.first)) table.add(r.queue, r.state as JobState, r.n);
+      return table.rows();
     });
   }
 
