@@ -1,0 +1,186 @@
+/**
+ * qworker's side of every scenario, through its real parts: `Operations`
+ * (the path the CLI, the admin API and `ctx.enqueue` use: request shape and
+ * job schema validated, then one `store.enqueue` per call) for enqueues, and
+ * a `WorkerPool` over a registry loaded from bench/jobs for drains and
+ * latency. The raw `store.enqueue` rate is recorded next to it.
+ */
+
+import { join } from "node:path";
+import { Operations } from "../src/app/operations.ts";
+import { systemClock } from "../src/core/clock.ts";
+import { silentLogger } from "../src/core/logger.ts";
+import type { NewJob } from "../src/core/types.ts";
+import { Registry } from "../src/registry/registry.ts";
+import type { Store } from "../src/store/store.ts";
+import { WorkerPool } from "../src/worker/pool.ts";
+import { bytesPerJob, flushRedis, redisCpuMs } from "./redis-tools.ts";
+import { Ends, StampBoard, summarizeLatency, WARM_UP, withTimeout } from "./latency-tools.ts";
+import { cpuMeter, jitteredPause, rate, wallNow } from "./stats.ts";
+import { payload, QUEUE, type ScenarioParams, type StoreName } from "./types.ts";
+
+export const JOBS_DIR = join(import.meta.dir, "jobs");
+const QUEUES = [QUEUE];
+
+export interface Qworker {
+  store: Store;
+  registry: Registry;
+  ops: Operations;
+  close(): Promise<void>;
+}
+
+export async function openQworker(kind: StoreName, p: ScenarioParams, dbPath?: string): Promise<Qworker> {
+  const registry = (await Registry.load({ dir: JOBS_DIR, queues: QUEUES })).assertValid();
+  let store: Store;
+  if (kind === "memory") {
+    const { MemoryStore } = await import("../src/store/memory/memory-store.ts");
+    store = new MemoryStore(systemClock);
+  } else if (kind === "sqlite") {
+    const { SqliteStore } = await import("../src/store/sqlite/sqlite-store.ts");
+    store = new SqliteStore({ path: dbPath ?? join(p.workDir, `qworker-${process.pid}-${Date.now()}.db`), clock: systemClock });
+  } else {
+    const { RedisStore } = await import("../src/store/redis/redis-store.ts");
+    if (!p.redisUrl) throw new Error("the redis store needs --redis-url");
+    await flushRedis(p.redisUrl);
+    store = new RedisStore({ url: p.redisUrl, prefix: "qwbench", clock: systemClock });
+  }
+  await store.open();
+  return { store, registry, ops: new Operations(store, registry, systemClock), close: () => store.close() };
+}
+
+export function makePool(q: Qworker, concurrency: number, workerId?: string): WorkerPool {
+  return new WorkerPool({
+    workerId,
+    store: q.store,
+    registry: q.registry,
+    clock: systemClock,
+    log: silentLogger,
+    queues: QUEUES,
+    concurrency,
+    leaseMs: 30_000,
+    enqueue: async (name, data) => (await q.ops.enqueue([{ name, data }]))[0].id,
+  });
+}
+
+const newJob = (i: number): NewJob => ({ name: "noop", queue: QUEUE, data: payload(i), maxAttempts: 3 });
+
+export async function bulk(kind: StoreName, p: ScenarioParams): Promise<Record<string, number>> {
+  const q = await openQworker(kind, p);
+  try {
+    let t0 = performance.now();
+    for (let i = 0; i < p.jobs; i += p.batch) {
+      const n = Math.min(p.batch, p.jobs - i);
+      await q.ops.enqueue(Array.from({ length: n }, (_, j) => ({ name: "noop", data: payload(i + j) })));
+    }
+    const opsRate = rate(p.jobs, performance.now() - t0);
+    await verifyWaiting(q.store, p.jobs);
+    // The same again straight into the store, to show what validation costs.
+    t0 = performance.now();
+    for (let i = 0; i < p.jobs; i += p.batch) {
+      const n = Math.min(p.batch, p.jobs - i);
+      await q.store.enqueue(Array.from({ length: n }, (_, j) => newJob(p.jobs + i + j)));
+    }
+    const storeRate = rate(p.jobs, performance.now() - t0);
+    await verifyWaiting(q.store, 2 * p.jobs);
+    return { jobsPerSec: opsRate, storeJobsPerSec: storeRate };
+  } finally {
+    await q.close();
+  }
+}
+
+export async function one(kind: StoreName, p: ScenarioParams): Promise<Record<string, number>> {
+  const q = await openQworker(kind, p);
+  try {
+    const t0 = performance.now();
+    for (let i = 0; i < p.oneJobs; i++) await q.ops.enqueue([{ name: "noop", data: payload(i) }]);
+    const jobsPerSec = rate(p.oneJobs, performance.now() - t0);
+    await verifyWaiting(q.store, p.oneJobs);
+    return { jobsPerSec };
+  } finally {
+    await q.close();
+  }
+}
+
+export async function drain(kind: StoreName, p: ScenarioParams, notes: string[]): Promise<Record<string, number>> {
+  const q = await openQworker(kind, p);
+  try {
+    for (let i = 0; i < p.jobs; i += 1_000) await q.store.enqueue(Array.from({ length: Math.min(1_000, p.jobs - i) }, (_, j) => newJob(i + j)));
+    await verifyWaiting(q.store, p.jobs);
+    const pool = makePool(q, p.concurrency);
+    let done = 0;
+    let notCompleted = 0;
+    let firstProblem = "";
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    // job:end comes after the pool awaited its (batched) store.complete, so the completion is stored.
+    pool.events.on("job:end", (e) => {
+      if (e.outcome !== "complete") {
+        notCompleted++;
+        firstProblem ||= `${e.outcome}: ${e.error ?? "?"}`;
+      }
+      if (++done === p.jobs) finish();
+    });
+    const cpu = await cpuMeter(kind === "redis" ? () => redisCpuMs(p.redisUrl!) : undefined);
+    const t0 = performance.now();
+    pool.start();
+    const capped = await Promise.race([finished.then(() => false), Bun.sleep(p.drainCapMs).then(() => true)]);
+    const ms = performance.now() - t0;
+    const counted = done;
+    const cpuCost = await cpu(counted);
+    await pool.stop(5_000);
+    const [counts] = await q.store.counts(QUEUES);
+    if (capped) notes.push(`drain cut at ${p.drainCapMs} ms: ${counted} of ${p.jobs} done`);
+    else if (counts.completed !== p.jobs || notCompleted) throw new Error(`drain check failed: ${counts.completed} completed in the store, ${notCompleted} not completed${firstProblem ? ` (first: ${firstProblem})` : ""}`);
+    return { jobsPerSec: rate(counted, ms), jobs: counted, ...cpuCost };
+  } finally {
+    await q.close();
+  }
+}
+
+/** Enqueue-to-start on an idle in-process pool: one job at a time, timed to the job body's first line. */
+export async function latency(kind: StoreName, p: ScenarioParams): Promise<Record<string, number>> {
+  const q = await openQworker(kind, p);
+  const pool = makePool(q, p.concurrency);
+  const stamps = new StampBoard();
+  (globalThis as { __qwBenchStamp?: unknown }).__qwBenchStamp = stamps.hook;
+  try {
+    const idle = pool.events.once("pool:idle", () => true, 10_000);
+    pool.start();
+    await idle;
+    const ends = new Ends();
+    pool.events.on("job:end", (e) => ends.end(e.id));
+    const samples: number[] = [];
+    for (let seq = -WARM_UP; seq < p.samples; seq++) {
+      await jitteredPause(p.pauseMs[0], p.pauseMs[1]);
+      const stamped = stamps.next(seq);
+      const t0 = wallNow();
+      const [{ id }] = await q.ops.enqueue([{ name: "stamp", data: { seq } }]);
+      const ms = (await withTimeout(stamped, 10_000, `job ${seq} did not start within 10 s`)) - t0;
+      if (seq >= 0) samples.push(ms);
+      await ends.wait(id); // the worker is idle again before the next sample
+    }
+    return summarizeLatency(samples);
+  } finally {
+    await pool.stop(1_000);
+    await q.close();
+  }
+}
+
+export async function redismem(p: ScenarioParams): Promise<Record<string, number>> {
+  const q = await openQworker("redis", p);
+  try {
+    const fill = async (from: number, n: number) => {
+      for (let i = 0; i < n; i += p.batch) await q.store.enqueue(Array.from({ length: Math.min(p.batch, n - i) }, (_, j) => newJob(from + i + j)));
+    };
+    const bytes = await bytesPerJob(p.redisUrl!, p.memJobs, () => fill(0, 10), () => fill(100, p.memJobs));
+    await verifyWaiting(q.store, p.memJobs);
+    return { bytesPerJob: bytes };
+  } finally {
+    await q.close();
+  }
+}
+
+async function verifyWaiting(store: Store, n: number): Promise<void> {
+  const [c] = await store.counts(QUEUES);
+  if (c.waiting !== n) throw new Error(`expected ${n} waiting jobs in the store, found ${c.waiting}`);
+}

@@ -1,0 +1,194 @@
+/**
+ * `npm run bench`: qworker against its peers on this machine, in one run —
+ * memory and SQLite against bunqueue embedded, Redis against BullMQ on one
+ * private redis-server — plus the compiled binary's start-up and idle RSS.
+ * Every measurement runs in a fresh child (scenario.ts); this file only
+ * plans the rounds, alternates which system goes first, collects the JSON
+ * lines, prints the report and saves it to .bench/results-<timestamp>.json.
+ *
+ *   npm run bench -- [--store memory,sqlite,redis] [--rounds 3] [--jobs 20000]
+ *     [--one-jobs 2000] [--batch 1000] [--samples 200] [--xsamples 100] [--pause 5,25]
+ *     [--xpause 5,255] [--mem-jobs 10000] [--drain-cap 30] [--concurrency 50]
+ *     [--redis-url redis://…] [--no-binary] [--child-timeout 180]
+ */
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ensureBinary, measureBinary, ROOT, type BinaryResult } from "./binary.ts";
+import { redisVersion } from "./redis-tools.ts";
+import { buildRows, buildTargets, markdownReport, PEER, textReport, type RoundResult } from "./report.ts";
+import { WARM_UP } from "./latency-tools.ts";
+import { cpuJiffies } from "./stats.ts";
+import { RESULT_TAG, type ScenarioName, type ScenarioParams, type ScenarioResult, type StoreName, type SystemName } from "./types.ts";
+
+const { values: args } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    store: { type: "string", multiple: true },
+    rounds: { type: "string", default: "3" },
+    jobs: { type: "string", default: "20000" },
+    "one-jobs": { type: "string", default: "2000" },
+    batch: { type: "string", default: "1000" },
+    samples: { type: "string", default: "200" },
+    xsamples: { type: "string", default: "100" },
+    pause: { type: "string", default: "5,25" },
+    xpause: { type: "string", default: "5,255" },
+    "mem-jobs": { type: "string", default: "10000" },
+    "drain-cap": { type: "string", default: "30" },
+    concurrency: { type: "string", default: "50" },
+    "redis-url": { type: "string" },
+    "no-binary": { type: "boolean", default: false },
+    "child-timeout": { type: "string", default: "180" },
+  },
+  strict: true,
+});
+
+const num = (name: string, v: string | undefined) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${v}"`);
+  return n;
+};
+const range = (name: string, v: string): [number, number] => {
+  const [a, b] = v.split(",").map(Number);
+  if (!(a >= 0 && b >= a)) throw new Error(`--${name} must be "min,max" in ms, got "${v}"`);
+  return [a, b];
+};
+
+const ALL: StoreName[] = ["memory", "sqlite", "redis"];
+const stores = (args.store ?? ["memory,sqlite,redis"]).flatMap((s) => s.split(",")).map((s) => s.trim()) as StoreName[];
+for (const s of stores) if (!ALL.includes(s)) throw new Error(`--store must be among ${ALL.join(", ")}; got "${s}"`);
+const rounds = num("rounds", args.rounds);
+const childTimeoutMs = num("child-timeout", args["child-timeout"]) * 1000;
+
+const workDir = mkdtempSync(join(tmpdir(), "qworker-bench-"));
+const params: ScenarioParams = {
+  jobs: num("jobs", args.jobs),
+  oneJobs: num("one-jobs", args["one-jobs"]),
+  batch: num("batch", args.batch),
+  concurrency: num("concurrency", args.concurrency),
+  samples: num("samples", args.samples),
+  xsamples: num("xsamples", args.xsamples),
+  pauseMs: range("pause", args.pause!),
+  xpauseMs: range("xpause", args.xpause!),
+  memJobs: num("mem-jobs", args["mem-jobs"]),
+  drainCapMs: num("drain-cap", args["drain-cap"]) * 1000,
+  workDir,
+};
+
+const PLAN: Record<StoreName, ScenarioName[]> = {
+  memory: ["bulk", "one", "drain", "latency"],
+  sqlite: ["bulk", "one", "drain", "latency", "xlatency"],
+  redis: ["bulk", "one", "drain", "latency", "redismem"],
+};
+const QWORKER_ONLY: ScenarioName[] = ["xlatency"];
+
+const log = (line: string) => process.stderr.write(line + "\n");
+const started = performance.now();
+
+let stopRedis: (() => Promise<void>) | undefined;
+if (stores.includes("redis")) {
+  if (args["redis-url"]) params.redisUrl = args["redis-url"];
+  else {
+    const { startRedisServer } = await import("../test/helpers/redis-server.ts");
+    const server = await startRedisServer();
+    params.redisUrl = server.url;
+    stopRedis = () => server.stop();
+  }
+  log(`redis-server ${await redisVersion(params.redisUrl)} at ${params.redisUrl} (flushed before every child)`);
+}
+
+async function runChild(store: StoreName, system: SystemName, scenario: ScenarioName, round: number): Promise<RoundResult> {
+  const t0 = performance.now();
+  const [steal0, total0] = cpuJiffies();
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "scenario.ts"), store, system, scenario, JSON.stringify(params)], {
+    cwd: ROOT,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), childTimeoutMs);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  const wallMs = performance.now() - t0;
+  const [steal1, total1] = cpuJiffies();
+  const stealPct = (100 * (steal1 - steal0)) / Math.max(1, total1 - total0);
+  const line = stdout.split("\n").find((l) => l.startsWith(RESULT_TAG));
+  if (!line) {
+    const why = code === null || proc.signalCode ? `killed (${proc.signalCode ?? "timeout"})` : `exit ${code}`;
+    return { system, store, scenario, metrics: {}, peakRssMb: Number.NaN, error: `${why} without a result; stderr: ${stderr.trim().slice(-500)}`, round, wallMs, stealPct };
+  }
+  return { ...(JSON.parse(line.slice(RESULT_TAG.length)) as ScenarioResult), round, wallMs, stealPct };
+}
+
+function brief(r: RoundResult): string {
+  if (r.error) return `ERROR ${r.error}`;
+  const m = r.metrics;
+  const parts: string[] = [];
+  if (m.jobsPerSec !== undefined) parts.push(`${Math.round(m.jobsPerSec).toLocaleString("en-US")} jobs/s`);
+  if (m.cpuUsPerJob !== undefined) parts.push(`CPU ${m.cpuUsPerJob.toFixed(1)} µs/job${m.redisCpuUsPerJob !== undefined ? ` + redis ${m.redisCpuUsPerJob.toFixed(1)} µs/job` : ""}`);
+  if (m.storeJobsPerSec !== undefined) parts.push(`store ${Math.round(m.storeJobsPerSec).toLocaleString("en-US")} jobs/s`);
+  if (m.p50Ms !== undefined) parts.push(`p50 ${m.p50Ms.toFixed(2)} ms p99 ${m.p99Ms.toFixed(2)} ms`);
+  if (m.bytesPerJob !== undefined) parts.push(`${Math.round(m.bytesPerJob)} B/job`);
+  parts.push(`peak RSS ${Math.round(r.peakRssMb)} MB`);
+  return parts.join(", ") + (r.notes ? ` [${r.notes.join("; ")}]` : "");
+}
+
+const results: RoundResult[] = [];
+const binary: BinaryResult[] = [];
+const wantBinary = !args["no-binary"];
+if (wantBinary) ensureBinary();
+try {
+  for (let round = 1; round <= rounds; round++) {
+    for (const store of stores) {
+      for (const scenario of PLAN[store]) {
+        const peer = PEER[store].system;
+        // Alternate who goes first, so slow drift of the machine does not favour one side.
+        const order: SystemName[] = QWORKER_ONLY.includes(scenario) ? ["qworker"] : round % 2 ? ["qworker", peer] : [peer, "qworker"];
+        for (const system of order) {
+          const r = await runChild(store, system, scenario, round);
+          results.push(r);
+          log(`[round ${round}/${rounds}] ${store.padEnd(6)} ${scenario.padEnd(8)} ${system.padEnd(8)} ${brief(r)} (${(r.wallMs / 1000).toFixed(1)} s, steal ${r.stealPct.toFixed(0)}%)`);
+        }
+      }
+    }
+    if (wantBinary) {
+      const b = await measureBinary();
+      binary.push(b);
+      log(`[round ${round}/${rounds}] binary   qworker run: /health 200 after ${b.healthMs.toFixed(0)} ms, idle RSS ${b.idleRssMb.toFixed(1)} MB${b.error ? ` ERROR ${b.error}` : ""}`);
+    }
+  }
+} finally {
+  await stopRedis?.();
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+const rows = buildRows(results, stores);
+const targets = buildTargets(rows, stores, binary.filter((b) => !b.error), results);
+const machine = `${cpus().length}× ${cpus()[0]?.model.trim() ?? "CPU"}, Bun ${Bun.version}`;
+const date = new Date().toISOString();
+const notes = [
+  "qworker enqueues go through Operations.enqueue (the public path of the CLI, admin API and ctx.enqueue: request and schema validation, then one store.enqueue per call); the 'raw store.enqueue' row skips validation.",
+  "bunqueue runs embedded (no server): in-memory without dataPath, SQLite with a dataPath; default options except concurrency 50. Its SQLite add/addBulk return before the rows are written (write buffer, unless durable: true per job); qworker's enqueue returns after the commit.",
+  "bunqueue's embedded mode cannot share a queue between processes (that needs its TCP server), so the cross-process latency row has no peer; its target is absolute.",
+  `Latency: one job at a time on an idle worker (${params.samples} samples in one process with ${params.pauseMs.join("–")} ms pauses; ${params.xsamples} across processes with ${params.xpauseMs.join("–")} ms pauses, long enough for the SQLite poller to back off to its 100 ms cap), timed from just before enqueue to the job body's first line (wall clock); the first ${WARM_UP} jobs of each run are untimed warm-up.`,
+  "Drain CPU per job: CPU time the worker process (and, for Redis, redis-server) used during the drain, divided by the jobs; steadier than jobs/s on this shared VM, where other tenants steal cycles (steal is logged per child).",
+  "Drains count completion events (emitted after the completion is stored), then check the store's completed count equals the job count.",
+];
+const errors = results.filter((r) => r.error).map((r) => `${r.store}/${r.system}/${r.scenario} round ${r.round}: ${r.error}`);
+const stolen = results.filter((r) => r.stealPct > 10).map((r) => `${r.store}/${r.system}/${r.scenario} round ${r.round} ran while the hypervisor stole ${r.stealPct.toFixed(0)}% of the host CPU`);
+const cut = results.filter((r) => r.notes?.length).map((r) => `${r.store}/${r.system}/${r.scenario} round ${r.round}: ${r.notes!.join("; ")}`);
+
+const text = textReport(rows, stores, targets, binary.filter((b) => !b.error), rounds);
+const markdown = markdownReport(rows, targets, binary.filter((b) => !b.error), { rounds, machine, date: date.slice(0, 10) });
+console.log(text);
+console.log("\nNOTES\n" + [...notes, ...cut, ...stolen].map((n) => `- ${n}`).join("\n"));
+if (errors.length) console.log("\nERRORS\n" + errors.map((e) => `- ${e}`).join("\n"));
+console.log("\nMARKDOWN (for the README)\n\n" + markdown);
+
+mkdirSync(join(ROOT, ".bench"), { recursive: true });
+const file = join(ROOT, ".bench", `results-${date.replace(/[:.]/g, "-")}.json`);
+writeFileSync(file, JSON.stringify({ date, machine, stores, rounds, params: { ...params, workDir: undefined }, results, binary, rows, targets, notes, errors }, null, 2) + "\n");
+console.log(`\nsaved ${file} (${((performance.now() - started) / 1000).toFixed(0)} s in all)`);
+process.exit(errors.length ? 1 : 0);
