@@ -17,7 +17,7 @@
  * - unique keys as strings "<until>:<id>" with a PX TTL; leader leases as
  *   hashes with a fencing-token counter; workers and schedules as hashes.
  *
- * Memory (Redis 7.0, test/redis/bench.ts): a waiting job with a 56-byte JSON
+ * Memory (Redis 7.0, bench/store-loops/redis.ts): a waiting job with a 56-byte JSON
  * payload costs about 650 bytes (INFO used_memory delta over 10k jobs): the
  * job hash ~300 B (a listpack; MEMORY USAGE 296 B), its waiting-zset and
  * listing-index entries ~350 B. A field over 64 bytes (payload, errors)

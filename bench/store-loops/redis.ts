@@ -1,6 +1,6 @@
 /**
  * Quick throughput and memory figures for the Redis store against a private
- * redis-server (not a test; run `bun test/redis/bench.ts [jobs]`):
+ * redis-server (not a test; run `bun bench/store-loops/redis.ts [jobs]`):
  * - bulk enqueue of N jobs, as one call and in batches of 1,000;
  * - drain: one loop of reserve(max 50) + complete until empty;
  * - Redis bytes per waiting job with a small payload (INFO used_memory delta
@@ -11,7 +11,7 @@ import Redis from "ioredis";
 import { systemClock } from "../../src/core/clock.ts";
 import type { NewJob } from "../../src/core/types.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
-import { startRedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer } from "../../test/helpers/redis-server.ts";
 
 const N = Number(process.argv[2] ?? 50_000);
 const payload = (i: number) => ({ to: `user${i}@example.com`, subject: "Welcome aboard" });

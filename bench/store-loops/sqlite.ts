@@ -1,6 +1,6 @@
 /**
  * Quick throughput check for the SQLite store (not a test: run it by hand).
- *   bun test/sqlite/drain-bench.ts [jobs=50000] [batch=50]
+ *   bun bench/store-loops/sqlite.ts [jobs=50000] [batch=50]
  * Bulk-enqueues no-op jobs in one call, then drains them with a
  * reserve(max batch) / complete loop on one connection, and prints jobs/s
  * by wall time and by CPU time (steadier on a shared machine).
