@@ -66,6 +66,8 @@ export class WorkerPool implements Service {
   readonly events = new TypedEmitter<PoolEvents>();
   readonly workerId: string;
   private readonly running = new Map<string, Running>();
+  /** Outcomes being written; the slot is already free, so the next claim overlaps these writes. */
+  private readonly settling = new Set<Promise<void>>();
   private readonly fetching = new AbortController();
   private readonly completions: CompletionBatcher;
   private readonly leases: LeaseKeeper;
@@ -144,6 +146,7 @@ export class WorkerPool implements Service {
       this.abortAll();
       await all();
     }
+    await Promise.all(this.settling);
     await this.completions.flush().catch((err) => this.opts.log.error("could not store completions at shutdown", { error: (err as Error).message }));
     await this.leases.stop();
     await this.heartbeat.stop();
@@ -204,6 +207,7 @@ export class WorkerPool implements Service {
     const controller = new AbortController();
     const running: Running = { job, controller, done: Promise.resolve() };
     this.running.set(job.id, running);
+    // runOne frees the slot itself as soon as the outcome is known; this covers an unexpected throw.
     running.done = this.runOne(job, controller).finally(() => {
       this.running.delete(job.id);
       this.wakeFetcher();
@@ -241,16 +245,22 @@ export class WorkerPool implements Service {
       this.events.emit("job:abandoned", { id: job.id, name: job.name });
     }
     const outcome = decideOutcome({ entry, job, ending, abortReason: controller.signal.reason, now: clock.now() });
-    try {
-      await this.apply(job, outcome, attempt);
-    } catch (err) {
-      // The lease will lapse and the rescuer will hand the job out again: at least once, never lost.
-      log.error("could not record the job's outcome; it will be retried after its lease expires", { error: (err as Error).message });
-    }
-    const error = "error" in outcome ? outcome.error.message : undefined;
-    if (outcome.kind === "fail") log.warn("job failed", { error });
-    else if (outcome.kind === "retry") log.info("job will retry", { error, at: new Date(outcome.retryAt).toISOString() });
-    this.events.emit("job:end", { id: job.id, name: job.name, outcome: outcome.kind, error, durationMs: clock.mono() - started });
+    // The try is over: free its slot now, so claiming the next batch overlaps writing this outcome.
+    this.running.delete(job.id);
+    this.wakeFetcher();
+    const settle = this.apply(job, outcome, attempt)
+      .catch((err) => {
+        // The lease will lapse and the rescuer will hand the job out again: at least once, never lost.
+        log.error("could not record the job's outcome; it will be retried after its lease expires", { error: (err as Error).message });
+      })
+      .then(() => {
+        const error = "error" in outcome ? outcome.error.message : undefined;
+        if (outcome.kind === "fail") log.warn("job failed", { error });
+        else if (outcome.kind === "retry") log.info("job will retry", { error, at: new Date(outcome.retryAt).toISOString() });
+        this.events.emit("job:end", { id: job.id, name: job.name, outcome: outcome.kind, error, durationMs: clock.mono() - started });
+      })
+      .finally(() => this.settling.delete(settle));
+    this.settling.add(settle);
   }
 
   private async apply(job: ReservedJob, outcome: Outcome, attempt: number): Promise<void> {
