@@ -8,9 +8,9 @@
  */
 
 import { Queue, Worker } from "bullmq";
-import { Ends, StampBoard, summarizeLatency, WARM_UP, withTimeout } from "./latency-tools.ts";
+import { Ends, sampleLatency, StampBoard } from "./latency-tools.ts";
 import { bytesPerJob, flushRedis, redisCpuMs } from "./redis-tools.ts";
-import { cpuMeter, jitteredPause, rate, wallNow } from "./stats.ts";
+import { cpuMeter, rate, wallNow } from "./stats.ts";
 import { payload, QUEUE, type ScenarioParams } from "./types.ts";
 
 function connection(p: ScenarioParams) {
@@ -95,17 +95,13 @@ export function latency(p: ScenarioParams): Promise<Record<string, number>> {
     try {
       await worker.waitUntilReady();
       await Bun.sleep(300); // blocked waiting for work
-      const samples: number[] = [];
-      for (let seq = -WARM_UP; seq < p.samples; seq++) {
-        await jitteredPause(p.pauseMs[0], p.pauseMs[1]);
-        const stamped = stamps.next(seq);
-        const t0 = wallNow();
-        const job = await q.add("stamp", { seq });
-        const ms = (await withTimeout(stamped, 10_000, `job ${seq} did not start within 10 s`)) - t0;
-        if (seq >= 0) samples.push(ms);
-        await ends.wait(String(job.id));
-      }
-      return summarizeLatency(samples);
+      return await sampleLatency({
+        samples: p.samples,
+        pauseMs: p.pauseMs,
+        stamps,
+        ends,
+        enqueue: async (seq) => String((await q.add("stamp", { seq })).id),
+      });
     } finally {
       await worker.close();
     }

@@ -9,8 +9,8 @@
 
 import { join } from "node:path";
 import { Queue, Worker, shutdownManager } from "bunqueue/client";
-import { Ends, StampBoard, summarizeLatency, WARM_UP, withTimeout } from "./latency-tools.ts";
-import { cpuMeter, jitteredPause, rate, wallNow } from "./stats.ts";
+import { Ends, sampleLatency, StampBoard } from "./latency-tools.ts";
+import { cpuMeter, rate, wallNow } from "./stats.ts";
 import { payload, QUEUE, type ScenarioParams, type StoreName } from "./types.ts";
 
 for (const v of ["BUNQUEUE_DATA_PATH", "BQ_DATA_PATH", "DATA_PATH", "SQLITE_PATH"]) delete process.env[v];
@@ -103,17 +103,13 @@ export function latency(kind: StoreName, p: ScenarioParams): Promise<Record<stri
     worker.on("completed", (job) => ends.end(String(job.id)));
     try {
       await Bun.sleep(300); // started and idle
-      const samples: number[] = [];
-      for (let seq = -WARM_UP; seq < p.samples; seq++) {
-        await jitteredPause(p.pauseMs[0], p.pauseMs[1]);
-        const stamped = stamps.next(seq);
-        const t0 = wallNow();
-        const job = await q.add("stamp", { seq });
-        const ms = (await withTimeout(stamped, 10_000, `job ${seq} did not start within 10 s`)) - t0;
-        if (seq >= 0) samples.push(ms);
-        await ends.wait(String(job.id));
-      }
-      return summarizeLatency(samples);
+      return await sampleLatency({
+        samples: p.samples,
+        pauseMs: p.pauseMs,
+        stamps,
+        ends,
+        enqueue: async (seq) => String((await q.add("stamp", { seq })).id),
+      });
     } finally {
       await worker.close();
     }

@@ -5,7 +5,7 @@
  * and the summary (p50/p99/max/mean).
  */
 
-import { percentile } from "./stats.ts";
+import { jitteredPause, percentile, wallNow } from "./stats.ts";
 
 /** Untimed jobs first (negative sequence numbers), so the first-call costs (JIT, script loading) are not counted as latency. */
 export const WARM_UP = 10;
@@ -55,4 +55,29 @@ export function summarizeLatency(samples: number[]): Record<string, number> {
 export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   return Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+export interface SampleLoop {
+  samples: number;
+  pauseMs: [number, number];
+  stamps: StampBoard;
+  /** Enqueues the job for sample `seq`; resolves to its id. */
+  enqueue(seq: number): Promise<string>;
+  /** When given, each sample waits for the previous job to end, so every sample starts on an idle worker. */
+  ends?: Ends;
+}
+
+/** Times enqueue → job start, one job at a time, after untimed warm-up jobs; same loop for every system. */
+export async function sampleLatency(l: SampleLoop): Promise<Record<string, number>> {
+  const samples: number[] = [];
+  for (let seq = -WARM_UP; seq < l.samples; seq++) {
+    await jitteredPause(l.pauseMs[0], l.pauseMs[1]);
+    const stamped = l.stamps.next(seq);
+    const t0 = wallNow();
+    const id = await l.enqueue(seq);
+    const ms = (await withTimeout(stamped, 10_000, `job ${seq} did not start within 10 s`)) - t0;
+    if (seq >= 0) samples.push(ms);
+    await l.ends?.wait(id);
+  }
+  return summarizeLatency(samples);
 }

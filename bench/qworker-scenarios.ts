@@ -15,8 +15,8 @@ import { Registry } from "../src/registry/registry.ts";
 import type { Store } from "../src/store/store.ts";
 import { WorkerPool } from "../src/worker/pool.ts";
 import { bytesPerJob, flushRedis, redisCpuMs } from "./redis-tools.ts";
-import { Ends, StampBoard, summarizeLatency, WARM_UP, withTimeout } from "./latency-tools.ts";
-import { cpuMeter, jitteredPause, rate, wallNow } from "./stats.ts";
+import { Ends, sampleLatency, StampBoard } from "./latency-tools.ts";
+import { cpuMeter, rate } from "./stats.ts";
 import { payload, QUEUE, type ScenarioParams, type StoreName } from "./types.ts";
 
 export const JOBS_DIR = join(import.meta.dir, "jobs");
@@ -149,17 +149,13 @@ export async function latency(kind: StoreName, p: ScenarioParams): Promise<Recor
     await idle;
     const ends = new Ends();
     pool.events.on("job:end", (e) => ends.end(e.id));
-    const samples: number[] = [];
-    for (let seq = -WARM_UP; seq < p.samples; seq++) {
-      await jitteredPause(p.pauseMs[0], p.pauseMs[1]);
-      const stamped = stamps.next(seq);
-      const t0 = wallNow();
-      const [{ id }] = await q.ops.enqueue([{ name: "stamp", data: { seq } }]);
-      const ms = (await withTimeout(stamped, 10_000, `job ${seq} did not start within 10 s`)) - t0;
-      if (seq >= 0) samples.push(ms);
-      await ends.wait(id); // the worker is idle again before the next sample
-    }
-    return summarizeLatency(samples);
+    return await sampleLatency({
+      samples: p.samples,
+      pauseMs: p.pauseMs,
+      stamps,
+      ends,
+      enqueue: async (seq) => (await q.ops.enqueue([{ name: "stamp", data: { seq } }]))[0].id,
+    });
   } finally {
     await pool.stop(1_000);
     await q.close();

@@ -6,9 +6,8 @@
  */
 
 import { join } from "node:path";
-import { StampBoard, summarizeLatency, WARM_UP, withTimeout } from "./latency-tools.ts";
+import { sampleLatency, StampBoard } from "./latency-tools.ts";
 import { openQworker } from "./qworker-scenarios.ts";
-import { jitteredPause, wallNow } from "./stats.ts";
 import type { ScenarioParams } from "./types.ts";
 
 export async function xlatency(p: ScenarioParams): Promise<Record<string, number>> {
@@ -28,16 +27,12 @@ export async function xlatency(p: ScenarioParams): Promise<Record<string, number
   });
   try {
     await Promise.race([isReady, child.exited.then((code) => Promise.reject(new Error(`xproc-worker exited early (${code})`)))]);
-    const samples: number[] = [];
-    for (let seq = -WARM_UP; seq < p.xsamples; seq++) {
-      await jitteredPause(p.xpauseMs[0], p.xpauseMs[1]);
-      const stamped = stamps.next(seq);
-      const t0 = wallNow();
-      await q.ops.enqueue([{ name: "stamp", data: { seq } }]);
-      const ms = (await withTimeout(stamped, 10_000, `job ${seq} did not start within 10 s`)) - t0;
-      if (seq >= 0) samples.push(ms);
-    }
-    const out = summarizeLatency(samples);
+    const out = await sampleLatency({
+      samples: p.xsamples,
+      pauseMs: p.xpauseMs,
+      stamps,
+      enqueue: async (seq) => (await q.ops.enqueue([{ name: "stamp", data: { seq } }]))[0].id,
+    });
     out.workerPeakRssMb = await new Promise<number>((resolve) => {
       onRss = resolve;
       child.send({ rss: true });
