@@ -66,9 +66,7 @@ export class Runtime {
     const id = opts.workerId ?? `${hostname()}-${process.pid}`;
     const parts: { pool?: WorkerPool; scheduler?: Scheduler; admin?: AdminServer; supervisor?: ProcessSupervisor } = {};
     try {
-      if ("checkServerConfig" in store && typeof store.checkServerConfig === "function") {
-        for (const warning of (await store.checkServerConfig()) as string[]) log.warn(warning);
-      }
+      for (const warning of (await store.checkServerConfig?.()) ?? []) log.warn(warning);
       if ((role === "all" || role === "worker") && processMode) {
         const passOn = opts.childArgs ?? [];
         parts.supervisor = new ProcessSupervisor({

@@ -137,6 +137,8 @@ export interface Store {
   close(): Promise<void>;
   /** Cheap reachability check for /health; throws StoreUnavailableError. */
   ping(): Promise<void>;
+  /** Warnings about the backing server's settings that risk jobs (e.g. Redis eviction); logged at start. */
+  checkServerConfig?(): Promise<string[]>;
 
   // ---- producing -------------------------------------------------------
   /** All or nothing: either every job is stored (or deduplicated) or none is. */
