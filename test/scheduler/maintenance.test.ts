@@ -119,5 +119,6 @@ test("promoter on the real clock wakes at the due time, not at the next 1 s tick
   await within(promoter.events.once("promote:done"), 5_000, "promotion");
   const late = Date.now() - runAt;
   expect(late).toBeGreaterThanOrEqual(0);
-  expect(late).toBeLessThan(50);
+  // Well under the 850 ms it would be had it waited for its 1 s tick; bench/ measures the real figure.
+  expect(late).toBeLessThan(500);
 });
