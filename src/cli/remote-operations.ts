@@ -58,14 +58,14 @@ export class RemoteOperations implements CliOperations {
 
   async status(): Promise<StatusReport> {
     const [queues, workers, schedules] = await Promise.all([
-      this.http.request<{ queues: QueueCounts[] } | QueueCounts[]>("GET", "/api/queues"),
-      this.http.request<{ workers: WorkerInfo[] } | WorkerInfo[]>("GET", "/api/workers"),
+      this.http.request<{ queues: QueueCounts[] }>("GET", "/api/queues"),
+      this.http.request<{ workers: WorkerInfo[] }>("GET", "/api/workers"),
       this.schedules().catch(() => ({ leader: undefined })),
     ]);
     return {
       store: { backend: "memory", durable: false },
-      queues: Array.isArray(queues) ? queues : queues.queues,
-      workers: Array.isArray(workers) ? workers : workers.workers,
+      queues: queues.queues,
+      workers: workers.workers,
       leader: (schedules as { leader?: LeaderInfo }).leader,
     };
   }
