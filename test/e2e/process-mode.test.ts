@@ -32,6 +32,21 @@ async function jobState(id: string): Promise<{ state: string; errors: { message:
   return r.code === 0 ? JSON.parse(r.stdout) : undefined;
 }
 
+/** One supervised worker process, with leases short enough that a lost job is rescued in about a second. */
+async function startOneProcessServer(): Promise<Server> {
+  fastRescueConfig();
+  const s = startServer(["--mode", "process", "--processes", "1", "--admin-port", "0"], { cwd: project.dir, env: { QW_TEST_OUT: project.out } });
+  await s.adminUrl();
+  return s;
+}
+
+function failedJob(id: string, timeoutMs: number, what: string) {
+  return waitFor(async () => {
+    const j = await jobState(id);
+    return j?.state === "failed" ? j : undefined;
+  }, { timeoutMs, what });
+}
+
 async function enqueue(name: string, data = "{}"): Promise<string> {
   const r = await qw(["enqueue", name, "--data", data], { cwd: project.dir });
   expect(r.code).toBe(0);
@@ -64,14 +79,9 @@ describe("e2e: process mode", () => {
 
   test("a job that kills its process ends failed as stalled; the supervisor keeps the fleet up", async () => {
     project = makeProject();
-    fastRescueConfig();
-    server = startServer(["--mode", "process", "--processes", "1", "--admin-port", "0"], { cwd: project.dir, env: { QW_TEST_OUT: project.out } });
-    await server.adminUrl();
+    server = await startOneProcessServer();
     const poison = await enqueue("exit-process");
-    const dead = await waitFor(async () => {
-      const j = await jobState(poison);
-      return j?.state === "failed" ? j : undefined;
-    }, { timeoutMs: 60_000, what: "the poison job to fail" });
+    const dead = await failedJob(poison, 60_000, "the poison job to fail");
     expect(dead.errors.at(-1)!.message).toContain("stalled too many times");
     expect(server.log().match(/worker process exited; restarting it/g)?.length).toBe(3);
     const ok = await enqueue("record");
@@ -80,14 +90,9 @@ describe("e2e: process mode", () => {
 
   test("a job that ignores its timeout is written off and its worker process recycled", async () => {
     project = makeProject();
-    fastRescueConfig();
-    server = startServer(["--mode", "process", "--processes", "1", "--admin-port", "0"], { cwd: project.dir, env: { QW_TEST_OUT: project.out } });
-    await server.adminUrl();
+    server = await startOneProcessServer();
     const stuck = await enqueue("ignores-timeout");
-    const failed = await waitFor(async () => {
-      const j = await jobState(stuck);
-      return j?.state === "failed" ? j : undefined;
-    }, { timeoutMs: 30_000, what: "the stuck job to be written off" });
+    const failed = await failedJob(stuck, 30_000, "the stuck job to be written off");
     expect(failed.errors[0].message).toContain("timed out after 300 ms");
     await server.waitForLine(/recycling this worker process/);
     await server.waitForLine(/worker process recycled; starting it again/);
