@@ -7,7 +7,7 @@
 
 import { hostname } from "node:os";
 import type { Clock } from "../core/clock.ts";
-import { ConfigError, toError } from "../core/errors.ts";
+import { ConfigError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Config } from "../config/schema.ts";
 import { httpLabel } from "../registry/enqueue-request.ts";
@@ -16,7 +16,7 @@ import { openStore } from "../store/open-store.ts";
 import type { Store } from "../store/store.ts";
 import { WorkerPool } from "../worker/pool.ts";
 import { Operations } from "./operations.ts";
-import { AdminServer } from "../admin/server.ts";
+import { AdminServer, storeHealth } from "../admin/server.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import { ProcessSupervisor } from "./supervisor.ts";
 
@@ -106,12 +106,8 @@ export class Runtime {
           log: log.child({ service: "admin" }),
           schedules: parts.scheduler,
           health: async () => {
-            try {
-              await store.ping();
-              return { ok: true, details: { store: store.kind, role } };
-            } catch (err) {
-              return { ok: false, details: { store: store.kind, role, error: toError(err).message } };
-            }
+            const report = await storeHealth(ops)();
+            return { ...report, details: { ...report.details, role } };
           },
         });
         await parts.admin.start();
