@@ -37,7 +37,9 @@ export interface RouteDeps {
 
 export interface RouteContext {
   req: Request;
-  url: URL;
+  /** Canonical, checked by the guard. */
+  path: string;
+  query: URLSearchParams;
   params: Record<string, string>;
   deps: RouteDeps;
 }
@@ -46,6 +48,7 @@ export type Method = "GET" | "POST" | "DELETE";
 
 interface Route {
   method: Method;
+  pattern: string;
   segments: string[];
   handle(ctx: RouteContext): Promise<Response> | Response;
 }
@@ -109,6 +112,11 @@ const ROUTES: Route[] = [
   }),
 ];
 
+/** Every route as `method` and `pattern` (`/api/jobs/:id`): for tests that must cover each one, and for the CLI parity check. */
+export function routeTable(): { method: Method; pattern: string }[] {
+  return ROUTES.map(({ method, pattern }) => ({ method, pattern }));
+}
+
 /** Finds the route for `method path`; HEAD is answered by the GET route (Bun drops the body). */
 export function matchRoute(method: string, path: string): RouteMatch {
   const parts = splitPath(path);
@@ -142,9 +150,9 @@ async function health({ deps }: RouteContext): Promise<Response> {
   return jsonResponse({ status: report.ok ? "ok" : "unavailable", ...report.details }, report.ok ? 200 : 503);
 }
 
-async function listJobs({ url, deps }: RouteContext): Promise<Response> {
+async function listJobs({ query, deps }: RouteContext): Promise<Response> {
   // An empty parameter (`?state=&queue=`, as a form sends it) means "any".
-  const raw = Object.fromEntries([...url.searchParams].filter(([, v]) => v !== ""));
+  const raw = Object.fromEntries([...query].filter(([, v]) => v !== ""));
   const parsed = listJobsQuery.safeParse(raw);
   if (!parsed.success) throw new UsageError(describeZodError(parsed.error, "query"));
   return jsonResponse(await deps.ops.listJobs(parsed.data));
@@ -166,11 +174,12 @@ function schedulesOf(deps: RouteDeps): SchedulesApi {
 }
 
 function route(method: Method, pattern: string, handle: Route["handle"]): Route {
-  return { method, segments: splitPath(pattern), handle };
+  return { method, pattern, segments: splitPath(pattern), handle };
 }
 
+/** Segments of a canonical path (the guard refused empty segments): "/" has none. */
 function splitPath(path: string): string[] {
-  return path.split("/").filter((s) => s !== "");
+  return path === "/" ? [] : path.slice(1).split("/");
 }
 
 function matchSegments(pattern: string[], parts: string[]): Record<string, string> | undefined {

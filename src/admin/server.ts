@@ -2,20 +2,22 @@
  * The admin HTTP server (DESIGN §5) on Bun.serve. It owns:
  * 1. where it listens: loopback by default, and never a public address
  *    without a token (ConfigError, exit 2);
- * 2. who may call `/api`: the bearer token (constant-time compare), and no
- *    browser page from another origin (no CORS, and cross-site or DNS-
- *    rebound requests are refused, since a form POST needs no CORS);
- * 3. turning every thrown error into `{ "error": { code, message } }`.
+ * 2. that every request passes the guard (request-guard.ts) before the
+ *    router: canonical path, Host, browser and token checks, deny by default;
+ * 3. turning every thrown error into `{ "error": { code, message } }`, and
+ *    the security headers every response carries.
  * The routes themselves are in routes.ts.
  */
 
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash } from "node:crypto";
+import { hostname as osHostname, networkInterfaces } from "node:os";
 import type { Operations } from "../app/operations.ts";
-import { ConfigError, NotFoundError, UnauthorizedError, toError } from "../core/errors.ts";
+import { ConfigError, NotFoundError, toError } from "../core/errors.ts";
 import { silentLogger, type Logger } from "../core/logger.ts";
 import { TypedEmitter, type Service } from "../core/service.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import { HttpError, responseForError } from "./http-errors.ts";
+import { admit, type GuardOptions } from "./request-guard.ts";
 import { matchRoute, type HealthCheck, type RouteDeps, type SchedulesApi } from "./routes.ts";
 
 export type { HealthCheck, HealthReport, SchedulesApi } from "./routes.ts";
@@ -39,6 +41,8 @@ export interface AdminServerParams {
   health?: HealthCheck;
   /** Undefined when this process runs no scheduler: the schedule routes answer 404. */
   schedules?: SchedulesApi;
+  /** Host names (besides loopback and the bound address) that clients may use to reach this server. */
+  allowedHosts?: string[];
 }
 
 export interface AdminServerEvents extends Record<string, unknown> {
@@ -55,6 +59,9 @@ export class AdminServer implements Service {
   private readonly tokenDigest?: Buffer;
   private readonly log: Logger;
   private readonly deps: RouteDeps;
+  private readonly guard: GuardOptions;
+  /** Malformed requests are logged at most once a minute: any local client could flood the log. */
+  private lastRefusalLog = Number.NEGATIVE_INFINITY;
 
   constructor(params: AdminServerParams) {
     this.host = params.host ?? DEFAULT_ADMIN_HOST;
@@ -72,6 +79,7 @@ export class AdminServer implements Service {
       health: params.health ?? storeHealth(params.ops),
       maxBodyBytes,
     };
+    this.guard = { tokenDigest: this.tokenDigest, digest, hostAllowed: hostMatcher(this.host, params.allowedHosts ?? []) };
   }
 
   /** `http://host:port`, without a trailing slash. Only while started. */
@@ -132,58 +140,67 @@ export class AdminServer implements Service {
 
   private async handle(req: Request): Promise<Response> {
     const started = performance.now();
-    const url = new URL(req.url);
+    let path = "?";
     let res: Response;
     try {
-      res = await this.dispatch(req, url);
+      const admitted = admit(req, this.guard);
+      path = admitted.path;
+      res = await this.dispatch(req, admitted.path, admitted.query);
     } catch (err) {
-      res = responseForError(err, this.log, { method: req.method, path: url.pathname });
+      if (err instanceof HttpError && err.status === 400) this.noteRefusal(req, err);
+      res = responseForError(err, this.log, { method: req.method, path });
     }
+    withSecurityHeaders(res);
     const ms = Math.round((performance.now() - started) * 10) / 10;
-    this.log.debug("admin request", { method: req.method, path: url.pathname, status: res.status, ms });
-    this.events.emit("request", { method: req.method, path: url.pathname, status: res.status, ms });
+    this.log.debug("admin request", { method: req.method, path, status: res.status, ms });
+    this.events.emit("request", { method: req.method, path, status: res.status, ms });
     return res;
   }
 
-  private async dispatch(req: Request, url: URL): Promise<Response> {
-    const path = url.pathname;
-    if (path === "/api" || path.startsWith("/api/")) {
-      this.refuseBrowsers(req, url);
-      this.authorize(req);
-    }
+  private async dispatch(req: Request, path: string, query: URLSearchParams): Promise<Response> {
     const match = matchRoute(req.method, path);
     if (match.kind === "none") throw new NotFoundError(`no route ${req.method} ${path}; the API lives under /api (queues, jobs, workers, schedules)`);
     if (match.kind === "wrong_method") {
       const allow = match.allowed.join(", ");
       throw new HttpError(405, "method_not_allowed", `${req.method} is not allowed on ${path}; use ${allow}`, { allow });
     }
-    return match.handle({ req, url, params: match.params, deps: this.deps });
+    return match.handle({ req, path, query, params: match.params, deps: this.deps });
   }
 
-  private authorize(req: Request): void {
-    if (!this.tokenDigest) return;
-    const header = req.headers.get("authorization");
-    const m = header ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
-    if (!m) throw unauthorized("this server requires a token: send Authorization: Bearer <token>");
-    // Compare digests: equal length whatever was sent, and constant time.
-    if (!timingSafeEqual(digest(m[1]), this.tokenDigest)) throw unauthorized("the bearer token is wrong");
+  private noteRefusal(req: Request, err: HttpError): void {
+    const now = performance.now();
+    if (now - this.lastRefusalLog < 60_000) return;
+    this.lastRefusalLog = now;
+    this.log.warn("refused a malformed admin request (further ones are not logged for a minute)", { method: req.method.slice(0, 16), reason: err.message });
   }
+}
 
-  /**
-   * The API sends no CORS headers, so browsers cannot read it cross-origin,
-   * but they still send "simple" POSTs (a form, a text/plain fetch). Refuse
-   * any request a browser marks as coming from another site, and without a
-   * token refuse a Host that is not loopback (DNS rebinding).
-   */
-  private refuseBrowsers(req: Request, url: URL): void {
-    const site = req.headers.get("sec-fetch-site");
-    const origin = req.headers.get("origin");
-    const crossSite = site === "cross-site" || site === "same-site" || (origin !== null && originHost(origin) !== url.host);
-    if (crossSite) throw new HttpError(403, "forbidden", "cross-origin requests are refused; call the admin API from a server or the CLI, not from a web page");
-    if (!this.tokenDigest && !isLoopbackHost(url.hostname)) {
-      throw new HttpError(403, "forbidden", `Host "${url.host}" is not loopback; without a token this server only answers requests addressed to 127.0.0.1 or localhost`);
-    }
+/** Every response, errors included: no sniffing, no framing, no caching of job data, no scripts in JSON. */
+function withSecurityHeaders(res: Response): void {
+  const h = res.headers;
+  h.set("x-content-type-options", "nosniff");
+  h.set("x-frame-options", "DENY");
+  h.set("referrer-policy", "no-referrer");
+  if (!h.has("content-security-policy")) h.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+  if (!h.has("cache-control")) h.set("cache-control", "no-store");
+}
+
+/**
+ * The host names this server answers to: loopback names, the bound
+ * address, this machine's addresses and name when bound to a wildcard, and
+ * the configured ones. Anything else is a DNS-rebinding attempt or a typo.
+ */
+function hostMatcher(bound: string, configured: string[]): (hostname: string) => boolean {
+  const names = new Set([bound, ...configured].map(bare));
+  if (names.has("0.0.0.0") || names.has("::")) {
+    names.add(osHostname().toLowerCase());
+    for (const list of Object.values(networkInterfaces())) for (const ni of list ?? []) names.add(bare(ni.address));
   }
+  return (hostname) => isLoopbackHost(hostname) || names.has(bare(hostname));
+}
+
+function bare(host: string): string {
+  return host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
 }
 
 /** The default health check: the store answers a ping. */
@@ -204,19 +221,6 @@ export function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
 }
 
-function originHost(origin: string): string | undefined {
-  try {
-    return new URL(origin).host;
-  } catch {
-    return undefined; // "null" (sandboxed page, file://): never our own origin
-  }
-}
-
 function digest(text: string): Buffer {
   return createHash("sha256").update(text).digest();
-}
-
-/** Same code and status as core's UnauthorizedError, plus the challenge header RFC 6750 asks for. */
-function unauthorized(message: string): HttpError {
-  return new HttpError(401, new UnauthorizedError(message).code, message, { "www-authenticate": 'Bearer realm="qworker"' });
 }

@@ -102,6 +102,7 @@ export class Runtime {
           host: config.admin.host,
           port: config.admin.port,
           token: config.admin.token,
+          allowedHosts: config.admin.allowedHosts,
           maxBodyBytes: config.admin.maxBodyBytes,
           log: log.child({ service: "admin" }),
           schedules: parts.scheduler,

@@ -65,7 +65,8 @@ export class HttpTransport implements Transport {
     if (this.closing.signal.aborted) throw new ClientClosedError();
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
-    if (body !== undefined) headers["content-type"] = "application/json";
+    // The server accepts state changes only as JSON (its CSRF defence), body or not.
+    if (body !== undefined || (method !== "GET" && method !== "HEAD")) headers["content-type"] = "application/json";
     const { signal, dispose } = deadline(this.timeoutMs, this.closing.signal);
     const where = `${method} ${this.base}${path}`;
     let res: Response;

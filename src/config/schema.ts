@@ -73,6 +73,10 @@ export const configSchema = z
         host: z.string().default("127.0.0.1"),
         port: z.number().int().min(0).max(65_535).default(7420),
         token: z.string().min(16, "admin.token must be at least 16 characters").optional(),
+        allowedHosts: z
+          .array(z.string().regex(/^[A-Za-z0-9.:[\]-]{1,253}$/, "a host name or address, without port"))
+          .default([])
+          .describe("Names clients may use in the Host header besides loopback and the bound address (DNS-rebinding guard)"),
         maxBodyBytes: z.number().int().min(1_024).default(1_048_576),
       })
       .strict()

@@ -81,10 +81,9 @@ export async function startHarness(params: Partial<AdminServerParams> = {}): Pro
     async call(method, path, init = {}) {
       const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers };
       let body: BodyInit | undefined = init.raw;
-      if (init.body !== undefined) {
-        body = JSON.stringify(init.body);
-        headers["content-type"] ??= "application/json";
-      }
+      if (init.body !== undefined) body = JSON.stringify(init.body);
+      // State changes are JSON-only (the CSRF defence); a test that means otherwise sets its own type.
+      if (init.body !== undefined || (method !== "GET" && method !== "HEAD")) headers["content-type"] ??= "application/json";
       const res = await fetch(url + path, { method, headers, body });
       const text = await res.text();
       let parsed: unknown = text;

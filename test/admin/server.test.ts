@@ -221,6 +221,6 @@ describe("browser guard", () => {
     h = await startHarness();
     const res = await h.call("GET", "/api/queues", { headers: { host: "evil.example:7420" } });
     expect(res.status).toBe(403);
-    expect(res.body.error.message).toContain("not loopback");
+    expect(res.body.error.message).toContain("is not a name of this server");
   });
 });
