@@ -8,6 +8,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { QworkerError } from "./core/errors.ts";
+import { inertLines } from "./core/inert.ts";
 import { enqueueCommand } from "./cli/enqueue.ts";
 import { infoCommand, VERSION } from "./cli/info.ts";
 import { jobsCommand } from "./cli/jobs.ts";
@@ -48,7 +49,7 @@ export async function main(args: string[]): Promise<void> {
     .epilog("Every option also reads QWORKER_<NAME> from the environment. Docs: README.md")
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`qworker: ${msg}\nRun \`qworker --help\` (or \`qworker <command> --help\`) for usage.\n`);
+      process.stderr.write(`qworker: ${inertLines(msg)}\nRun \`qworker --help\` (or \`qworker <command> --help\`) for usage.\n`);
       process.exit(2);
     });
   await cli.parseAsync();
@@ -56,11 +57,11 @@ export async function main(args: string[]): Promise<void> {
 
 function report(err: unknown): never {
   if (err instanceof QworkerError) {
-    process.stderr.write(`qworker: ${err.message}\n`);
+    process.stderr.write(`qworker: ${inertLines(err.message)}\n`);
     process.exit(err.exitCode);
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  process.stderr.write(`qworker: unexpected error: ${e.stack ?? e.message}\n`);
+  process.stderr.write(`qworker: unexpected error: ${inertLines(e.stack ?? e.message)}\n`);
   process.exit(1);
 }
 

@@ -9,6 +9,8 @@
 import { readFileSync } from "node:fs";
 import type { Argv } from "yargs";
 import { UsageError } from "../core/errors.ts";
+import { inert, safeJson } from "../core/inert.ts";
+import { jsonTextDepth, MAX_JSON_DEPTH } from "../core/json-depth.ts";
 import type { JobRecord } from "../core/types.ts";
 import { flagLabel } from "../registry/enqueue-request.ts";
 import { cliContext, loadRegistry } from "./context.ts";
@@ -57,7 +59,7 @@ export const enqueueCommand = {
       const [result] = await ops.enqueue([{ name, data, ...stripUndefined(options) }], flagLabel);
       if (!argv.wait) {
         if (argv.json) printJson(result);
-        else process.stdout.write(result.id + (result.deduplicated ? "  (already pending: deduplicated)\n" : "\n"));
+        else process.stdout.write(inert(result.id) + (result.deduplicated ? "  (already pending: deduplicated)\n" : "\n"));
         return;
       }
       const final = await follow(ops, result.id, argv.json === true);
@@ -80,6 +82,7 @@ function readData(value: string): unknown {
       throw new UsageError(`--data ${value}: cannot read ${file === "-" ? "stdin" : file}: ${(err as Error).message}`);
     }
   }
+  if (jsonTextDepth(text) > MAX_JSON_DEPTH) throw new UsageError(`--data nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep; flatten the payload`);
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -100,6 +103,9 @@ async function enqueueLines(ops: CliOperations, name: string, source: string, op
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === "") continue;
+    if (jsonTextDepth(line) > MAX_JSON_DEPTH) {
+      throw new UsageError(`--jsonl ${source}: line ${i + 1} nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep; nothing was enqueued`);
+    }
     try {
       requests.push({ name, data: JSON.parse(line), ...rest });
     } catch (err) {
@@ -135,7 +141,7 @@ async function follow(ops: CliOperations, id: string, quiet: boolean): Promise<J
   let last = "";
   for (let delay = 20; ; delay = Math.min(250, delay * 2)) {
     const job = await ops.getJob(id);
-    const line = `${job.name} ${id.slice(0, 8)} ${job.state.padEnd(9)} ${progressBar(job.progress?.pct ?? (job.state === "completed" ? 100 : 0), job.progress?.msg)}`;
+    const line = `${inert(job.name)} ${inert(id.slice(0, 8))} ${job.state.padEnd(9)} ${progressBar(job.progress?.pct ?? (job.state === "completed" ? 100 : 0), job.progress?.msg)}`;
     if (!quiet && line !== last) {
       process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
       last = line;
@@ -150,11 +156,11 @@ async function follow(ops: CliOperations, id: string, quiet: boolean): Promise<J
 
 function printFinal(job: JobRecord): void {
   if (job.state === "completed") {
-    process.stdout.write(`${job.id} completed\n${JSON.stringify(job.result ?? null, null, 2)}\n`);
+    process.stdout.write(`${inert(job.id)} completed\n${safeJson(job.result ?? null, 2)}\n`);
     return;
   }
   const err = job.errors.at(-1);
-  process.stdout.write(`${job.id} ${job.state} after ${job.attemptsMade} attempt(s)${err ? `: ${err.message}` : ""}\n`);
+  process.stdout.write(`${inert(job.id)} ${job.state} after ${job.attemptsMade} attempt(s)${err ? `: ${inert(err.message)}` : ""}\n`);
 }
 
 function stripUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {

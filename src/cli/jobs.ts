@@ -8,6 +8,7 @@ import { UsageError } from "../core/errors.ts";
 import { JOB_STATES, type JobRecord, type JobState } from "../core/types.ts";
 import { cliContext } from "./context.ts";
 import { withCliOperations } from "./cli-operations.ts";
+import { inert, safeJson } from "../core/inert.ts";
 import { ago, printJson, table } from "./output.ts";
 
 const idArg = (y: Argv) => y.positional("id", { type: "string", describe: "job id" }).option("json", { type: "boolean", describe: "print JSON" });
@@ -67,8 +68,8 @@ async function single(argv: Record<string, unknown>, action: "show" | "retry" | 
     return undefined;
   });
   if (argv.json) return printJson(job ?? { id, removed: true });
-  if (!job) return void process.stdout.write(`${id} removed\n`);
-  if (action !== "show") return void process.stdout.write(`${id} ${job.state}\n`);
+  if (!job) return void process.stdout.write(`${inert(id)} removed\n`);
+  if (action !== "show") return void process.stdout.write(`${inert(id)} ${job.state}\n`);
   process.stdout.write(describeJob(job));
 }
 
@@ -85,9 +86,10 @@ function describeJob(j: JobRecord): string {
     `started:   ${iso(j.startedAt)}`,
     `finished:  ${iso(j.finishedAt)}`,
     `progress:  ${j.progress ? `${j.progress.pct}%${j.progress.msg ? ` ${j.progress.msg}` : ""}` : "-"}`,
-    `payload:   ${JSON.stringify(j.data)}`,
-    `result:    ${j.result === undefined ? "-" : JSON.stringify(j.result)}`,
+    `payload:   ${safeJson(j.data)}`,
+    `result:    ${j.result === undefined ? "-" : safeJson(j.result)}`,
   ];
   for (const e of j.errors) lines.push(`error:     try ${e.attempt} at ${iso(e.at)}: ${e.message}`);
-  return lines.join("\n") + "\n";
+  // Every line is made inert: names, messages and ids may come from job code or payloads.
+  return lines.map((l) => inert(l)).join("\n") + "\n";
 }

@@ -1,11 +1,14 @@
 /**
  * Terminal output for the CLI: aligned tables and a one-line progress bar.
  * Hand-written on purpose: together ~60 lines, no start-up cost, and no
- * dependency tree in the binary for two small jobs.
+ * dependency tree in the binary for two small jobs. Every cell and message
+ * is made inert (src/core/inert.ts): job text never reaches the terminal raw.
  */
 
+import { inert, safeJson } from "../core/inert.ts";
+
 export function table(headers: string[], rows: (string | number | undefined)[][]): string {
-  const cells = rows.map((r) => r.map((c) => (c === undefined ? "-" : String(c))));
+  const cells = rows.map((r) => r.map((c) => (c === undefined ? "-" : inert(String(c)))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? "").length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ");
   return [line(headers.map((h) => h.toUpperCase())), ...cells.map(line)].join("\n");
@@ -14,7 +17,7 @@ export function table(headers: string[], rows: (string | number | undefined)[][]
 export function progressBar(pct: number, msg = "", width = 30): string {
   const p = Math.max(0, Math.min(100, pct));
   const full = Math.round((p / 100) * width);
-  return `[${"#".repeat(full)}${"-".repeat(width - full)}] ${p.toFixed(0).padStart(3)}%${msg ? " " + msg : ""}`;
+  return `[${"#".repeat(full)}${"-".repeat(width - full)}] ${p.toFixed(0).padStart(3)}%${msg ? " " + inert(msg) : ""}`;
 }
 
 export function ago(then: number | undefined, now = Date.now()): string | undefined {
@@ -29,5 +32,5 @@ export function ago(then: number | undefined, now = Date.now()): string | undefi
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+  process.stdout.write(safeJson(value, 2) + "\n");
 }

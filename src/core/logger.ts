@@ -2,7 +2,11 @@
  * Structured logging, one line per event: `pretty` for terminals, `json`
  * for journald/log shippers. Small on purpose: a logging library would add
  * start-up time to every CLI call for features this needs none of.
+ * Messages and fields may carry job text, so both formats make control
+ * characters inert (inert.ts): a payload cannot drive the terminal.
  */
+
+import { inert, safeJson } from "./inert.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFormat = "pretty" | "json";
@@ -35,18 +39,27 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 
   const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < min) return;
+    try {
+      line(level, msg, fields);
+    } catch {
+      // A field that cannot be shown (a cycle, a BigInt, absurd nesting) must not turn logging into a crash.
+      line(level, msg, { fields: "(could not be serialised)" });
+    }
+  };
+
+  const line = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     const all: Record<string, unknown> = {};
     for (const [k, v] of Object.entries({ ...base, ...fields })) if (v !== undefined) all[k] = v;
     if (format === "json") {
-      write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...all }, errorReplacer));
+      write(safeJson({ time: new Date().toISOString(), level, msg, ...all }, undefined, errorReplacer));
       return;
     }
     const extras = Object.entries(all)
-      .map(([k, v]) => `${k}=${typeof v === "string" ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v, errorReplacer)}`)
+      .map(([k, v]) => `${inert(k)}=${typeof v === "string" ? (/\s/.test(v) ? safeJson(v) : inert(v)) : safeJson(v, undefined, errorReplacer)}`)
       .join(" ");
     const time = new Date().toISOString().slice(11, 23);
     const tag = color ? `${COLOR[level]}${level.toUpperCase().padEnd(5)}\x1b[0m` : level.toUpperCase().padEnd(5);
-    write(`${time} ${tag} ${msg}${extras ? " " + extras : ""}`);
+    write(`${time} ${tag} ${inert(msg)}${extras ? " " + extras : ""}`);
   };
 
   return {
