@@ -6,6 +6,10 @@
  */
 
 import { PayloadTooLargeError, UsageError } from "../core/errors.ts";
+import { jsonTextDepth, MAX_JSON_DEPTH } from "../core/json-depth.ts";
+
+/** A body wraps payloads in at most two levels: `[ { "data": <payload> } ]`. */
+const BODY_DEPTH = MAX_JSON_DEPTH + 2;
 
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 
@@ -23,6 +27,9 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new UsageError("body is not valid JSON: it is not UTF-8 text");
+  }
+  if (jsonTextDepth(text, BODY_DEPTH) > BODY_DEPTH) {
+    throw new UsageError(`body nests objects or arrays more than ${BODY_DEPTH} levels deep; a payload may nest at most ${MAX_JSON_DEPTH} levels`);
   }
   try {
     return JSON.parse(text);

@@ -6,7 +6,8 @@
  */
 
 import { z } from "zod";
-import { UsageError } from "../core/errors.ts";
+import { UsageError, ValidationError } from "../core/errors.ts";
+import { MAX_JSON_DEPTH, valueDepth } from "../core/json-depth.ts";
 import type { NewJob } from "../core/types.ts";
 import { parsePayload } from "./job-entry.ts";
 import type { Registry } from "./registry.ts";
@@ -52,11 +53,27 @@ export function parseAt(at: string | number, label: FieldLabel): number {
   return ms;
 }
 
+function toStoredJson(value: unknown, job: string): unknown {
+  if (value === undefined) return {};
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw new ValidationError(`payload for job "${job}" cannot be stored as JSON: ${(err as Error).message}`);
+  }
+  return text === undefined ? {} : JSON.parse(text);
+}
+
 /** Builds the NewJob for a valid request; throws UnknownJobError, ValidationError or UsageError. */
 export function buildNewJob(registry: Registry, req: EnqueueRequest, now: number, label: FieldLabel = httpLabel): NewJob {
   const job = registry.get(req.name);
-  const data = req.data === undefined ? {} : req.data;
-  const parsed = parsePayload(job, data);
+  const raw = req.data === undefined ? {} : req.data;
+  if (valueDepth(raw) > MAX_JSON_DEPTH) {
+    throw new ValidationError(`${label("data")}: the payload nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep; flatten it`);
+  }
+  const parsed = parsePayload(job, raw);
+  // Stored as the schema parsed it (defaults filled in, unknown keys stripped), as plain JSON.
+  const data = toStoredJson(parsed, job.name);
   if (req.in !== undefined && req.at !== undefined) throw new UsageError(`give ${label("in")} or ${label("at")}, not both`);
   const queue = req.queue ?? job.queue;
   if (!registry.queues.includes(queue)) {
