@@ -41,7 +41,7 @@ await flushRedis(url);
 
 const q = await openQworker("redis", { redisUrl: url, workDir: "" } as never);
 for (let i = 0; i < N; i += 1_000) {
-  await q.store.enqueue(Array.from({ length: Math.min(1_000, N - i) }, (_, j) => ({ name: "noop", queue: QUEUE, data: payload(i + j), maxAttempts: 3 })));
+  await q.store.enqueue({ jobs: Array.from({ length: Math.min(1_000, N - i) }, (_, j) => ({ name: "noop", queue: QUEUE, data: payload(i + j), maxAttempts: 3 })), now: Date.now() });
 }
 
 const calls = new Map<string, { calls: number; jobs: number; ms: number }>();

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { Operations } from "../src/app/operations.ts";
+import { LocalOperations } from "../src/ops/local.ts";
 import { systemClock } from "../src/core/clock.ts";
 import { silentLogger } from "../src/core/logger.ts";
 import type { NewJob } from "../src/core/types.ts";
@@ -25,7 +25,7 @@ const QUEUES = [QUEUE];
 export interface Qworker {
   store: Store;
   registry: Registry;
-  ops: Operations;
+  ops: LocalOperations;
   close(): Promise<void>;
 }
 
@@ -45,7 +45,7 @@ export async function openQworker(kind: StoreName, p: ScenarioParams, dbPath?: s
     store = new RedisStore({ url: p.redisUrl, prefix: "qwbench", clock: systemClock });
   }
   await store.open();
-  return { store, registry, ops: new Operations(store, registry, systemClock), close: () => store.close() };
+  return { store, registry, ops: new LocalOperations({ store, clock: systemClock, registry }), close: () => store.close() };
 }
 
 export function makePool(q: Qworker, concurrency: number, workerId?: string): WorkerPool {
@@ -78,7 +78,7 @@ export async function bulk(kind: StoreName, p: ScenarioParams): Promise<Record<s
     t0 = performance.now();
     for (let i = 0; i < p.jobs; i += p.batch) {
       const n = Math.min(p.batch, p.jobs - i);
-      await q.store.enqueue(Array.from({ length: n }, (_, j) => newJob(p.jobs + i + j)));
+      await q.store.enqueue({ jobs: Array.from({ length: n }, (_, j) => newJob(p.jobs + i + j)), now: Date.now() });
     }
     const storeRate = rate(p.jobs, performance.now() - t0);
     await verifyWaiting(q.store, 2 * p.jobs);
@@ -104,7 +104,7 @@ export async function one(kind: StoreName, p: ScenarioParams): Promise<Record<st
 export async function drain(kind: StoreName, p: ScenarioParams, notes: string[]): Promise<Record<string, number>> {
   const q = await openQworker(kind, p);
   try {
-    for (let i = 0; i < p.jobs; i += 1_000) await q.store.enqueue(Array.from({ length: Math.min(1_000, p.jobs - i) }, (_, j) => newJob(i + j)));
+    for (let i = 0; i < p.jobs; i += 1_000) await q.store.enqueue({ jobs: Array.from({ length: Math.min(1_000, p.jobs - i) }, (_, j) => newJob(i + j)), now: Date.now() });
     await verifyWaiting(q.store, p.jobs);
     const pool = makePool(q, p.concurrency);
     let done = 0;
@@ -166,7 +166,7 @@ export async function redismem(p: ScenarioParams): Promise<Record<string, number
   const q = await openQworker("redis", p);
   try {
     const fill = async (from: number, n: number) => {
-      for (let i = 0; i < n; i += p.batch) await q.store.enqueue(Array.from({ length: Math.min(p.batch, n - i) }, (_, j) => newJob(from + i + j)));
+      for (let i = 0; i < n; i += p.batch) await q.store.enqueue({ jobs: Array.from({ length: Math.min(p.batch, n - i) }, (_, j) => newJob(from + i + j)), now: Date.now() });
     };
     const bytes = await bytesPerJob(p.redisUrl!, p.memJobs, () => fill(0, 10), () => fill(100, p.memJobs));
     await verifyWaiting(q.store, p.memJobs);

@@ -9,22 +9,27 @@
  *   UnknownJobError, NotFoundError, StoreUnavailableError, ...).
  * - Direct, `new QworkerClient({ redisUrl, prefix })`: straight into Redis,
  *   no server needed. There is no job registry on this side, so only the
- *   request's shape is checked; a payload that fails the job's schema, or
- *   an unknown job name, is stored, and the worker fails that job at once
- *   as Unrecoverable. Job defaults are unknown too: pass `queue` (default
- *   "default"), `attempts` (default 3) and `key` (no `unique.key`) yourself.
+ *   request's shape is checked; a payload that fails the job's schema is
+ *   stored, and the worker fails that job at once as Unrecoverable; a job
+ *   name no worker has loaded waits for one that has. Job defaults are
+ *   unknown too: pass `queue` (default "default"), `attempts` (default 3)
+ *   and `key` (no `unique.key`) yourself.
+ *
+ * Both are the one Operations interface (src/ops/) the CLI and the admin
+ * API use; this class adds typing per job name and `waitFor`.
  *
  * Payloads can be typed per job name:
  *   const qw = new QworkerClient<{ "send-email": { to: string; subject: string } }>({ url });
  *   await qw.enqueue("send-email", { to: "a@b.co", subject: "hi" });
  */
 
+import { systemClock } from "./core/clock.ts";
 import type { EnqueueResult, JobProgress, JobRecord, JobState } from "./core/types.ts";
 import { UsageError } from "./core/errors.ts";
-import { ClientClosedError, WaitTimeoutError } from "./client/errors.ts";
-import { HttpTransport, type HttpTransportOptions } from "./client/http-transport.ts";
-import { StoreTransport } from "./client/store-transport.ts";
-import type { EnqueueBody, Transport } from "./client/transport.ts";
+import { HttpOperations, type HttpOperationsOptions } from "./ops/http.ts";
+import { LocalOperations } from "./ops/local.ts";
+import type { Operations } from "./ops/operations.ts";
+import { ClientClosedError } from "./ops/remote-errors.ts";
 import type { Store } from "./store/store.ts";
 
 export {
@@ -39,7 +44,7 @@ export {
   UsageError,
   ValidationError,
 } from "./core/errors.ts";
-export { ClientClosedError, RemoteError, WaitTimeoutError } from "./client/errors.ts";
+export { ClientClosedError, RemoteError } from "./ops/remote-errors.ts";
 export type { EnqueueResult, JobErrorRecord, JobProgress, JobRecord, JobState } from "./core/types.ts";
 
 /** Job name → payload type. The default accepts any name and any payload. */
@@ -79,7 +84,7 @@ export interface WaitOptions {
 }
 
 export type QworkerClientOptions =
-  | HttpTransportOptions
+  | HttpOperationsOptions
   | {
       /** `redis://` or `rediss://`, as the server's `store.redisUrl`. */
       redisUrl: string;
@@ -96,15 +101,41 @@ export type QworkerClientOptions =
 /** States a job does not leave by itself. */
 export const FINAL_STATES: readonly JobState[] = ["completed", "failed", "cancelled"];
 
+/** `waitFor` gave up; `job` is the last record it saw (still pending or running). */
+export class WaitTimeoutError extends Error {
+  override readonly name = "WaitTimeoutError";
+  constructor(
+    readonly jobId: string,
+    readonly job: JobRecord,
+    readonly timeoutMs: number,
+  ) {
+    super(`job ${jobId} is still ${job.state} after ${timeoutMs} ms; it keeps running, call waitFor again or cancel it`);
+  }
+}
+
 export class QworkerClient<J extends JobMap = JobMap> {
-  private readonly transport: Transport;
+  private readonly operations: () => Promise<Operations>;
+  private opened: Operations | undefined;
   private readonly closing = new AbortController();
 
   constructor(opts: QworkerClientOptions) {
-    if ("url" in opts && opts.url !== undefined) this.transport = new HttpTransport(opts);
-    else if ("redisUrl" in opts && opts.redisUrl !== undefined) this.transport = StoreTransport.redis(opts);
-    else if ("store" in opts && opts.store !== undefined) this.transport = new StoreTransport(async () => opts.store, false);
-    else throw new TypeError("QworkerClient needs { url } (the admin API), { redisUrl } or { store }");
+    if ("url" in opts && opts.url !== undefined) {
+      const http = new HttpOperations(opts);
+      this.operations = async () => http;
+    } else if ("redisUrl" in opts && opts.redisUrl !== undefined) {
+      this.operations = onceUntilItWorks(async () => {
+        // Loaded on first use only: an HTTP-only app never pays for ioredis.
+        const { RedisStore } = await import("./store/redis/redis-store.ts");
+        const store = new RedisStore({ url: opts.redisUrl, prefix: opts.prefix ?? "qw", clock: systemClock, connectTimeoutMs: opts.connectTimeoutMs });
+        await store.open();
+        return new LocalOperations({ store, clock: systemClock, ownsStore: true });
+      });
+    } else if ("store" in opts && opts.store !== undefined) {
+      const local = new LocalOperations({ store: opts.store, clock: systemClock, ownsStore: false });
+      this.operations = async () => local;
+    } else {
+      throw new TypeError("QworkerClient needs { url } (the admin API), { redisUrl } or { store }");
+    }
   }
 
   /** Enqueues one job; resolves to its id, or the id of the live job with the same unique key (`deduplicated: true`). */
@@ -120,7 +151,7 @@ export class QworkerClient<J extends JobMap = JobMap> {
 
   /** The job's record; NotFoundError for an unknown (or trimmed) id. */
   getJob(id: string): Promise<JobRecord> {
-    return this.guard(() => this.transport.getJob(id));
+    return this.guard((ops) => ops.getJob(id));
   }
 
   /**
@@ -154,28 +185,33 @@ export class QworkerClient<J extends JobMap = JobMap> {
 
   /** Waiting or delayed jobs are cancelled at once; an active one is aborted by its worker within a lease renewal. */
   cancel(id: string): Promise<JobRecord> {
-    return this.guard(() => this.transport.cancel(id));
+    return this.guard((ops) => ops.cancelJob(id));
   }
 
   /** A failed, cancelled or completed job goes back to waiting with its attempts reset. */
   retry(id: string): Promise<JobRecord> {
-    return this.guard(() => this.transport.retry(id));
+    return this.guard((ops) => ops.retryJob(id));
   }
 
   /** Ends pending `waitFor`s and releases connections. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closing.signal.aborted) return;
     this.closing.abort(new ClientClosedError());
-    await this.transport.close();
+    await this.opened?.close();
   }
 
   private send(bodies: EnqueueBody[]): Promise<EnqueueResult[]> {
-    return this.guard(() => this.transport.enqueue(bodies));
+    return this.guard((ops) => ops.enqueue(bodies));
   }
 
-  private guard<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closing.signal.aborted) return Promise.reject(new ClientClosedError());
-    return fn();
+  private async guard<T>(fn: (ops: Operations) => Promise<T>): Promise<T> {
+    if (this.closing.signal.aborted) throw new ClientClosedError();
+    const ops = (this.opened = await this.operations());
+    if (this.closing.signal.aborted) {
+      await ops.close();
+      throw new ClientClosedError();
+    }
+    return fn(ops);
   }
 
   private sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -200,6 +236,25 @@ export class QworkerClient<J extends JobMap = JobMap> {
       }
     });
   }
+}
+
+/** One job to enqueue, exactly as `POST /api/jobs` takes it. */
+interface EnqueueBody extends Omit<EnqueueOptions, "at"> {
+  name: string;
+  data?: unknown;
+  at?: string;
+}
+
+/** Runs `open` on first use and shares its result; a failure (Redis down) is retried by the next call, not kept. Exported for tests. */
+export function onceUntilItWorks<T>(open: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    if (!pending) {
+      pending = open();
+      pending.catch(() => (pending = undefined));
+    }
+    return pending;
+  };
 }
 
 function toBody(name: string, data: unknown, opts: EnqueueOptions = {}): EnqueueBody {

@@ -32,9 +32,9 @@ async function drain(store: RedisStore, loops: number): Promise<number> {
   await Promise.all(
     Array.from({ length: loops }, async (_, w) => {
       for (;;) {
-        const got = await store.reserve({ queues: ["default"], workerId: `w${w}`, max: 50, leaseMs: 30_000 });
+        const got = await store.reserve({ queues: ["default"], workerId: `w${w}`, max: 50, leaseMs: 30_000, now: Date.now() });
         if (got.length === 0) return;
-        await store.complete({ workerId: `w${w}`, jobs: got.map((j) => ({ id: j.id, token: j.lease.token, result: null })) });
+        await store.complete({ workerId: `w${w}`, jobs: got.map((j) => ({ id: j.id, token: j.lease.token, result: null })), now: Date.now() });
         done += got.length;
       }
     }),
@@ -45,7 +45,7 @@ async function drain(store: RedisStore, loops: number): Promise<number> {
 try {
   {
     const store = await fresh();
-    const one = (await store.enqueue(jobs(1)))[0].id;
+    const one = (await store.enqueue({ jobs: jobs(1), now: Date.now() }))[0].id;
     const used = async () => {
       // Freed keys (UNLINK) are released in the background: wait until nothing is pending.
       for (;;) {
@@ -54,9 +54,9 @@ try {
         await Bun.sleep(10);
       }
     };
-    await store.enqueue(jobs(10_000)); // warm up: the keyspace and zsets have grown past their first resizes
+    await store.enqueue({ jobs: jobs(10_000), now: Date.now() }); // warm up: the keyspace and zsets have grown past their first resizes
     const before = await used();
-    await store.enqueue(jobs(10_000));
+    await store.enqueue({ jobs: jobs(10_000), now: Date.now() });
     const after = await used();
     const hashBytes = await admin.memory("USAGE", `{bench-${prefixN}}:job:${one}`);
     console.log(`memory per waiting job (10k, ${JSON.stringify(payload(1234)).length}-byte payload): ${Math.round((after - before) / 10_000)} bytes (job hash alone: ${hashBytes} bytes)`);
@@ -67,7 +67,7 @@ try {
     const store = await fresh();
     const specs = jobs(N);
     let t = performance.now();
-    await store.enqueue(specs);
+    await store.enqueue({ jobs: specs, now: Date.now() });
     console.log(`enqueue, one call of ${N}:          ${rate(N, performance.now() - t)}`);
     t = performance.now();
     const n = await drain(store, 1);
@@ -79,7 +79,7 @@ try {
     const store = await fresh();
     const specs = jobs(N);
     let t = performance.now();
-    for (let i = 0; i < N; i += 1_000) await store.enqueue(specs.slice(i, i + 1_000));
+    for (let i = 0; i < N; i += 1_000) await store.enqueue({ jobs: specs.slice(i, i + 1_000), now: Date.now() });
     console.log(`enqueue, batches of 1,000:           ${rate(N, performance.now() - t)}`);
     t = performance.now();
     const n = await drain(store, 4);

@@ -25,7 +25,7 @@ try {
   };
   let t0 = performance.now();
   let cpu0 = process.cpuUsage();
-  await store.enqueue(specs);
+  await store.enqueue({ jobs: specs, now: Date.now() });
   const enqueueMs = performance.now() - t0;
   const enqueueCpu = cpuMs(cpu0);
 
@@ -33,9 +33,9 @@ try {
   cpu0 = process.cpuUsage();
   let done = 0;
   for (;;) {
-    const got = await store.reserve({ queues: ["critical", "default", "low"], workerId: "bench", max: batch, leaseMs: 30_000 });
+    const got = await store.reserve({ queues: ["critical", "default", "low"], workerId: "bench", max: batch, leaseMs: 30_000, now: Date.now() });
     if (got.length === 0) break;
-    await store.complete({ workerId: "bench", jobs: got.map((j) => ({ id: j.id, token: j.lease.token })) });
+    await store.complete({ workerId: "bench", jobs: got.map((j) => ({ id: j.id, token: j.lease.token })), now: Date.now() });
     done += got.length;
   }
   const drainMs = performance.now() - t0;

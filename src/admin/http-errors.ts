@@ -7,7 +7,7 @@
  */
 
 import { z } from "zod";
-import { PayloadTooLargeError, QworkerError, toError } from "../core/errors.ts";
+import { PayloadTooLargeError, QworkerError, toError, type FieldIssue } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 
 /** Codes beyond src/core/errors.ts that only the HTTP edge produces. */
@@ -26,7 +26,7 @@ export class HttpError extends Error {
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; issues?: FieldIssue[] };
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
@@ -35,8 +35,8 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
   return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
-export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  const body: ErrorBody = { error: { code, message } };
+export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}, issues?: FieldIssue[]): Response {
+  const body: ErrorBody = { error: issues ? { code, message, issues } : { code, message } };
   return jsonResponse(body, status, headers);
 }
 
@@ -50,7 +50,7 @@ export function responseForError(thrown: unknown, log: Logger, where: { method: 
   }
   if (thrown instanceof QworkerError) {
     if (thrown.status >= 500) log.error("admin request failed", { ...where, code: thrown.code, err: thrown });
-    return errorResponse(thrown.status, thrown.code, thrown.message);
+    return errorResponse(thrown.status, thrown.code, thrown.message, {}, thrown.issues);
   }
   const err = toError(thrown);
   log.error("admin request crashed", { ...where, err, stack: err.stack });

@@ -6,23 +6,17 @@
  */
 
 import { z } from "zod";
-import { NotFoundError, UsageError } from "../core/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { JOB_STATES } from "../core/types.ts";
-import type { Operations } from "../app/operations.ts";
+import type { Operations } from "../ops/operations.ts";
 import { readJsonBody } from "./body.ts";
 import { dashboardResponse } from "./dashboard.ts";
 import { describeZodError, jsonResponse } from "./http-errors.ts";
 
-/** What the admin API needs from the scheduler; undefined when this process runs none. */
-export interface SchedulesApi {
-  listSchedules(): Promise<unknown[]>;
-  pauseSchedule(name: string): Promise<void>;
-  resumeSchedule(name: string): Promise<void>;
-  leader(): Promise<unknown>;
-}
-
 export interface HealthReport {
   ok: boolean;
+  /** Shown as `status`: "ok", "degraded" (up, but a check fails: e.g. the store refuses writes) or "unavailable". */
+  status?: "ok" | "degraded" | "unavailable";
   details: Record<string, unknown>;
 }
 
@@ -30,7 +24,6 @@ export type HealthCheck = () => Promise<HealthReport>;
 
 export interface RouteDeps {
   ops: Operations;
-  schedules?: SchedulesApi;
   health: HealthCheck;
   maxBodyBytes: number;
 }
@@ -78,36 +71,36 @@ const listJobsQuery = z
 const ROUTES: Route[] = [
   route("GET", "/", () => dashboardResponse()),
   route("GET", "/health", health),
+  route("GET", "/api/status", async ({ deps }) => jsonResponse(await deps.ops.status())),
   route("GET", "/api/queues", async ({ deps }) => jsonResponse({ queues: await deps.ops.queues() })),
   route("POST", "/api/queues/:queue/pause", async ({ deps, params }) => {
-    await deps.ops.pause(params.queue);
+    await deps.ops.pauseQueue(params.queue);
     return jsonResponse({ queue: params.queue, paused: true });
   }),
   route("POST", "/api/queues/:queue/resume", async ({ deps, params }) => {
-    await deps.ops.resume(params.queue);
+    await deps.ops.resumeQueue(params.queue);
     return jsonResponse({ queue: params.queue, paused: false });
   }),
   route("GET", "/api/jobs", listJobs),
   route("POST", "/api/jobs", enqueue),
   route("GET", "/api/jobs/:id", async ({ deps, params }) => jsonResponse(await deps.ops.getJob(params.id))),
   route("DELETE", "/api/jobs/:id", async ({ deps, params }) => {
-    await deps.ops.remove(params.id);
+    await deps.ops.removeJob(params.id);
     return jsonResponse({ id: params.id, removed: true });
   }),
-  route("POST", "/api/jobs/:id/retry", async ({ deps, params }) => jsonResponse(await deps.ops.retry(params.id))),
-  route("POST", "/api/jobs/:id/cancel", async ({ deps, params }) => jsonResponse(await deps.ops.cancel(params.id))),
+  route("POST", "/api/jobs/:id/retry", async ({ deps, params }) => jsonResponse(await deps.ops.retryJob(params.id))),
+  route("POST", "/api/jobs/:id/cancel", async ({ deps, params }) => jsonResponse(await deps.ops.cancelJob(params.id))),
   route("GET", "/api/workers", async ({ deps }) => jsonResponse({ workers: await deps.ops.workers() })),
   route("GET", "/api/schedules", async ({ deps }) => {
-    const api = schedulesOf(deps);
-    const [schedules, leader] = await Promise.all([api.listSchedules(), api.leader()]);
+    const { schedules, leader } = await deps.ops.schedules();
     return jsonResponse({ schedules, leader: leader ?? null });
   }),
   route("POST", "/api/schedules/:name/pause", async ({ deps, params }) => {
-    await schedulesOf(deps).pauseSchedule(params.name);
+    await deps.ops.pauseSchedule(params.name);
     return jsonResponse({ name: params.name, paused: true });
   }),
   route("POST", "/api/schedules/:name/resume", async ({ deps, params }) => {
-    await schedulesOf(deps).resumeSchedule(params.name);
+    await deps.ops.resumeSchedule(params.name);
     return jsonResponse({ name: params.name, paused: false });
   }),
 ];
@@ -147,7 +140,7 @@ async function health({ deps }: RouteContext): Promise<Response> {
   } finally {
     clearTimeout(timer);
   }
-  return jsonResponse({ status: report.ok ? "ok" : "unavailable", ...report.details }, report.ok ? 200 : 503);
+  return jsonResponse({ status: report.status ?? (report.ok ? "ok" : "unavailable"), ...report.details }, report.ok ? 200 : 503);
 }
 
 async function listJobs({ query, deps }: RouteContext): Promise<Response> {
@@ -164,13 +157,6 @@ async function enqueue({ req, deps }: RouteContext): Promise<Response> {
   if (Array.isArray(body)) return jsonResponse(await deps.ops.enqueue(body), 201);
   const [result] = await deps.ops.enqueue([body]);
   return jsonResponse(result, 201, { location: `/api/jobs/${encodeURIComponent(result.id)}` });
-}
-
-function schedulesOf(deps: RouteDeps): SchedulesApi {
-  if (!deps.schedules) {
-    throw new NotFoundError("this process runs no scheduler; ask a qworker started with --role all or --role scheduler");
-  }
-  return deps.schedules;
 }
 
 function route(method: Method, pattern: string, handle: Route["handle"]): Route {

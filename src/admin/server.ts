@@ -11,22 +11,24 @@
 
 import { createHash } from "node:crypto";
 import { hostname as osHostname, networkInterfaces } from "node:os";
-import type { Operations } from "../app/operations.ts";
+import type { Operations } from "../ops/operations.ts";
+import type { Store } from "../store/store.ts";
 import { ConfigError, NotFoundError, toError } from "../core/errors.ts";
 import { silentLogger, type Logger } from "../core/logger.ts";
 import { TypedEmitter, type Service } from "../core/service.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import { HttpError, responseForError } from "./http-errors.ts";
 import { admit, type GuardOptions } from "./request-guard.ts";
-import { matchRoute, type HealthCheck, type RouteDeps, type SchedulesApi } from "./routes.ts";
+import { matchRoute, type HealthCheck, type RouteDeps } from "./routes.ts";
 
-export type { HealthCheck, HealthReport, SchedulesApi } from "./routes.ts";
+export type { HealthCheck, HealthReport } from "./routes.ts";
 
 export const DEFAULT_ADMIN_HOST = "127.0.0.1";
 export const DEFAULT_ADMIN_PORT = 7420;
 const STOP_GRACE_MS = 2_000;
 
 export interface AdminServerParams {
+  /** What the routes serve: every role serves every read. */
   ops: Operations;
   /** Default 127.0.0.1. Anything but loopback requires `token`. */
   host?: string;
@@ -37,10 +39,8 @@ export interface AdminServerParams {
   /** Default 1 MiB; larger bodies get 413 without being buffered. */
   maxBodyBytes?: number;
   log?: Logger;
-  /** Default: ping the store of `ops`. */
+  /** What /health reports; default: healthy. */
   health?: HealthCheck;
-  /** Undefined when this process runs no scheduler: the schedule routes answer 404. */
-  schedules?: SchedulesApi;
   /** Host names (besides loopback and the bound address) that clients may use to reach this server. */
   allowedHosts?: string[];
 }
@@ -75,8 +75,7 @@ export class AdminServer implements Service {
     this.log = params.log ?? silentLogger;
     this.deps = {
       ops: params.ops,
-      schedules: params.schedules,
-      health: params.health ?? storeHealth(params.ops),
+      health: params.health ?? (async () => ({ ok: true, details: {} })),
       maxBodyBytes,
     };
     this.guard = { tokenDigest: this.tokenDigest, digest, hostAllowed: hostMatcher(this.host, params.allowedHosts ?? []) };
@@ -203,12 +202,12 @@ function bare(host: string): string {
   return host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
 }
 
-/** The default health check: the store answers a ping. */
-export function storeHealth(ops: Operations): HealthCheck {
+/** The store part of a health check: it answers a ping. */
+export function storeHealth(s: Store): HealthCheck {
   return async () => {
-    const store = { backend: ops.store.kind, durable: ops.store.durable };
+    const store = { backend: s.kind, durable: s.durable };
     try {
-      await ops.store.ping();
+      await s.ping();
       return { ok: true, details: { store: { ...store, reachable: true } } };
     } catch (err) {
       return { ok: false, details: { store: { ...store, reachable: false, error: toError(err).message } } };

@@ -10,18 +10,20 @@ import type { Clock } from "../core/clock.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Config } from "../config/schema.ts";
-import { httpLabel } from "../registry/enqueue-request.ts";
+import { LocalOperations } from "../ops/local.ts";
 import { Registry } from "../registry/registry.ts";
 import { openStore } from "../store/open-store.ts";
 import type { Store } from "../store/store.ts";
 import { WorkerPool } from "../worker/pool.ts";
-import { Operations } from "./operations.ts";
-import { AdminServer, storeHealth } from "../admin/server.ts";
+import { AdminServer } from "../admin/server.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
+import { runtimeHealth } from "./health.ts";
 import { ProcessSupervisor } from "./supervisor.ts";
 
 export interface RuntimeOptions {
   config: Config;
+  /** The config file read, for messages about its `schedules`. */
+  configFile?: string;
   clock: Clock;
   log: Logger;
   burst?: boolean;
@@ -43,7 +45,7 @@ export class Runtime {
     readonly options: RuntimeOptions,
     readonly store: Store,
     readonly registry: Registry,
-    readonly ops: Operations,
+    readonly ops: LocalOperations,
     parts: { pool?: WorkerPool; scheduler?: Scheduler; admin?: AdminServer; supervisor?: ProcessSupervisor },
   ) {
     Object.assign(this, parts);
@@ -60,9 +62,9 @@ export class Runtime {
     if (opts.burst && role !== "all" && role !== "worker") throw new ConfigError(`--burst drains queues, so it needs --role all or worker (got ${role})`);
     if (opts.burst && processMode) throw new ConfigError("--burst works in --mode async only; drop --mode process or --burst");
 
-    const registry = (await Registry.load({ dir: config.jobs, queues: config.queues })).assertValid();
+    const registry = (await Registry.load({ dir: config.jobs, queues: config.queues, schedules: config.schedules, configFile: opts.configFile })).assertValid();
     const store = await openStore(config, clock);
-    const ops = new Operations(store, registry, clock);
+    const ops = new LocalOperations({ store, clock, registry });
     const id = opts.workerId ?? `${hostname()}-${process.pid}`;
     const parts: { pool?: WorkerPool; scheduler?: Scheduler; admin?: AdminServer; supervisor?: ProcessSupervisor } = {};
     try {
@@ -83,15 +85,15 @@ export class Runtime {
           queues: config.worker.queues ?? config.queues,
           concurrency: config.worker.concurrency,
           leaseMs: config.worker.lease,
+          heartbeatMs: config.worker.heartbeat,
           role,
           workerId: id,
           burst: opts.burst,
           enqueue: async (name, payload, o) => {
-            const [r] = await ops.enqueue([{ name, data: payload, ...o, at: o?.at instanceof Date ? o.at.toISOString() : o?.at }], httpLabel);
+            const [r] = await ops.enqueue([{ name, data: payload, ...o, at: o?.at instanceof Date ? o.at.toISOString() : o?.at }]);
             return r.id;
           },
         });
-        parts.pool.events.on("pool:error", ({ error }) => log.error("worker pool stopped on an error", { error: error.message }));
       }
       if ((role === "all" || role === "scheduler") && !opts.burst) {
         parts.scheduler = new Scheduler({ store, registry, config, clock, log: log.child({ service: "scheduler" }), holderId: id });
@@ -105,11 +107,7 @@ export class Runtime {
           allowedHosts: config.admin.allowedHosts,
           maxBodyBytes: config.admin.maxBodyBytes,
           log: log.child({ service: "admin" }),
-          schedules: parts.scheduler,
-          health: async () => {
-            const report = await storeHealth(ops)();
-            return { ...report, details: { ...report.details, role } };
-          },
+          health: runtimeHealth({ store, pool: parts.pool, role }),
         });
         await parts.admin.start();
       }

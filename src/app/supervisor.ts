@@ -11,7 +11,8 @@
 
 import type { Subprocess } from "bun";
 import type { Logger } from "../core/logger.ts";
-import { TypedEmitter, abortableSleep, type Service } from "../core/service.ts";
+import { Loop } from "../core/loop.ts";
+import { TypedEmitter, type Service } from "../core/service.ts";
 
 export interface SupervisorEvents extends Record<string, unknown> {
   "child:started": { index: number; pid: number };
@@ -33,23 +34,27 @@ const HEALTHY_AFTER_MS = 60_000;
 export class ProcessSupervisor implements Service {
   readonly events = new TypedEmitter<SupervisorEvents>();
   private readonly children = new Map<number, Subprocess>();
-  private readonly loops: Promise<void>[] = [];
-  private readonly stopping = new AbortController();
+  private readonly keepers: Loop[] = [];
+  private stopping = false;
   private stopped: Promise<void> | undefined;
 
   constructor(private readonly opts: SupervisorOptions) {}
 
   start(): void {
-    if (this.loops.length) return;
-    for (let i = 0; i < this.opts.processes; i++) this.loops.push(this.keep(i));
+    if (this.keepers.length) return;
+    for (let i = 0; i < this.opts.processes; i++) {
+      const keeper = this.keeper(i);
+      this.keepers.push(keeper);
+      keeper.start();
+    }
   }
 
-  /** Forwards SIGTERM and waits for every child to exit; no restarts after this. */
+  /** Forwards a graceful stop and waits for every child to exit; no restarts after this. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
-      this.stopping.abort();
+      this.stopping = true;
       for (const child of this.children.values()) tell(child, "stop");
-      await Promise.all(this.loops);
+      await Promise.all(this.keepers.map((k) => k.stop()));
     })();
     return this.stopped;
   }
@@ -59,32 +64,43 @@ export class ProcessSupervisor implements Service {
     for (const child of this.children.values()) tell(child, "hurry");
   }
 
-  private async keep(index: number): Promise<void> {
+  /** One Loop per child slot: each round runs the child until it exits and returns the delay before the next start. */
+  private keeper(index: number): Loop {
     let delay = FIRST_DELAY_MS;
-    while (!this.stopping.signal.aborted) {
-      const started = performance.now();
-      const child = Bun.spawn([process.execPath, ...selfScript(), ...this.opts.childArgs(index)], {
-        stdin: "ignore",
-        stdout: "inherit",
-        stderr: "inherit",
-        env: process.env,
-        ipc() {},
-      });
-      this.children.set(index, child);
-      this.events.emit("child:started", { index, pid: child.pid });
-      const code = await child.exited;
-      this.children.delete(index);
-      if (this.stopping.signal.aborted) {
-        this.events.emit("child:exited", { index, pid: child.pid, code });
-        return;
-      }
-      if (performance.now() - started > HEALTHY_AFTER_MS) delay = FIRST_DELAY_MS;
-      const restartInMs = code === 0 ? 100 : delay;
-      if (code !== 0) delay = Math.min(MAX_DELAY_MS, delay * 2);
-      this.opts.log.warn(code === 0 ? "worker process recycled; starting it again" : "worker process exited; restarting it", { index, pid: child.pid, code, restartInMs });
-      this.events.emit("child:exited", { index, pid: child.pid, code, restartInMs });
-      await abortableSleep(restartInMs, this.stopping.signal);
-    }
+    return new Loop({
+      name: `child-${index}`,
+      round: async () => {
+        if (this.stopping) return 0;
+        const started = performance.now();
+        const child = Bun.spawn([process.execPath, ...selfScript(), ...this.opts.childArgs(index)], {
+          stdin: "ignore",
+          stdout: "inherit",
+          stderr: "inherit",
+          env: process.env,
+          ipc() {},
+        });
+        this.children.set(index, child);
+        // A stop that came while this child was being spawned did not reach it: tell it now.
+        if (this.stopping) tell(child, "stop");
+        this.events.emit("child:started", { index, pid: child.pid });
+        const code = await child.exited;
+        this.children.delete(index);
+        if (this.stopping) {
+          this.events.emit("child:exited", { index, pid: child.pid, code });
+          return 0;
+        }
+        if (performance.now() - started > HEALTHY_AFTER_MS) delay = FIRST_DELAY_MS;
+        const restartInMs = code === 0 ? 100 : delay;
+        if (code !== 0) delay = Math.min(MAX_DELAY_MS, delay * 2);
+        this.opts.log.warn(code === 0 ? "worker process recycled; starting it again" : "worker process exited; restarting it", { index, pid: child.pid, code, restartInMs });
+        this.events.emit("child:exited", { index, pid: child.pid, code, restartInMs });
+        return restartInMs;
+      },
+      onError: (err) => {
+        this.opts.log.error("could not start a worker process; retrying", { index, error: err.message });
+        return MAX_DELAY_MS;
+      },
+    });
   }
 }
 

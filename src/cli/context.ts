@@ -1,14 +1,21 @@
 /**
  * What a CLI command needs, built from its flags: the resolved config, the
- * loaded jobs, the store and the Operations over them. Commands ask only
- * for what they use, so `qworker status` never loads job modules.
+ * loaded jobs, and the Operations to run. Commands ask only for what they
+ * use, so `qworker status` never loads job modules. Operations open the
+ * store directly for sqlite and redis (no server needed), and go through
+ * the running server's admin API for the memory store, whose jobs live in
+ * that process.
  */
 
 import { systemClock, type Clock } from "../core/clock.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
 import { loadConfig } from "../config/loader.ts";
 import type { Config } from "../config/schema.ts";
+import { HttpOperations } from "../ops/http.ts";
+import { LocalOperations } from "../ops/local.ts";
+import type { Operations } from "../ops/operations.ts";
 import { Registry } from "../registry/registry.ts";
+import { openStore } from "../store/open-store.ts";
 
 export interface CliContext {
   config: Config;
@@ -22,7 +29,33 @@ export function cliContext(argv: Record<string, unknown>): CliContext {
   return { config, configFile: file, clock: systemClock, log: createLogger({ level: config.log.level, format: config.log.format }) };
 }
 
+/** The job modules and schedules; `strict` throws JobLoadError on any problem (what `run` and `enqueue` need). */
 export async function loadRegistry(ctx: CliContext, strict = true): Promise<Registry> {
-  const registry = await Registry.load({ dir: ctx.config.jobs, queues: ctx.config.queues });
+  const registry = await Registry.load({ dir: ctx.config.jobs, queues: ctx.config.queues, schedules: ctx.config.schedules, configFile: ctx.configFile });
   return strict ? registry.assertValid() : registry;
+}
+
+/**
+ * Operations for this command. `registry` is needed to enqueue (payload
+ * validation) and to list schedules; without it the configured queues are
+ * still known.
+ */
+export async function openOperations(ctx: CliContext, registry?: Registry): Promise<Operations> {
+  const { config } = ctx;
+  if (config.store.backend === "memory") {
+    const host = config.admin.host === "0.0.0.0" || config.admin.host === "::" ? "127.0.0.1" : config.admin.host;
+    return new HttpOperations({ url: `http://${host.includes(":") ? `[${host}]` : host}:${config.admin.port}`, token: config.admin.token, requestTimeoutMs: 10_000 });
+  }
+  const store = await openStore(config, ctx.clock);
+  return new LocalOperations({ store, clock: ctx.clock, registry: registry ?? Registry.empty({ dir: config.jobs, queues: config.queues }), ownsStore: true });
+}
+
+/** Runs `fn` with operations and always closes them. */
+export async function withOperations<T>(ctx: CliContext, fn: (ops: Operations) => Promise<T>, registry?: Registry): Promise<T> {
+  const ops = await openOperations(ctx, registry);
+  try {
+    return await fn(ops);
+  } finally {
+    await ops.close();
+  }
 }

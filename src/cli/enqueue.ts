@@ -8,14 +8,14 @@
 
 import { readFileSync } from "node:fs";
 import type { Argv } from "yargs";
-import { UsageError } from "../core/errors.ts";
+import { QworkerError, UsageError, type FieldIssue } from "../core/errors.ts";
+import { tryParseDuration } from "../core/duration.ts";
 import { inert, safeJson } from "../core/inert.ts";
 import { jsonTextDepth, MAX_JSON_DEPTH } from "../core/json-depth.ts";
 import type { JobRecord } from "../core/types.ts";
-import { flagLabel } from "../registry/enqueue-request.ts";
-import { cliContext, loadRegistry } from "./context.ts";
+import type { Operations } from "../ops/operations.ts";
+import { cliContext, loadRegistry, openOperations } from "./context.ts";
 import { printJson, progressBar } from "./output.ts";
-import { cliOperations, type CliOperations } from "./cli-operations.ts";
 
 const FINAL = new Set(["completed", "failed", "cancelled"]);
 
@@ -27,7 +27,7 @@ export const enqueueCommand = {
       .positional("job", { type: "string", describe: "job name (see `qworker validate`)" })
       .option("data", { type: "string", describe: "payload: JSON, @file.json, or @- for stdin" })
       .option("jsonl", { type: "string", describe: "many payloads: a JSON-lines FILE, or - for stdin" })
-      .option("in", { type: "number", describe: "start after this many seconds" })
+      .option("in", { type: "string", describe: "start after this many seconds, or a duration: 90s, 5m, 2h" })
       .option("at", { type: "string", describe: "start at this time (ISO 8601)" })
       .option("queue", { type: "string", describe: "queue (default: the job's)" })
       .option("priority", { type: "number", describe: "0 runs first (default: the job's)" })
@@ -42,9 +42,10 @@ export const enqueueCommand = {
       .example("$0 enqueue send-email --jsonl backfill.jsonl", "one job per line"),
   handler: async (argv: Record<string, unknown>) => {
     const ctx = cliContext(argv);
-    const registry = await loadRegistry(ctx);
+    // Flags first: a typo is reported before any job module loads.
+    if (argv.in !== undefined && argv.at !== undefined) throw new UsageError("give --in or --at, not both");
     const options = {
-      in: argv.in as number | undefined,
+      in: parseIn(argv.in),
       at: argv.at as string | undefined,
       queue: argv.queue as string | undefined,
       priority: argv.priority as number | undefined,
@@ -52,11 +53,14 @@ export const enqueueCommand = {
       key: argv.key as string | undefined,
     };
     const name = String(argv.job);
-    const ops = await cliOperations(ctx, registry);
+    const registry = await loadRegistry(ctx);
+    const ops = await openOperations(ctx, registry);
     try {
       if (typeof argv.jsonl === "string") return await enqueueLines(ops, name, argv.jsonl, options, argv.json === true);
       const data = argv.data === undefined ? undefined : readData(String(argv.data));
-      const [result] = await ops.enqueue([{ name, data, ...stripUndefined(options) }], flagLabel);
+      const [result] = await ops.enqueue([{ name, data, ...stripUndefined(options) }]).catch((err) => {
+        throw inFlagTerms(err);
+      });
       if (!argv.wait) {
         if (argv.json) printJson(result);
         else process.stdout.write(inert(result.id) + (result.deduplicated ? "  (already pending: deduplicated)\n" : "\n"));
@@ -90,7 +94,7 @@ function readData(value: string): unknown {
   }
 }
 
-async function enqueueLines(ops: CliOperations, name: string, source: string, options: Record<string, unknown>, json: boolean): Promise<void> {
+async function enqueueLines(ops: Operations, name: string, source: string, options: Record<string, unknown>, json: boolean): Promise<void> {
   let text: string;
   try {
     text = source === "-" ? readFileSync(0, "utf8") : readFileSync(source, "utf8");
@@ -116,11 +120,12 @@ async function enqueueLines(ops: CliOperations, name: string, source: string, op
   const lineOf = lineNumbers(lines);
   let results;
   try {
-    results = await ops.enqueue(requests, (f) => `--${f}`);
+    results = await ops.enqueue(requests);
   } catch (err) {
-    // Operations names the failing item by index; say which line of the file that is.
-    if (err instanceof Error) err.message = err.message.replace(/^item (\d+): /, (_, i) => `--jsonl ${source}: line ${lineOf[Number(i)]}: `).replace(/\[\d+\]\./g, "") + "; nothing was enqueued";
-    throw err;
+    // The failing item's index is in the error's issues: say which line of the file that is.
+    const index = err instanceof QworkerError ? err.issues?.[0]?.index : undefined;
+    const where = index === undefined ? `--jsonl ${source}` : `--jsonl ${source}: line ${lineOf[index]}`;
+    throw inFlagTerms(err, where, "; nothing was enqueued");
   }
   const added = results.filter((r) => !r.deduplicated).length;
   if (json) printJson({ enqueued: added, deduplicated: results.length - added, ids: results.map((r) => r.id) });
@@ -136,7 +141,7 @@ function lineNumbers(lines: string[]): number[] {
   return out;
 }
 
-async function follow(ops: CliOperations, id: string, quiet: boolean): Promise<JobRecord> {
+async function follow(ops: Operations, id: string, quiet: boolean): Promise<JobRecord> {
   const tty = process.stderr.isTTY === true && !quiet;
   let last = "";
   for (let delay = 20; ; delay = Math.min(250, delay * 2)) {
@@ -161,6 +166,33 @@ function printFinal(job: JobRecord): void {
   }
   const err = job.errors.at(-1);
   process.stdout.write(`${inert(job.id)} ${job.state} after ${job.attemptsMade} attempt(s)${err ? `: ${inert(err.message)}` : ""}\n`);
+}
+
+/** `--in 300`, `--in 2.5`, or a duration: `--in 90s`, `--in 5m`, `--in 2h`. */
+function parseIn(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (/^-\d/.test(text)) throw new UsageError(`--in: must be 0 or more seconds; got "${text}"`);
+  const ms = tryParseDuration(text);
+  if (ms === undefined) throw new UsageError(`--in expects seconds or a duration like 90s, 5m, 2h; got "${text}"`);
+  return ms / 1000;
+}
+
+const FLAGS: Record<string, string> = { in: "--in", at: "--at", queue: "--queue", priority: "--priority", attempts: "--attempts", key: "--key", data: "--data" };
+
+/**
+ * The same error, worded for the command line: request fields become the
+ * flags that set them (`in` → `--in`). Payload problems keep the schema's
+ * path, which is what the user wrote in --data.
+ */
+function inFlagTerms(err: unknown, where?: string, suffix = ""): unknown {
+  if (!(err instanceof QworkerError)) return err;
+  const shape = err.issues?.filter((i) => i.field !== undefined && FLAGS[i.field]);
+  let body = err.message.replace(/^item \d+: /, "");
+  if (shape?.length && shape.length === err.issues?.length) body = shape.map((i: FieldIssue) => `${FLAGS[i.field!]}: ${i.message}`).join("; ");
+  err.message = `${where ? `${where}: ` : ""}${body}${suffix}`;
+  return err;
 }
 
 function stripUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {

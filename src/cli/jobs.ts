@@ -6,8 +6,7 @@
 import type { Argv } from "yargs";
 import { UsageError } from "../core/errors.ts";
 import { JOB_STATES, type JobRecord, type JobState } from "../core/types.ts";
-import { cliContext } from "./context.ts";
-import { withCliOperations } from "./cli-operations.ts";
+import { cliContext, withOperations } from "./context.ts";
 import { inert, safeJson } from "../core/inert.ts";
 import { ago, printJson, table } from "./output.ts";
 
@@ -47,7 +46,7 @@ async function list(argv: Record<string, unknown>): Promise<void> {
   const limit = Number(argv.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit must be a whole number from 1 to 1000, got ${argv.limit}`);
   const ctx = cliContext(argv);
-  const page = await withCliOperations(ctx, (ops) =>
+  const page = await withOperations(ctx, (ops) =>
     ops.listJobs({ state: state as JobState | undefined, queue: argv.queue as string | undefined, name: argv.name as string | undefined, cursor: argv.cursor as string | undefined, limit }),
   );
   if (argv.json) return printJson(page);
@@ -60,11 +59,11 @@ async function list(argv: Record<string, unknown>): Promise<void> {
 async function single(argv: Record<string, unknown>, action: "show" | "retry" | "cancel" | "remove"): Promise<void> {
   const id = String(argv.id);
   const ctx = cliContext(argv);
-  const job = await withCliOperations(ctx, async (ops): Promise<JobRecord | undefined> => {
+  const job = await withOperations(ctx, async (ops): Promise<JobRecord | undefined> => {
     if (action === "show") return ops.getJob(id);
-    if (action === "retry") return ops.retry(id);
-    if (action === "cancel") return ops.cancel(id);
-    await ops.remove(id);
+    if (action === "retry") return ops.retryJob(id);
+    if (action === "cancel") return ops.cancelJob(id);
+    await ops.removeJob(id);
     return undefined;
   });
   if (argv.json) return printJson(job ?? { id, removed: true });

@@ -6,12 +6,9 @@
 
 import type { Argv } from "yargs";
 import { UsageError } from "../core/errors.ts";
-import type { LeaderInfo } from "../core/types.ts";
-import { Scheduler, type ScheduleInfo } from "../scheduler/scheduler.ts";
-import { openStore } from "../store/open-store.ts";
-import { cliContext, loadRegistry, type CliContext } from "./context.ts";
+import type { ScheduleListing } from "../ops/operations.ts";
+import { cliContext, loadRegistry, withOperations, type CliContext } from "./context.ts";
 import { ago, printJson, table } from "./output.ts";
-import { RemoteOperations } from "./remote-operations.ts";
 
 type Action = "list" | "pause" | "resume";
 
@@ -36,7 +33,7 @@ export const schedulesCommand = {
       else process.stdout.write(`schedule ${argv.name} ${action === "pause" ? "paused" : "resumed"}\n`);
       return;
     }
-    if (argv.json) return printJson(result);
+    if (argv.json) return printJson({ ...(result as ScheduleListing), leader: (result as ScheduleListing).leader ?? null });
     const { schedules, leader } = result as ScheduleListing;
     const now = Date.now();
     if (schedules.length === 0) process.stdout.write("no schedules: add `cron` to a job or `schedules` to the config\n");
@@ -51,25 +48,16 @@ export const schedulesCommand = {
   },
 };
 
-interface ScheduleListing {
-  schedules: ScheduleInfo[];
-  leader: LeaderInfo | null | undefined;
-}
-
 async function withSchedules(ctx: CliContext, action: Action, name?: string): Promise<ScheduleListing | void> {
-  if (ctx.config.store.backend === "memory") {
-    const remote = new RemoteOperations(ctx.config);
-    if (action === "list") return (await remote.schedules()) as ScheduleListing;
-    return remote.setSchedulePaused(name!, action === "pause");
-  }
-  const registry = await loadRegistry(ctx);
-  const store = await openStore(ctx.config, ctx.clock);
-  try {
-    const scheduler = new Scheduler({ store, registry, config: ctx.config, clock: ctx.clock, log: ctx.log, holderId: "cli" });
-    if (action === "pause") return scheduler.pauseSchedule(name!);
-    if (action === "resume") return scheduler.resumeSchedule(name!);
-    return { schedules: await scheduler.listSchedules(), leader: await scheduler.leader() };
-  } finally {
-    await store.close();
-  }
+  // The catalogue comes from the job modules and config; the memory store's is read from its server.
+  const registry = ctx.config.store.backend === "memory" ? undefined : await loadRegistry(ctx);
+  return withOperations(
+    ctx,
+    async (ops) => {
+      if (action === "pause") return ops.pauseSchedule(name!);
+      if (action === "resume") return ops.resumeSchedule(name!);
+      return ops.schedules();
+    },
+    registry,
+  );
 }

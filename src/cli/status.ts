@@ -4,8 +4,7 @@
  */
 
 import type { Argv } from "yargs";
-import { cliContext } from "./context.ts";
-import { withCliOperations } from "./cli-operations.ts";
+import { cliContext, withOperations } from "./context.ts";
 import { ago, printJson, table } from "./output.ts";
 
 export const statusCommand = {
@@ -14,7 +13,7 @@ export const statusCommand = {
   builder: (y: Argv) => y.option("json", { type: "boolean", describe: "print JSON" }),
   handler: async (argv: Record<string, unknown>) => {
     const ctx = cliContext(argv);
-    const report = await withCliOperations(ctx, (ops) => ops.status());
+    const report = await withOperations(ctx, (ops) => ops.status());
     if (argv.json) return printJson(report);
     const now = Date.now();
     const out: string[] = [];
@@ -31,8 +30,18 @@ export const statusCommand = {
     else
       out.push(
         table(
-          ["worker", "role", "queues", "concurrency", "running", "started", "heartbeat"],
-          report.workers.map((w) => [w.id, w.role, w.queues.join(","), w.concurrency, w.running.length, ago(w.startedAt, now), ago(w.heartbeatAt, now)]),
+          ["worker", "state", "role", "queues", "concurrency", "running", "started", "heartbeat"],
+          report.workers.map((w) => [
+            w.id,
+            // A lapsed heartbeat: the process is gone or hung; its jobs are handed out again by the scheduler.
+            w.alive ? "live" : "dead",
+            w.role,
+            w.queues.join(","),
+            w.concurrency,
+            w.alive ? w.running.length : `${w.running.length} stalled`,
+            ago(w.startedAt, now),
+            ago(w.heartbeatAt, now),
+          ]),
         ),
       );
     out.push("");

@@ -61,6 +61,7 @@ export const configSchema = z
         mode: z.enum(MODES).default("async"),
         processes: z.number().int().min(1).max(256).default(1),
         lease: duration("30s"),
+        heartbeat: duration("2s").describe("How often a worker tells the fleet it lives; after 3 missed beats its jobs are handed out again"),
         maxStalls: z.number().int().min(0).default(2),
         shutdownTimeout: duration("25s"),
         queues: z.array(queueName).min(1).optional().describe("Queues this worker takes; default: all configured"),
@@ -92,9 +93,9 @@ export const configSchema = z
       .prefault({}),
     scheduler: z
       .object({
-        leaderTtl: duration("30s"),
-        leaderRenew: duration("10s"),
-        rescueInterval: duration("5s"),
+        leaderTtl: duration("8s"),
+        leaderRenew: duration("2s"),
+        rescueInterval: duration("2s"),
         retentionInterval: duration("60s"),
       })
       .strict()

@@ -87,10 +87,24 @@ export interface WorkerInfo {
   role: string;
   queues: string[];
   concurrency: number;
+  /** The job names this worker has loaded: it claims only those, and others can tell who can run what. */
+  jobs: string[];
   startedAt: number;
   heartbeatAt: number;
   running: string[];
 }
+
+/** A worker as the store keeps it: alive while `expiresAt` is ahead; a lapsed record means the worker died. */
+export type WorkerRecord = WorkerInfo & { expiresAt: number };
+
+/** How long a lapsed worker record is kept (shown as dead by `status`) before stores forget it. */
+export const DEAD_WORKER_KEEP_MS = 10 * 60_000;
+
+/** How long a unique key holds when its job says nothing else (and when a retry takes the key again). */
+export const DEFAULT_UNIQUE_TTL_MS = 60 * 60_000;
+
+/** The name of the scheduler's leader lease in every store. */
+export const SCHEDULER_LEASE = "scheduler";
 
 export interface LeaderInfo {
   holder: string;

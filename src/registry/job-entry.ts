@@ -11,7 +11,7 @@ import type { JobContext, JobDefinition } from "../sdk/define-job.ts";
 
 export const DEFAULT_ATTEMPTS = 3;
 export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
-export const DEFAULT_UNIQUE_TTL_MS = 60 * 60_000;
+export { DEFAULT_UNIQUE_TTL_MS } from "../core/types.ts";
 
 export interface JobEntry {
   name: string;
@@ -34,8 +34,9 @@ export function parsePayload(job: JobEntry, data: unknown): unknown {
   if (!job.schema) return data;
   const result = job.schema.safeParse(data);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(payload)"}: ${i.message}`);
-  throw new ValidationError(`payload for job "${job.name}" does not match its schema: ${issues.join("; ")}`);
+  const issues = result.error.issues.map((i) => ({ field: ["data", ...i.path.map(String)].join("."), message: i.message }));
+  const shown = result.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(payload)"}: ${i.message}`);
+  throw new ValidationError(`payload for job "${job.name}" does not match its schema: ${shown.join("; ")}`, { issues });
 }
 
 export function mergeBackoff(spec: Partial<BackoffPolicy> | undefined): BackoffPolicy {

@@ -11,7 +11,7 @@ import { basename, extname, join, relative } from "node:path";
 import { parseDuration } from "../core/duration.ts";
 import { JobLoadError, UnknownJobError } from "../core/errors.ts";
 import { isJobDefinition, type JobDefinition } from "../sdk/define-job.ts";
-import { cronProblem, timezoneProblem } from "../scheduler/cron-expr.ts";
+import { cronProblem, timezoneProblem } from "../cron/expr.ts";
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_TIMEOUT_MS,
@@ -20,7 +20,9 @@ import {
   parsePayload,
   type JobEntry,
 } from "./job-entry.ts";
+import { resolveSchedules, type Schedule } from "./schedules.ts";
 import { installSdkPlugin } from "./sdk-plugin.ts";
+import type { ScheduleConfig } from "../config/schema.ts";
 
 export interface LoadProblem {
   file: string;
@@ -30,17 +32,32 @@ export interface LoadProblem {
 export interface RegistryOptions {
   dir: string;
   queues: string[];
+  /** `config.schedules`, checked against the jobs: each bad entry is a problem naming its field. */
+  schedules?: ScheduleConfig[];
+  /** Where `schedules` came from, for problems (default "config"). */
+  configFile?: string;
 }
 
 const JOB_FILE = /\.(ts|js|mjs|mts)$/;
 
 export class Registry {
+  /** Every cron schedule: the jobs' own and the config's (see schedules.ts). */
+  readonly schedules: Schedule[];
+  private readonly scheduleProblems: LoadProblem[];
+
   private constructor(
     private readonly byName: Map<string, JobEntry>,
     readonly problems: LoadProblem[],
     readonly dir: string,
     readonly queues: string[],
-  ) {}
+    configured: ScheduleConfig[],
+    configFile: string,
+  ) {
+    const resolved = resolveSchedules(this, configured);
+    this.schedules = resolved.schedules;
+    this.scheduleProblems = resolved.problems.map((p) => ({ file: configFile, reason: `${p.field}: ${p.reason}` }));
+    problems.push(...this.scheduleProblems);
+  }
 
   /** Loads every module; never throws for a bad module (see `problems`). */
   static async load(opts: RegistryOptions): Promise<Registry> {
@@ -66,12 +83,18 @@ export class Registry {
       }
       byName.set(entry.name, entry);
     }
-    return new Registry(byName, problems, opts.dir, opts.queues);
+    return new Registry(byName, problems, opts.dir, opts.queues, opts.schedules ?? [], opts.configFile ?? "config");
+  }
+
+  /** The same jobs with another `schedules` config (a config reload, a test); its problems are this one's load problems plus the new entries'. */
+  withSchedules(configured: ScheduleConfig[], configFile = "config"): Registry {
+    const ownProblems = this.problems.filter((p) => !this.scheduleProblems.includes(p));
+    return new Registry(this.byName, [...ownProblems], this.dir, this.queues, configured, configFile);
   }
 
   /** A registry with no jobs, for commands that only inspect (status, jobs list). */
   static empty(opts: RegistryOptions): Registry {
-    return new Registry(new Map(), [], opts.dir, opts.queues);
+    return new Registry(new Map(), [], opts.dir, opts.queues, [], opts.configFile ?? "config");
   }
 
   /** Throws JobLoadError listing every problem. */

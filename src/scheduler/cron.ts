@@ -10,22 +10,21 @@
  *     no-op, then move `lastSlot` forward in the store;
  *  4. skip paused schedules, and with overlap `skip` the slots that come
  *     while the previous run is still waiting, delayed or active.
- * It also answers `listSchedules()` for the CLI and the admin API; that
- * needs no lease and works without start().
+ * The schedules come from the registry (job modules and config, checked
+ * when it loads); listing them is the operations layer's, not this loop's.
  */
 
-import type { ScheduleConfig } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
 import { toError } from "../core/errors.ts";
 import { cronSlotId } from "../core/ids.ts";
 import type { Logger } from "../core/logger.ts";
-import { LIVE_STATES, type JobState, type ScheduleState } from "../core/types.ts";
+import { LIVE_STATES, type ScheduleState } from "../core/types.ts";
 import { buildNewJob } from "../registry/enqueue-request.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { Store } from "../store/store.ts";
 import { LoopService } from "./loop-service.ts";
-import { resolveSchedules, type Schedule } from "./schedules.ts";
-import { planSlots } from "./slots.ts";
+import type { Schedule } from "../registry/schedules.ts";
+import { planSlots } from "../cron/slots.ts";
 
 export type SkipReason =
   /** The schedule is paused. */
@@ -45,28 +44,10 @@ export interface CronEvents extends Record<string, unknown> {
   "scheduler:error": { service: string; error: Error };
 }
 
-export interface ScheduleInfo {
-  name: string;
-  job: string;
-  cron: string;
-  timezone: string;
-  enabled: boolean;
-  paused: boolean;
-  overlap: "skip" | "allow";
-  catchUpMs: number;
-  /** Epoch ms of the next slot (a past one when it is due and not yet enqueued); none while disabled or paused. */
-  nextRun?: number;
-  lastSlot?: number;
-  lastJobId?: string;
-  /** State of the last job, if it still exists. */
-  lastOutcome?: JobState;
-}
-
 export interface CronServiceOptions {
   store: Store;
+  /** Its `schedules` are what this service runs. */
   registry: Registry;
-  /** `config.schedules`; validated here (ConfigError naming `schedules[i].field`). */
-  schedules: ScheduleConfig[];
   clock: Clock;
   log: Logger;
   /** Checked before every insert: a process that lost the lease stops at once. */
@@ -92,7 +73,7 @@ export class CronService extends LoopService<CronEvents> {
 
   constructor(private readonly opts: CronServiceOptions) {
     super({ service: "cron", failure: "cron pass", log: opts.log, retryAfterMs: RETRY_AFTER_ERROR_MS });
-    this.schedules = resolveSchedules(opts.registry, opts.schedules);
+    this.schedules = opts.registry.schedules;
     this.maxSleepMs = opts.maxSleepMs ?? DEFAULT_MAX_SLEEP_MS;
     const now = opts.clock.now();
     for (const s of this.schedules) this.anchors.set(s.name, now);
@@ -136,37 +117,6 @@ export class CronService extends LoopService<CronEvents> {
     }
     this.events.emit("cron:round", { at: now, next: soonest });
     return soonest;
-  }
-
-  async listSchedules(): Promise<ScheduleInfo[]> {
-    const states = await this.states();
-    const now = this.opts.clock.now();
-    return Promise.all(
-      this.schedules.map(async (s): Promise<ScheduleInfo> => {
-        const state = states.get(s.name);
-        const paused = state?.paused ?? false;
-        const lastJob = state?.lastJobId ? await this.opts.store.getJob(state.lastJobId) : undefined;
-        let nextRun: number | undefined;
-        if (s.enabled && !paused) {
-          const plan = this.plan(s, state, now, 0);
-          nextRun = plan.due.at(-1) ?? plan.next;
-        }
-        return {
-          name: s.name,
-          job: s.job.name,
-          cron: s.cron,
-          timezone: s.timezone,
-          enabled: s.enabled,
-          paused,
-          overlap: s.overlap,
-          catchUpMs: s.catchUpMs,
-          nextRun,
-          lastSlot: state?.lastSlot,
-          lastJobId: state?.lastJobId,
-          lastOutcome: lastJob?.state,
-        };
-      }),
-    );
   }
 
   protected async round(): Promise<number> {
@@ -224,8 +174,9 @@ export class CronService extends LoopService<CronEvents> {
       // Lost the lease mid-pass: the new leader takes it from here (same ids, so no harm either way).
       if (!this.opts.isLeader()) return;
       const id = cronSlotId(s.name, slot);
-      const job = { ...buildNewJob(this.opts.registry, { name: s.job.name, data: s.payload }, this.opts.clock.now()), id };
-      const [result] = await store.enqueue([job]);
+      const now = this.opts.clock.now();
+      const job = { ...buildNewJob(this.opts.registry, { name: s.job.name, data: s.payload }, now), id };
+      const [result] = await store.enqueue({ jobs: [job], now });
       await store.scheduleRecordSlot(s.name, slot, result.id);
       if (result.deduplicated) {
         this.events.emit("cron:skipped", { schedule: s.name, slot, reason: result.id === id ? "exists" : "unique", id: result.id });

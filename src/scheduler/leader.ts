@@ -14,7 +14,7 @@ import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import { TypedEmitter, type Service } from "../core/service.ts";
 import type { Store } from "../store/store.ts";
-import { Loop } from "./loop.ts";
+import { Loop } from "../core/loop.ts";
 
 export interface LeaderEvents extends Record<string, unknown> {
   "leader:elected": { holder: string; token: number };
@@ -56,6 +56,7 @@ export class LeaderElector implements Service {
     this.ttlMs = opts.ttlMs ?? DEFAULT_LEADER_TTL_MS;
     this.renewMs = Math.min(opts.renewMs ?? DEFAULT_LEADER_RENEW_MS, this.ttlMs);
     this.loop = new Loop({
+      name: "leader",
       round: () => this.attempt(),
       onError: () => this.renewMs,
     });
@@ -100,7 +101,7 @@ export class LeaderElector implements Service {
     const sentAt = clock.mono();
     let info;
     try {
-      info = await store.leaderAcquire({ name: this.opts.name, holder: this.holder, ttlMs: this.ttlMs });
+      info = await store.leaderAcquire({ name: this.opts.name, holder: this.holder, ttlMs: this.ttlMs, now: clock.now() });
     } catch (err) {
       const error = err as Error;
       log.warn("scheduler lease renewal failed", { error: error.message, leader: this.isLeader() });

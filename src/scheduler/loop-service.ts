@@ -7,7 +7,7 @@
 
 import type { Logger } from "../core/logger.ts";
 import { TypedEmitter, type Service } from "../core/service.ts";
-import { Loop } from "./loop.ts";
+import { Loop } from "../core/loop.ts";
 
 export interface SchedulerErrorEvent extends Record<string, unknown> {
   "scheduler:error": { service: string; error: Error };
@@ -29,6 +29,7 @@ export abstract class LoopService<Events extends Record<string, unknown> & Sched
 
   constructor(opts: LoopServiceOptions) {
     this.loop = new Loop({
+      name: opts.service,
       round: () => this.round(),
       onError: (error) => {
         opts.log.warn(`${opts.failure} failed; retrying`, { error: error.message });

@@ -58,7 +58,7 @@ export class Promoter extends LoopService<PromoterEvents> {
       this.events.emit("promote:idle", { dueAt, sleepMs });
       return sleepMs;
     }
-    const moved = await store.promoteDue(this.batch);
+    const moved = await store.promoteDue({ limit: this.batch, now: clock.now() });
     if (moved > 0) {
       this.events.emit("promote:done", { moved });
       // Look again at once: a full batch means more are due, otherwise the next round sleeps until the next one.

@@ -5,6 +5,7 @@
  */
 
 import type { Config } from "../config/schema.ts";
+import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import type { RetentionPolicy, Store } from "../store/store.ts";
 import { LoopService } from "./loop-service.ts";
@@ -16,6 +17,7 @@ export interface RetentionEvents extends Record<string, unknown> {
 
 export interface RetentionOptions {
   store: Store;
+  clock: Clock;
   log: Logger;
   intervalMs: number;
   policy: RetentionPolicy;
@@ -38,7 +40,7 @@ export class Retention extends LoopService<RetentionEvents> {
 
 
   protected async round(): Promise<number> {
-    const removed = await this.opts.store.trim(this.opts.policy);
+    const removed = await this.opts.store.trim({ policy: this.opts.policy, now: this.opts.clock.now() });
     if (removed > 0) this.opts.log.info("removed old finished jobs", { removed });
     this.events.emit("retention:done", { removed });
     return this.opts.intervalMs;

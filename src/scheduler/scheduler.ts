@@ -5,29 +5,27 @@
  *  2. while leader, and only then, run the cron enqueuer, the delayed-job
  *     promoter, the lease rescuer and retention (started on
  *     `leader:elected`, stopped on `leader:lost`, one transition at a time);
- *  3. answer `listSchedules()`, `pauseSchedule()`, `resumeSchedule()` and
- *     `leader()` for the CLI and the admin API, which work without start()
- *     (the CLI builds a Scheduler just to read or pause schedules).
+ *  3. nothing else: listing, pausing and resuming schedules, and reading
+ *     the leader, are use cases of the operations layer (src/ops/), which
+ *     every role serves from the store.
  * Stopping stops the duties first and then releases the lease, so the next
  * leader never runs beside this one.
  */
 
-import { SCHEDULER_LEASE } from "../app/operations.ts";
 import type { Config } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
-import { NotFoundError, toError } from "../core/errors.ts";
+import { toError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import { TypedEmitter, type Service } from "../core/service.ts";
-import type { LeaderInfo } from "../core/types.ts";
+import { SCHEDULER_LEASE } from "../core/types.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { Store } from "../store/store.ts";
-import { CronService, type CronEvents, type ScheduleInfo } from "./cron.ts";
+import { CronService, type CronEvents } from "./cron.ts";
 import { LeaderElector, type LeaderEvents } from "./leader.ts";
 import { Promoter, type PromoterEvents } from "./promoter.ts";
 import { Rescuer, type RescuerEvents } from "./rescuer.ts";
 import { retentionPolicy, Retention, type RetentionEvents } from "./retention.ts";
 
-export type { ScheduleInfo } from "./cron.ts";
 
 export type SchedulerEvents = LeaderEvents &
   CronEvents &
@@ -64,7 +62,6 @@ export class Scheduler implements Service {
   private transitions: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | undefined;
 
-  /** Throws ConfigError for a bad entry in `config.schedules`. */
   constructor(private readonly p: SchedulerParams) {
     const { store, registry, config, clock, log } = p;
     this.holderId = p.holderId;
@@ -80,7 +77,6 @@ export class Scheduler implements Service {
     this.cron = new CronService({
       store,
       registry,
-      schedules: config.schedules,
       clock,
       log: log.child({ component: "cron" }),
       isLeader: () => this.elector.isLeader(),
@@ -88,12 +84,14 @@ export class Scheduler implements Service {
     const promoter = new Promoter({ store, clock, log: log.child({ component: "promoter" }) });
     const rescuer = new Rescuer({
       store,
+      clock,
       log: log.child({ component: "rescuer" }),
       intervalMs: config.scheduler.rescueInterval,
       maxStalls: config.worker.maxStalls,
     });
     const retention = new Retention({
       store,
+      clock,
       log: log.child({ component: "retention" }),
       intervalMs: config.scheduler.retentionInterval,
       policy: retentionPolicy(config.retention),
@@ -136,37 +134,6 @@ export class Scheduler implements Service {
   /** Whether this process holds the lease right now. */
   isLeader(): boolean {
     return this.elector.isLeader();
-  }
-
-  /** The current leader of the fleet (any process), if any. */
-  leader(): Promise<LeaderInfo | undefined> {
-    return this.p.store.leaderGet(SCHEDULER_LEASE);
-  }
-
-  listSchedules(): Promise<ScheduleInfo[]> {
-    return this.cron.listSchedules();
-  }
-
-  /** Stops enqueuing the schedule's slots (fleet-wide: the flag lives in the store). NotFoundError for an unknown name. */
-  async pauseSchedule(name: string): Promise<void> {
-    this.assertSchedule(name);
-    await this.p.store.scheduleSetPaused(name, true);
-    this.cron.wake();
-  }
-
-  /** Enqueues again from the next slot on; slots missed while paused do not run. */
-  async resumeSchedule(name: string): Promise<void> {
-    this.assertSchedule(name);
-    await this.p.store.scheduleSetPaused(name, false);
-    this.cron.wake();
-  }
-
-  private assertSchedule(name: string): void {
-    if (this.cron.has(name)) return;
-    const known = this.cron.schedules.map((s) => s.name);
-    throw new NotFoundError(
-      `no schedule named "${name}"; schedules: ${known.length ? known.join(", ") : "(none: add `cron` to a job or `schedules` to the config)"}`,
-    );
   }
 
   private transition(step: () => Promise<void>): Promise<void> {

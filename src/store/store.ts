@@ -6,11 +6,15 @@
  * `test/contract/store-contract.ts`.
  *
  * Rules every implementation keeps:
- * - Time comes from the injected Clock (`now()`), never from Date.now().
+ * - Every time a store records or compares comes from the caller (`now` in
+ *   the params), read once per operation; a store never reads a clock for
+ *   that. The clock a store is built with only times its waits
+ *   (`waitForWork`).
  * - Each method is atomic: a crash mid-call leaves the job in its old state
  *   or its new one, never between.
  * - Operations that take a lease (`token`) are no-ops for a caller that no
- *   longer holds it (the job was rescued, cancelled or re-reserved).
+ *   longer holds it (the job was rescued, cancelled or re-reserved): a slow
+ *   worker can never overwrite the run that replaced its own.
  */
 
 import type {
@@ -24,9 +28,19 @@ import type {
   QueueCounts,
   ScheduleState,
   WorkerInfo,
+  WorkerRecord,
 } from "../core/types.ts";
 
 export type StoreKind = "memory" | "sqlite" | "redis";
+
+/** Due delayed jobs that one `reserve` promotes first, in every store; the scheduler's promoter moves the rest. */
+export const PROMOTE_IN_RESERVE = 1_000;
+
+export interface EnqueueParams {
+  jobs: NewJob[];
+  /** createdAt of every job; a job whose runAt is later starts `delayed`. */
+  now: number;
+}
 
 export interface ReserveParams {
   /** In strict priority order: all of queues[0] before any of queues[1]. */
@@ -34,6 +48,11 @@ export interface ReserveParams {
   workerId: string;
   max: number;
   leaseMs: number;
+  now: number;
+  /** Only jobs with these names (the ones this worker has loaded); undefined takes any. Others wait for a worker that has them. */
+  names?: string[];
+  /** Completions to record first, in the same transaction or script: one round trip settles the last batch and claims the next. */
+  complete?: CompletedJob[];
 }
 
 /** A job in hand: the record as reserved (state active, lease set, attempt known). */
@@ -45,15 +64,21 @@ export interface LeaseRef {
   token: number;
 }
 
+export interface CompletedJob extends LeaseRef {
+  result?: unknown;
+}
+
 export interface ExtendLeasesParams {
   workerId: string;
   jobs: LeaseRef[];
   leaseMs: number;
+  now: number;
 }
 
 export interface CompleteParams {
   workerId: string;
-  jobs: (LeaseRef & { result?: unknown })[];
+  jobs: CompletedJob[];
+  now: number;
 }
 
 export interface FailParams extends LeaseRef {
@@ -61,6 +86,13 @@ export interface FailParams extends LeaseRef {
   error: Omit<JobErrorRecord, "at">;
   /** Epoch ms of the next try (job goes `delayed`); undefined: no more tries, job goes `failed`. */
   retryAt?: number;
+  now: number;
+}
+
+/** The job gave up on purpose (threw Cancelled) while this worker held it. */
+export interface CancelHeldParams extends LeaseRef {
+  workerId: string;
+  now: number;
 }
 
 export interface ReleaseParams {
@@ -76,6 +108,7 @@ export interface ProgressParams extends LeaseRef {
 export interface RescueParams {
   maxStalls: number;
   limit: number;
+  now: number;
 }
 
 export interface RescueResult {
@@ -113,11 +146,24 @@ export interface RetentionPolicy {
   failedMaxCount: number;
 }
 
+export interface TrimParams {
+  policy: RetentionPolicy;
+  now: number;
+}
+
 export interface LeaderParams {
   /** Which lease ("scheduler"). */
   name: string;
   holder: string;
   ttlMs: number;
+  now: number;
+}
+
+export interface HeartbeatParams {
+  info: WorkerInfo;
+  /** The record lapses (the worker counts as dead) this long after `now` without another heartbeat. */
+  ttlMs: number;
+  now: number;
 }
 
 export interface WaitForWorkParams {
@@ -142,28 +188,43 @@ export interface Store {
 
   // ---- producing -------------------------------------------------------
   /** All or nothing: either every job is stored (or deduplicated) or none is. */
-  enqueue(jobs: NewJob[]): Promise<EnqueueResult[]>;
+  enqueue(params: EnqueueParams): Promise<EnqueueResult[]>;
 
   // ---- consuming -------------------------------------------------------
-  /** Claims up to `max` jobs: waiting ones and delayed ones now due. Skips paused queues. */
+  /**
+   * Records `complete` (if any), promotes up to PROMOTE_IN_RESERVE due
+   * delayed jobs, then claims up to `max` waiting jobs. Skips paused queues
+   * and, with `names`, jobs this worker has not loaded.
+   */
   reserve(params: ReserveParams): Promise<ReservedJob[]>;
   /** Renews leases; returns the ids the worker no longer holds (cancelled, rescued) so it can abort them. */
   extendLeases(params: ExtendLeasesParams): Promise<string[]>;
   complete(params: CompleteParams): Promise<void>;
   fail(params: FailParams): Promise<void>;
+  /** Fenced: the job ends `cancelled` only if this worker still holds it. */
+  cancelHeld(params: CancelHeldParams): Promise<void>;
   release(params: ReleaseParams): Promise<void>;
   progress(params: ProgressParams): Promise<void>;
-  /** Resolves when work may be available, on abort, or after maxWaitMs. Never busy-polls. */
+  /**
+   * Resolves when work may be available, on abort, or after maxWaitMs.
+   * Never busy-polls, and never rejects: while the store is unreachable it
+   * waits a short pause and resolves, so the caller's next call reports it.
+   */
   waitForWork(params: WaitForWorkParams): Promise<void>;
 
   // ---- maintenance (scheduler role) ------------------------------------
-  /** Moves due delayed jobs to waiting; returns how many moved. */
-  promoteDue(limit: number): Promise<number>;
+  /** Moves up to `limit` due delayed jobs to waiting; returns how many moved. */
+  promoteDue(params: { limit: number; now: number }): Promise<number>;
   /** Epoch ms of the earliest delayed job, if any (lets the promoter sleep exactly). */
   nextDueAt(): Promise<number | undefined>;
+  /**
+   * Puts back active jobs whose lease ran out, or whose worker's heartbeat
+   * record has lapsed (a dead worker is noticed in seconds, not a lease).
+   * Past maxStalls a job fails with "stalled too many times".
+   */
   rescueExpired(params: RescueParams): Promise<RescueResult>;
   /** Deletes completed, failed and cancelled jobs past the policy; returns how many were removed. */
-  trim(policy: RetentionPolicy): Promise<number>;
+  trim(params: TrimParams): Promise<number>;
 
   // ---- inspecting and managing -----------------------------------------
   getJob(id: string): Promise<JobRecord | undefined>;
@@ -171,9 +232,9 @@ export interface Store {
   /** One entry per queue that has jobs or is named in `queues`. */
   counts(queues: string[]): Promise<QueueCounts[]>;
   /** failed/cancelled/completed → waiting with attempts reset. NotFoundError / InvalidStateError. */
-  retryJob(id: string): Promise<JobRecord>;
+  retryJob(params: { id: string; now: number }): Promise<JobRecord>;
   /** waiting/delayed → cancelled at once; active → cancelled, its worker aborts it at the next lease renewal. */
-  cancelJob(id: string): Promise<JobRecord>;
+  cancelJob(params: { id: string; now: number }): Promise<JobRecord>;
   /** Deletes a job that is not active. */
   removeJob(id: string): Promise<void>;
   pauseQueue(queue: string): Promise<void>;
@@ -182,12 +243,16 @@ export interface Store {
   // ---- fleet -----------------------------------------------------------
   /** Acquires the named lease or renews it if `holder` has it. Returns it, or undefined when another holds it. */
   leaderAcquire(params: LeaderParams): Promise<LeaderInfo | undefined>;
-  leaderRelease(params: Omit<LeaderParams, "ttlMs">): Promise<void>;
-  leaderGet(name: string): Promise<LeaderInfo | undefined>;
-  workerHeartbeat(info: WorkerInfo, ttlMs: number): Promise<void>;
+  leaderRelease(params: { name: string; holder: string }): Promise<void>;
+  leaderGet(params: { name: string; now: number }): Promise<LeaderInfo | undefined>;
+  workerHeartbeat(params: HeartbeatParams): Promise<void>;
+  /** A worker that stops gracefully removes its record. */
   workerRemove(id: string): Promise<void>;
-  /** Live workers only (heartbeat within its TTL). */
-  listWorkers(): Promise<WorkerInfo[]>;
+  /**
+   * Workers with a record: live ones (`expiresAt > now`) and, for a while,
+   * dead ones, so `status` can show a killed worker until it is forgotten.
+   */
+  listWorkers(params: { now: number }): Promise<WorkerRecord[]>;
 
   // ---- schedules -------------------------------------------------------
   scheduleStates(): Promise<ScheduleState[]>;

@@ -1,48 +1,64 @@
 /**
  * Announces this process to the fleet (`qworker status`, GET /api/workers):
- * id, host, pid, role, queues and the jobs it is running, refreshed every
- * few seconds with a TTL so a killed process drops off on its own.
+ * id, host, pid, role, queues, the job names it has loaded and the jobs it
+ * is running, refreshed every `everyMs` (default 2 s). The record lapses
+ * after three missed beats: the scheduler's rescuer then treats the worker
+ * as dead and hands its jobs out again at once, without waiting for their
+ * leases. A graceful stop removes the record.
  */
 
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
+import { Loop } from "../core/loop.ts";
 import type { Service } from "../core/service.ts";
-import { abortableSleep } from "../core/service.ts";
 import type { WorkerInfo } from "../core/types.ts";
 import type { Store } from "../store/store.ts";
 
-export const HEARTBEAT_EVERY_MS = 5_000;
+export const DEFAULT_HEARTBEAT_MS = 2_000;
+/** Missed beats after which the record lapses and the worker counts as dead. */
+export const BEATS_TO_DEATH = 3;
 
 export class Heartbeat implements Service {
-  private readonly stopping = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly loop: Loop;
+  private stopped = false;
+  private markFirst!: () => void;
+  /** Resolves after the first beat was tried (written or not), so no job is claimed before the fleet can see who holds it. */
+  readonly first = new Promise<void>((resolve) => (this.markFirst = resolve));
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly describe: () => Omit<WorkerInfo, "heartbeatAt">,
-  ) {}
+    everyMs = DEFAULT_HEARTBEAT_MS,
+  ) {
+    this.loop = new Loop({
+      name: "heartbeat",
+      round: async () => {
+        try {
+          const now = this.clock.now();
+          await this.store.workerHeartbeat({ info: { ...this.describe(), heartbeatAt: now }, ttlMs: everyMs * BEATS_TO_DEATH, now });
+        } finally {
+          this.markFirst();
+        }
+        return everyMs;
+      },
+      onError: (err, failures) => {
+        if (failures === 1) this.log.warn("heartbeat failed; the fleet may soon count this worker as dead", { error: err.message });
+        return everyMs;
+      },
+    });
+  }
 
   start(): void {
-    this.loop ??= this.run();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    if (this.stopping.signal.aborted) return this.loop;
-    this.stopping.abort();
-    await this.loop;
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.loop.stop();
+    this.markFirst();
     await this.store.workerRemove(this.describe().id).catch(() => {});
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopping.signal.aborted) {
-      try {
-        await this.store.workerHeartbeat({ ...this.describe(), heartbeatAt: this.clock.now() }, HEARTBEAT_EVERY_MS * 3);
-      } catch (err) {
-        this.log.debug("heartbeat failed", { error: (err as Error).message });
-      }
-      await abortableSleep(HEARTBEAT_EVERY_MS, this.stopping.signal);
-    }
   }
 }

@@ -1,17 +1,20 @@
 /**
- * Keeps the leases of running jobs alive: every lease/3 it renews all of
- * them in one store call. A job whose lease the store no longer grants
- * (cancelled by a user, or rescued after this worker looked dead) is
- * aborted at once so its work stops and its result is dropped.
+ * Keeps the leases of this worker's jobs alive: every lease/3 it renews all
+ * of them in one store call, running jobs and those whose outcome is still
+ * unwritten alike. A job whose lease the store no longer grants (cancelled
+ * by a user, or rescued after this worker looked dead) is reported so the
+ * pool aborts it and drops its result.
  */
 
+import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
+import { Loop } from "../core/loop.ts";
 import type { Service } from "../core/service.ts";
-import { abortableSleep } from "../core/service.ts";
 import type { LeaseRef, Store } from "../store/store.ts";
 
 export interface LeaseKeeperOptions {
   store: Store;
+  clock: Clock;
   workerId: string;
   leaseMs: number;
   log: Logger;
@@ -22,39 +25,36 @@ export interface LeaseKeeperOptions {
 }
 
 export class LeaseKeeper implements Service {
-  private readonly stopping = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly loop: Loop;
 
-  constructor(private readonly opts: LeaseKeeperOptions) {}
+  constructor(private readonly opts: LeaseKeeperOptions) {
+    const every = Math.max(50, Math.floor(opts.leaseMs / 3));
+    this.loop = new Loop({
+      name: "lease-keeper",
+      round: async () => {
+        await this.renew();
+        return every;
+      },
+      // The store may be briefly down; the next round retries well before the lease (3 rounds) runs out.
+      onError: (err, failures) => {
+        if (failures === 1) opts.log.warn("lease renewal failed; retrying", { error: err.message });
+        return Math.min(every, 1_000);
+      },
+    });
+  }
 
   start(): void {
-    this.loop ??= this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  /** One renewal round; public so the pool can renew right before a long flush. */
-  async renew(): Promise<void> {
+  private async renew(): Promise<void> {
     const jobs = this.opts.held();
     if (jobs.length === 0) return;
-    const lost = await this.opts.store.extendLeases({ workerId: this.opts.workerId, jobs, leaseMs: this.opts.leaseMs });
+    const lost = await this.opts.store.extendLeases({ workerId: this.opts.workerId, jobs, leaseMs: this.opts.leaseMs, now: this.opts.clock.now() });
     if (lost.length) this.opts.onLost(lost);
-  }
-
-  private async run(): Promise<void> {
-    const every = Math.max(50, Math.floor(this.opts.leaseMs / 3));
-    while (!this.stopping.signal.aborted) {
-      await abortableSleep(every, this.stopping.signal);
-      if (this.stopping.signal.aborted) break;
-      try {
-        await this.renew();
-      } catch (err) {
-        // The store may be briefly down; the next round retries well before the lease (3 rounds) runs out.
-        this.opts.log.warn("lease renewal failed", { error: (err as Error).message });
-      }
-    }
   }
 }

@@ -1,11 +1,17 @@
 /**
  * The worker pool of one process. Its duties:
- *  1. fetch: claim jobs in batches, as many as there are free slots, and wait
- *     on the store (never busy-poll) when there are none;
+ *  1. fetch: one Loop (core/loop.ts) whose every round first writes the
+ *     outcomes decided since the last round (outbox.ts), then claims as
+ *     many jobs as there are free slots (completions ride along with the
+ *     claim), and otherwise waits on the store, never busy-polling;
  *  2. run each job (execute.ts) and turn its ending into an outcome
- *     (outcome.ts): complete (batched), retry, fail, cancel, put back;
- *  3. keep leases alive (lease-keeper.ts) and announce itself (heartbeat.ts);
- *  4. stop in two steps: `quiet()` stops fetching, `stop(graceMs)` waits for
+ *     (outcome.ts);
+ *  3. stop claiming while the store refuses writes: outcomes wait in the
+ *     outbox, one log line says so, and claiming resumes by itself once a
+ *     write lands (`health()` reports it meanwhile);
+ *  4. keep leases alive (lease-keeper.ts) and announce itself, with the job
+ *     names it can run (heartbeat.ts);
+ *  5. stop in two steps: `quiet()` stops claiming, `stop(graceMs)` waits for
  *     running jobs up to the grace, then aborts the rest and puts them back
  *     without spending an attempt.
  * Typed events let tests and the CLI follow jobs without polling.
@@ -15,24 +21,28 @@ import { hostname } from "node:os";
 import type { Clock } from "../core/clock.ts";
 import { toError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
+import { growingPause, Loop } from "../core/loop.ts";
 import { abortableSleep, TypedEmitter, type Service } from "../core/service.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { EnqueueOptions } from "../sdk/define-job.ts";
 import { Cancelled, ShuttingDown } from "../sdk/errors.ts";
 import type { ReservedJob, Store } from "../store/store.ts";
-import { CompletionBatcher } from "./completion-batcher.ts";
-import { executeTry } from "./execute.ts";
-import { Heartbeat } from "./heartbeat.ts";
+import { executeTry, type TryEnding } from "./execute.ts";
+import { DEFAULT_HEARTBEAT_MS, Heartbeat } from "./heartbeat.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
+import { asCompleted, Outbox, type Written } from "./outbox.ts";
 import { decideOutcome, type Outcome } from "./outcome.ts";
 
 export interface PoolEvents extends Record<string, unknown> {
   "job:start": { id: string; name: string; attempt: number };
+  /** After the outcome is recorded in the store (or dropped because the lease was lost). */
   "job:end": { id: string; name: string; outcome: Outcome["kind"]; error?: string; durationMs: number };
   "pool:idle": { workerId: string };
   /** A job ignored its aborted signal (timeout, cancel, shutdown) and still runs in the background. */
   "job:abandoned": { id: string; name: string };
-  "pool:error": { error: Error };
+  /** A claim or an outcome write failed; claiming pauses until the store takes writes again. */
+  "pool:degraded": { error: Error };
+  "pool:recovered": { downMs: number };
   "pool:stopped": { workerId: string };
 }
 
@@ -50,31 +60,45 @@ export interface PoolOptions {
   burst?: boolean;
   /** How long a job that ignores an aborted signal is awaited. */
   abandonAfterMs?: number;
+  /** Heartbeat interval; the record lapses after three missed beats. */
+  heartbeatMs?: number;
   /** For `ctx.enqueue`; returns the new job's id. */
   enqueue(name: string, payload: unknown, opts?: EnqueueOptions): Promise<string>;
+}
+
+export interface PoolHealth {
+  ok: boolean;
+  /** Why not: the store's last refusal, and since when (epoch ms). */
+  failing?: { error: string; since: number };
+  outcomesUnwritten: number;
 }
 
 interface Running {
   job: ReservedJob;
   controller: AbortController;
+  started: number;
   done: Promise<void>;
 }
 
+/** Longest idle wait before the loop looks again on its own. */
 const IDLE_WAIT_MS = 5_000;
+/** Pause after a failed claim or write: 250 ms, doubling to 5 s while the store keeps refusing. */
+const errorPause = growingPause(250, 5_000);
 
 export class WorkerPool implements Service {
   readonly events = new TypedEmitter<PoolEvents>();
   readonly workerId: string;
   private readonly running = new Map<string, Running>();
-  /** Outcomes being written; the slot is already free, so the next claim overlaps these writes. */
-  private readonly settling = new Set<Promise<void>>();
-  private readonly fetching = new AbortController();
-  private readonly completions: CompletionBatcher;
+  private readonly outbox: Outbox;
+  private readonly loop: Loop;
   private readonly leases: LeaseKeeper;
   private readonly heartbeat: Heartbeat;
   private readonly startedAt: number;
-  private slotFreed: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
+  private readonly durations = new Map<string, number>();
+  /** Cuts the fetch loop's wait short: a job ended, or the pool was quieted. */
+  private nudge: AbortController | undefined;
+  private quieted = false;
+  private failing: { error: Error; since: number } | undefined;
   private stopped: Promise<void> | undefined;
   /** Resolves when a burst run has drained the queues. */
   readonly drained: Promise<void>;
@@ -83,27 +107,43 @@ export class WorkerPool implements Service {
   constructor(private readonly opts: PoolOptions) {
     this.workerId = opts.workerId ?? `${hostname()}-${process.pid}`;
     this.startedAt = opts.clock.now();
-    this.completions = new CompletionBatcher(opts.store, this.workerId);
+    this.outbox = new Outbox((w) => this.ended(w));
     this.leases = new LeaseKeeper({
       store: opts.store,
+      clock: opts.clock,
       workerId: this.workerId,
       leaseMs: opts.leaseMs,
       log: opts.log,
-      held: () => [...this.running.values()].map((r) => ({ id: r.job.id, token: r.job.lease.token })),
+      held: () => [...[...this.running.values()].map((r) => ({ id: r.job.id, token: r.job.lease.token })), ...this.outbox.held()],
       onLost: (ids) => {
-        for (const id of ids) this.running.get(id)?.controller.abort(new Cancelled("lease lost: the job was cancelled or rescued by the scheduler"));
+        for (const id of ids) {
+          this.running.get(id)?.controller.abort(new Cancelled("lease lost: the job was cancelled or rescued by the scheduler"));
+          this.outbox.forget(id);
+        }
       },
     });
-    this.heartbeat = new Heartbeat(opts.store, opts.clock, opts.log, () => ({
-      id: this.workerId,
-      host: hostname(),
-      pid: process.pid,
-      role: opts.role ?? "worker",
-      queues: opts.queues,
-      concurrency: opts.concurrency,
-      startedAt: this.startedAt,
-      running: [...this.running.keys()],
-    }));
+    this.heartbeat = new Heartbeat(
+      opts.store,
+      opts.clock,
+      opts.log,
+      () => ({
+        id: this.workerId,
+        host: hostname(),
+        pid: process.pid,
+        role: opts.role ?? "worker",
+        queues: opts.queues,
+        concurrency: opts.concurrency,
+        jobs: opts.registry.names(),
+        startedAt: this.startedAt,
+        running: [...this.running.keys()],
+      }),
+      opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    );
+    this.loop = new Loop({
+      name: "fetch",
+      round: (signal) => this.round(signal),
+      onError: (err, failures) => this.onStoreError(err, failures),
+    });
     this.drained = new Promise((resolve) => (this.markDrained = resolve));
   }
 
@@ -111,17 +151,22 @@ export class WorkerPool implements Service {
     return this.running.size;
   }
 
-  start(): void {
-    if (this.loop) return;
-    this.leases.start();
-    this.heartbeat.start();
-    this.loop = this.fetchLoop().catch((err) => this.events.emit("pool:error", { error: toError(err) }));
+  health(): PoolHealth {
+    const f = this.failing;
+    return { ok: !f, failing: f && { error: f.error.message, since: f.since }, outcomesUnwritten: this.outbox.size };
   }
 
-  /** Stop claiming new jobs; running ones go on. */
+  start(): void {
+    if (this.loop.active || this.stopped) return;
+    this.heartbeat.start();
+    this.leases.start();
+    this.loop.start();
+  }
+
+  /** Stop claiming new jobs; running ones go on and their outcomes are still written. */
   quiet(): void {
-    this.fetching.abort();
-    this.wakeFetcher();
+    this.quieted = true;
+    this.nudgeLoop();
   }
 
   /** Waits up to `graceMs` for running jobs, then aborts and releases the rest. Idempotent. */
@@ -137,7 +182,6 @@ export class WorkerPool implements Service {
 
   private async shutdown(graceMs: number): Promise<void> {
     this.quiet();
-    await this.loop;
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
     if (this.running.size) {
       const grace = new AbortController();
@@ -146,141 +190,185 @@ export class WorkerPool implements Service {
       this.abortAll();
       await all();
     }
-    await Promise.all(this.settling);
-    await this.completions.flush().catch((err) => this.opts.log.error("could not store completions at shutdown", { error: (err as Error).message }));
+    await this.loop.stop();
+    await this.flushAtExit();
     await this.leases.stop();
     await this.heartbeat.stop();
     this.events.emit("pool:stopped", { workerId: this.workerId });
   }
 
-  private async fetchLoop(): Promise<void> {
-    const { store, queues, concurrency, leaseMs } = this.opts;
-    const stop = this.fetching.signal;
-    let idleAnnounced = false;
-    while (!stop.aborted) {
-      const free = concurrency - this.running.size;
-      if (free <= 0) {
-        await new Promise<void>((resolve) => (this.slotFreed = resolve));
-        continue;
-      }
-      let jobs: ReservedJob[];
+  /** The last outcomes, with a few tries: what cannot be written now comes back through the rescuer. */
+  private async flushAtExit(): Promise<void> {
+    for (let attempt = 1; this.outbox.size > 0; attempt++) {
       try {
-        jobs = await store.reserve({ queues, workerId: this.workerId, max: free, leaseMs });
+        await this.writeOutcomes(false);
       } catch (err) {
-        this.opts.log.warn("could not claim jobs; retrying", { error: (err as Error).message });
-        await abortableSleep(1_000, stop);
-        continue;
-      }
-      if (stop.aborted) {
-        // Claimed while shutting down: hand them straight back.
-        await store.release({ workerId: this.workerId, jobs: jobs.map((j) => ({ id: j.id, token: j.lease.token })) }).catch(() => {});
-        break;
-      }
-      for (const job of jobs) this.begin(job);
-      if (jobs.length > 0) {
-        idleAnnounced = false;
-        continue;
-      }
-      if (this.running.size === 0) {
-        if (this.opts.burst) {
-          this.markDrained();
-          break;
+        if (attempt >= 3) {
+          this.opts.log.error("could not record outcomes at shutdown; those jobs run again after their lease expires", {
+            jobs: this.outbox.size,
+            error: toError(err).message,
+          });
+          return;
         }
-        if (!idleAnnounced) this.events.emit("pool:idle", { workerId: this.workerId });
-        idleAnnounced = true;
+        await abortableSleep(errorPause(attempt));
       }
-      // Wake on new work or on a freed slot (a finished job may have enqueued a follow-up).
-      const wake = new AbortController();
-      const onStop = () => wake.abort();
-      stop.addEventListener("abort", onStop, { once: true });
-      this.slotFreed = () => wake.abort();
-      await store.waitForWork({ queues, signal: wake.signal, maxWaitMs: IDLE_WAIT_MS }).catch(async (err) => {
-        this.opts.log.warn("waiting for work failed; retrying", { error: (err as Error).message });
-        await abortableSleep(1_000, wake.signal);
-      });
-      stop.removeEventListener("abort", onStop);
-      this.slotFreed = undefined;
     }
+  }
+
+  /** One round of the fetch loop: write outcomes, claim with the completions, or wait. */
+  private async round(signal: AbortSignal): Promise<void> {
+    await this.heartbeat.first;
+    const free = this.quieted ? 0 : this.opts.concurrency - this.running.size;
+    const { claimed, called } = await this.writeOutcomes(free > 0);
+    if (called) this.recovered();
+    if (claimed > 0 || signal.aborted) return;
+    if (!this.quieted && this.running.size === 0 && this.outbox.size === 0) {
+      if (this.opts.burst) {
+        this.markDrained();
+        this.quiet();
+        return;
+      }
+      this.events.emit("pool:idle", { workerId: this.workerId });
+    }
+    const nudge = (this.nudge = new AbortController());
+    const wake = AbortSignal.any([signal, nudge.signal]);
+    if (this.outbox.size > 0) return; // a job ended while we wrote: go round again
+    if (free > 0) await this.opts.store.waitForWork({ queues: this.opts.queues, signal: wake, maxWaitMs: IDLE_WAIT_MS });
+    else await abortableSleep(IDLE_WAIT_MS, wake); // every slot busy (or quiet): a job ending cuts this short
+    this.nudge = undefined;
+  }
+
+  /**
+   * Writes pending outcomes and, with `claim`, claims jobs for the free
+   * slots in the same call as the completions. Says how many jobs were
+   * claimed and whether the store was called at all. Throws when the store
+   * refuses: the outcomes stay in the outbox.
+   */
+  private async writeOutcomes(claim: boolean): Promise<{ claimed: number; called: boolean }> {
+    const { store, clock } = this.opts;
+    const called = this.outbox.size > 0 || claim;
+    await this.outbox.writeOthers(store, clock.now());
+    const free = this.opts.concurrency - this.running.size;
+    const completions = this.outbox.takeCompletions();
+    if (!claim || free <= 0) {
+      if (completions.length === 0) return { claimed: 0, called };
+      try {
+        await store.complete({ workerId: this.workerId, jobs: completions.map(asCompleted), now: clock.now() });
+      } catch (err) {
+        this.outbox.restore(completions);
+        throw err;
+      }
+      this.outbox.written(completions);
+      return { claimed: 0, called };
+    }
+    let jobs: ReservedJob[];
+    try {
+      jobs = await store.reserve({
+        queues: this.opts.queues,
+        workerId: this.workerId,
+        max: free,
+        leaseMs: this.opts.leaseMs,
+        now: clock.now(),
+        names: this.opts.registry.names(),
+        complete: completions.length ? completions.map(asCompleted) : undefined,
+      });
+    } catch (err) {
+      this.outbox.restore(completions);
+      throw err;
+    }
+    this.outbox.written(completions);
+    if (this.quieted) {
+      // Claimed while shutting down: hand them straight back.
+      await store.release({ workerId: this.workerId, jobs: jobs.map((j) => ({ id: j.id, token: j.lease.token })) }).catch(() => {});
+      return { claimed: 0, called };
+    }
+    for (const job of jobs) this.begin(job);
+    return { claimed: jobs.length, called };
+  }
+
+  private onStoreError(err: Error, failures: number): number {
+    const pause = errorPause(failures);
+    if (!this.failing) {
+      this.failing = { error: err, since: this.opts.clock.now() };
+      this.opts.log.error("the store refuses claims or outcome writes: no new jobs start until it takes writes again", {
+        error: err.message,
+        outcomesHeld: this.outbox.size,
+      });
+      this.events.emit("pool:degraded", { error: err });
+    } else {
+      this.failing.error = err;
+    }
+    return pause;
+  }
+
+  private recovered(): void {
+    if (!this.failing) return;
+    const downMs = this.opts.clock.now() - this.failing.since;
+    this.failing = undefined;
+    this.opts.log.info("the store takes writes again; claiming resumed", { downMs });
+    this.events.emit("pool:recovered", { downMs });
   }
 
   private begin(job: ReservedJob): void {
     const controller = new AbortController();
-    const running: Running = { job, controller, done: Promise.resolve() };
+    const running: Running = { job, controller, started: this.opts.clock.mono(), done: Promise.resolve() };
     this.running.set(job.id, running);
-    // runOne frees the slot itself as soon as the outcome is known; this covers an unexpected throw.
-    running.done = this.runOne(job, controller).finally(() => {
+    running.done = this.runOne(running).catch((err) => {
+      // Only a bug in this file gets here; the job comes back through its lease.
+      this.opts.log.error("unexpected error while running a job", { id: job.id, error: toError(err).message });
       this.running.delete(job.id);
-      this.wakeFetcher();
+      this.nudgeLoop();
     });
   }
 
-  private wakeFetcher(): void {
-    const wake = this.slotFreed;
-    this.slotFreed = undefined;
-    wake?.();
-  }
-
-  private async runOne(job: ReservedJob, controller: AbortController): Promise<void> {
-    const { store, registry, clock } = this.opts;
-    const started = clock.mono();
+  private async runOne(r: Running): Promise<void> {
+    const { job, controller } = r;
+    const { registry, clock, store } = this.opts;
     const attempt = job.attemptsMade + 1;
-    const log = this.opts.log.child({ job: job.name, id: job.id, attempt });
     this.events.emit("job:start", { id: job.id, name: job.name, attempt });
     const entry = registry.has(job.name) ? registry.get(job.name) : undefined;
-    const ending = entry
-      ? await executeTry({
-          entry,
-          job,
-          controller,
-          abandonAfterMs: this.opts.abandonAfterMs ?? 5_000,
-          log,
-          progress: (pct, msg) => {
-            store.progress({ id: job.id, token: job.lease.token, progress: { pct, msg } }).catch(() => {});
-          },
-          enqueue: this.opts.enqueue,
-        })
-      : { ok: false as const, error: new Error(`no job named "${job.name}" is loaded in this worker (jobs dir: ${registry.dir})`) };
-    if (!ending.ok && ending.abandoned) {
-      log.warn("the job ignored its aborted signal; its try is written off while its code may still run", { reason: ending.error.message });
-      this.events.emit("job:abandoned", { id: job.id, name: job.name });
+    let ending: TryEnding;
+    if (entry) {
+      const log = this.opts.log.child({ job: job.name, id: job.id, queue: job.queue, attempt });
+      ending = await executeTry({
+        entry,
+        job,
+        controller,
+        abandonAfterMs: this.opts.abandonAfterMs ?? 5_000,
+        log,
+        progress: (pct, msg) => {
+          store.progress({ id: job.id, token: job.lease.token, progress: { pct, msg } }).catch(() => {});
+        },
+        enqueue: this.opts.enqueue,
+      });
+      if (!ending.ok && ending.abandoned) {
+        log.warn("the job ignored its aborted signal; its try is written off while its code may still run", { reason: ending.error.message });
+        this.events.emit("job:abandoned", { id: job.id, name: job.name });
+      }
+    } else {
+      // Claimed by name, so only a reload that dropped the job gets here: put it back for a worker that has it.
+      ending = { ok: false, error: new ShuttingDown() };
     }
     const outcome = decideOutcome({ entry, job, ending, abortReason: controller.signal.reason, now: clock.now() });
-    // The try is over: free its slot now, so claiming the next batch overlaps writing this outcome.
+    this.durations.set(job.id, clock.mono() - r.started);
+    // The try is over: free its slot, and let the next round write the outcome (with its claim).
     this.running.delete(job.id);
-    this.wakeFetcher();
-    const settle = this.apply(job, outcome, attempt)
-      .catch((err) => {
-        // The lease will lapse and the rescuer will hand the job out again: at least once, never lost.
-        log.error("could not record the job's outcome; it will be retried after its lease expires", { error: (err as Error).message });
-      })
-      .then(() => {
-        const error = "error" in outcome ? outcome.error.message : undefined;
-        if (outcome.kind === "fail") log.warn("job failed", { error });
-        else if (outcome.kind === "retry") log.info("job will retry", { error, at: new Date(outcome.retryAt).toISOString() });
-        this.events.emit("job:end", { id: job.id, name: job.name, outcome: outcome.kind, error, durationMs: clock.mono() - started });
-      })
-      .finally(() => this.settling.delete(settle));
-    this.settling.add(settle);
+    this.outbox.add({ id: job.id, name: job.name, token: job.lease.token, workerId: this.workerId, attempt, outcome });
+    this.nudgeLoop();
   }
 
-  private async apply(job: ReservedJob, outcome: Outcome, attempt: number): Promise<void> {
-    const { store } = this.opts;
-    const ref = { id: job.id, token: job.lease.token };
-    const errorOf = (e: Error) => ({ attempt, message: e.message, name: e.name, stack: e.stack?.split("\n").slice(0, 12).join("\n") });
-    switch (outcome.kind) {
-      case "complete":
-        return this.completions.add({ ...ref, result: outcome.result });
-      case "retry":
-        return store.fail({ workerId: this.workerId, ...ref, error: errorOf(outcome.error), retryAt: outcome.retryAt });
-      case "fail":
-        return store.fail({ workerId: this.workerId, ...ref, error: errorOf(outcome.error) });
-      case "cancel":
-        await store.cancelJob(job.id);
-        return;
-      case "release":
-        return store.release({ workerId: this.workerId, jobs: [ref] });
-      case "drop":
-        return;
-    }
+  /** An outcome is in the store (or dropped): log the end of the try and tell listeners. */
+  private ended(w: Written): void {
+    const durationMs = this.durations.get(w.id) ?? 0;
+    this.durations.delete(w.id);
+    const error = "error" in w.outcome ? w.outcome.error.message : undefined;
+    if (w.outcome.kind === "fail") this.opts.log.warn("job failed", { job: w.name, id: w.id, error });
+    else if (w.outcome.kind === "retry") this.opts.log.info("job will retry", { job: w.name, id: w.id, error, at: new Date(w.outcome.retryAt).toISOString() });
+    this.events.emit("job:end", { id: w.id, name: w.name, outcome: w.outcome.kind, error, durationMs });
+  }
+
+  private nudgeLoop(): void {
+    this.nudge?.abort();
+    this.loop.wake();
   }
 }

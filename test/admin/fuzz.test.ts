@@ -22,7 +22,7 @@ let jobId: string;
 
 beforeAll(async () => {
   h = await startHarness({ token: TOKEN });
-  [{ id: jobId }] = await h.store.enqueue([{ name: "noop", queue: "critical", data: {}, maxAttempts: 3 }]);
+  [{ id: jobId }] = await h.store.enqueue({ jobs: [{ name: "noop", queue: "critical", data: {}, maxAttempts: 3 }], now: Date.now() });
 });
 afterAll(() => h.close());
 
@@ -44,7 +44,7 @@ for (const seed of SEEDS) {
       if ((res.status === 0 && !unknownMethod) || res.status >= 500) throw new Error(`${where}: ${res.body.slice(0, 300)}`);
       if (res.status >= 200 && res.status < 300 && !mayPass) throw new Error(`${where}: a 2xx for a request that should not pass`);
       if (res.status < 200 || res.status >= 300) expect({ where, same: (await fingerprint()) === before }).toEqual({ where, same: true });
-      if (!(await h.store.getJob(jobId))) await h.store.enqueue([{ id: jobId, name: "noop", queue: "critical", data: {}, maxAttempts: 3 }]);
+      if (!(await h.store.getJob(jobId))) await h.store.enqueue({ jobs: [{ id: jobId, name: "noop", queue: "critical", data: {}, maxAttempts: 3 }], now: Date.now() });
     }
     expect((await fetch(h.url + "/health")).status).toBe(200);
   });

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AdminServer, type AdminServerParams } from "../../src/admin/server.ts";
-import { Operations } from "../../src/app/operations.ts";
+import { AdminServer, storeHealth, type AdminServerParams } from "../../src/admin/server.ts";
+import { LocalOperations } from "../../src/ops/local.ts";
 import { FakeClock } from "../../src/core/clock.ts";
 import { StoreUnavailableError } from "../../src/core/errors.ts";
 import { JOB_STATES } from "../../src/core/types.ts";
@@ -36,20 +36,28 @@ const JOB_FILES: Record<string, string> = {
   "noop.ts": `
     import { defineJob } from "qworker";
     export default defineJob({ queue: "critical", async run() {} });`,
+  "nightly.ts": `
+    import { defineJob } from "qworker";
+    export default defineJob({ queue: "low", cron: "0 3 * * *", async run() {} });`,
 };
 
-/** A memory store whose ping can be made to fail, for /health 503. */
+/** A memory store whose ping can be made to fail (/health 503), and whose schedule reads can crash (500). */
 export class FlakyStore extends MemoryStore {
   down = false;
+  scheduleStatesCrash = false;
   override async ping(): Promise<void> {
     if (this.down) throw new StoreUnavailableError("store is down (test)");
+  }
+  override async scheduleStates() {
+    if (this.scheduleStatesCrash) throw new TypeError("secret internals");
+    return super.scheduleStates();
   }
 }
 
 export interface Harness {
   server: AdminServer;
   store: FlakyStore;
-  ops: Operations;
+  ops: LocalOperations;
   clock: FakeClock;
   url: string;
   /** fetch `path` on the server; `body` objects are sent as JSON. */
@@ -66,8 +74,8 @@ export async function startHarness(params: Partial<AdminServerParams> = {}): Pro
   const clock = new FakeClock(Date.UTC(2026, 5, 1, 12));
   const store = new FlakyStore(clock);
   await store.open();
-  const ops = new Operations(store, registry, clock);
-  const server = new AdminServer({ ops, host: "127.0.0.1", port: 0, ...params });
+  const ops = new LocalOperations({ store, clock, registry });
+  const server = new AdminServer({ ops, host: "127.0.0.1", port: 0, health: storeHealth(store), ...params });
   await server.start();
   const url = server.url;
   const token = params.token;

@@ -1,6 +1,4 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import type { SchedulesApi } from "../../src/admin/server.ts";
-import { NotFoundError } from "../../src/core/errors.ts";
 import { startHarness, type Harness } from "./harness.ts";
 
 let h: Harness | undefined;
@@ -46,81 +44,54 @@ describe("queues", () => {
 });
 
 describe("GET /api/workers", () => {
-  test("lists live workers", async () => {
+  test("lists workers with their record, and whether their heartbeat is current", async () => {
     h = await startHarness();
     expect((await h.call("GET", "/api/workers")).body).toEqual({ workers: [] });
     const now = h.clock.now();
-    const info = { id: "host-1-0", host: "host", pid: 1, role: "all", queues: ["default"], concurrency: 4, startedAt: now, heartbeatAt: now, running: [] };
-    await h.store.workerHeartbeat(info, 30_000);
+    const info = { id: "host-1-0", host: "host", pid: 1, role: "all", queues: ["default"], concurrency: 4, jobs: ["noop"], startedAt: now, heartbeatAt: now, running: [] };
+    await h.store.workerHeartbeat({ info, ttlMs: 30_000, now });
     const res = await h.call("GET", "/api/workers");
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ workers: [info] });
+    expect(res.body).toEqual({ workers: [{ ...info, expiresAt: now + 30_000, alive: true }] });
+    h.clock.advance(30_001);
+    expect((await h.call("GET", "/api/workers")).body.workers[0]).toMatchObject({ id: "host-1-0", alive: false });
   });
 });
 
 describe("schedules", () => {
-  function fakeScheduler() {
-    const paused = new Set<string>();
-    const api: SchedulesApi = {
-      async listSchedules() {
-        return [{ name: "nightly", job: "report", cron: "0 3 * * *", paused: paused.has("nightly") }];
-      },
-      async pauseSchedule(name) {
-        if (name !== "nightly") throw new NotFoundError(`no schedule named "${name}"`);
-        paused.add(name);
-      },
-      async resumeSchedule(name) {
-        if (name !== "nightly") throw new NotFoundError(`no schedule named "${name}"`);
-        paused.delete(name);
-      },
-      async leader() {
-        return { holder: "host-1", token: 3, until: 0 };
-      },
-    };
-    return api;
-  }
-
-  test("GET /api/schedules lists schedules and the leader", async () => {
-    h = await startHarness({ schedules: fakeScheduler() });
-    const res = await h.call("GET", "/api/schedules");
+  test("GET /api/schedules lists the catalogue (job modules and config) with the store's state and the leader", async () => {
+    h = await startHarness();
+    let res = await h.call("GET", "/api/schedules");
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ schedules: [{ name: "nightly", job: "report", cron: "0 3 * * *", paused: false }], leader: { holder: "host-1", token: 3, until: 0 } });
+    // 2026-06-01 12:00 UTC: the next 03:00 slot is the next day's.
+    expect(res.body).toEqual({
+      schedules: [{ name: "nightly", job: "nightly", cron: "0 3 * * *", timezone: "UTC", enabled: true, paused: false, overlap: "skip", catchUpMs: 0, nextRun: Date.UTC(2026, 5, 2, 3) }],
+      leader: null,
+    });
+    await h.store.leaderAcquire({ name: "scheduler", holder: "host-1", ttlMs: 8_000, now: h.clock.now() });
+    res = await h.call("GET", "/api/schedules");
+    expect(res.body.leader).toMatchObject({ holder: "host-1" });
   });
 
-  test("pause and resume a schedule", async () => {
-    h = await startHarness({ schedules: fakeScheduler() });
+  test("pause and resume a schedule (kept in the store, so any process serves it)", async () => {
+    h = await startHarness();
     expect((await h.call("POST", "/api/schedules/nightly/pause")).body).toEqual({ name: "nightly", paused: true });
-    expect((await h.call("GET", "/api/schedules")).body.schedules[0].paused).toBe(true);
+    expect((await h.call("GET", "/api/schedules")).body.schedules[0]).toMatchObject({ paused: true });
+    expect((await h.store.scheduleStates()).find((s) => s.name === "nightly")?.paused).toBe(true);
     expect((await h.call("POST", "/api/schedules/nightly/resume")).body).toEqual({ name: "nightly", paused: false });
     expect((await h.call("GET", "/api/schedules")).body.schedules[0].paused).toBe(false);
   });
 
-  test("an unknown schedule → 404 from the scheduler's error", async () => {
-    h = await startHarness({ schedules: fakeScheduler() });
+  test("an unknown schedule → 404 naming the known ones", async () => {
+    h = await startHarness();
     const res = await h.call("POST", "/api/schedules/nope/pause");
     expect(res.status).toBe(404);
-    expect(res.body.error.message).toBe('no schedule named "nope"');
+    expect(res.body.error.message).toBe('no schedule named "nope"; schedules: nightly');
   });
 
-  test("no scheduler in this process → 404 saying so", async () => {
+  test("a store that crashes → 500 with a generic message (details go to the log)", async () => {
     h = await startHarness();
-    for (const [method, path] of [
-      ["GET", "/api/schedules"],
-      ["POST", "/api/schedules/nightly/pause"],
-      ["POST", "/api/schedules/nightly/resume"],
-    ] as const) {
-      const res = await h.call(method, path);
-      expect(res.status).toBe(404);
-      expect(res.body.error.message).toContain("this process runs no scheduler");
-    }
-  });
-
-  test("a scheduler that crashes → 500 with a generic message (details go to the log)", async () => {
-    const api = fakeScheduler();
-    api.listSchedules = async () => {
-      throw new TypeError("secret internals");
-    };
-    h = await startHarness({ schedules: api });
+    h.store.scheduleStatesCrash = true;
     const res = await h.call("GET", "/api/schedules");
     expect(res.status).toBe(500);
     expect(res.body.error.code).toBe("internal");

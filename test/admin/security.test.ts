@@ -9,7 +9,6 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { routeTable } from "../../src/admin/routes.ts";
-import type { SchedulesApi } from "../../src/admin/server.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { rawRequest, type RawReply } from "../helpers/raw-http.ts";
 import { startHarness, type Harness } from "./harness.ts";
@@ -23,28 +22,15 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** A scheduler stand-in whose pauses are visible in the fingerprint. */
-function schedules(): SchedulesApi & { paused: Set<string> } {
-  const paused = new Set<string>();
-  return {
-    paused,
-    listSchedules: async () => [{ name: "nightly", paused: paused.has("nightly") }],
-    pauseSchedule: async (name) => void paused.add(name),
-    resumeSchedule: async (name) => void paused.delete(name),
-    leader: async () => undefined,
-  };
-}
-
 async function setup(token?: string): Promise<{ h: Harness; fingerprint: () => Promise<string>; jobId: string }> {
-  const api = schedules();
-  const harness = await startHarness({ token, schedules: api });
-  const [{ id }] = await harness.store.enqueue([{ name: "noop", queue: "critical", data: {}, maxAttempts: 3 }]);
-  await harness.store.enqueue([{ name: "noop", queue: "default", data: {}, maxAttempts: 3 }]);
+  const harness = await startHarness({ token });
+  const [{ id }] = await harness.store.enqueue({ jobs: [{ name: "noop", queue: "critical", data: {}, maxAttempts: 3 }], now: Date.now() });
+  await harness.store.enqueue({ jobs: [{ name: "noop", queue: "default", data: {}, maxAttempts: 3 }], now: Date.now() });
   const fingerprint = async () =>
     JSON.stringify([
       (await harness.store.listJobs({ limit: 1000 })).jobs.map((j) => [j.id, j.state, j.queue, j.data]),
       await harness.store.counts(["critical", "default", "low"]),
-      [...api.paused],
+      await harness.store.scheduleStates(),
     ]);
   return { h: harness, fingerprint, jobId: id };
 }
@@ -109,7 +95,7 @@ describe("every route, every spelling, with and without the token", () => {
           if (res.status < 200 || res.status >= 300) expect(await s.fingerprint()).toBe(before);
           expect(res.headers["x-content-type-options"]).toBe("nosniff");
           // A right-token request that Bun resolved to the route itself may have removed the job: put it back for the next route.
-          if (!(await h.store.getJob(s.jobId))) await h.store.enqueue([{ id: s.jobId, name: "noop", queue: "critical", data: {}, maxAttempts: 3 }]);
+          if (!(await h.store.getJob(s.jobId))) await h.store.enqueue({ jobs: [{ id: s.jobId, name: "noop", queue: "critical", data: {}, maxAttempts: 3 }], now: Date.now() });
         }
       }
     }

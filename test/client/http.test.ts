@@ -35,7 +35,7 @@ afterEach(async () => {
 
 /** Plays a worker: reserves the job so the test can move it along. */
 async function reserve(): Promise<ReservedJob> {
-  const [job] = await h.store.reserve({ queues: ["critical", "default", "low"], workerId: "w1", max: 1, leaseMs: 30_000 });
+  const [job] = await h.store.reserve({ queues: ["critical", "default", "low"], workerId: "w1", max: 1, leaseMs: 30_000, now: h.clock.now() });
   return job;
 }
 
@@ -75,7 +75,7 @@ describe("enqueue", () => {
     const untyped = new QworkerClient({ url: h.url });
     const err = await untyped.enqueue("send-emial", {}).catch((e) => e);
     expect(err).toBeInstanceOf(UnknownJobError);
-    expect(err.message).toBe('unknown job "send-emial"; known jobs: noop, report, send-email');
+    expect(err.message).toBe('unknown job "send-emial"; known jobs: nightly, noop, report, send-email');
     await untyped.close();
   });
 
@@ -147,7 +147,7 @@ describe("getJob, cancel, retry", () => {
   });
 
   test("cron ids (with colons, sent percent-encoded) round-trip", async () => {
-    await h.store.enqueue([{ id: "cron:nightly.x:1", name: "noop", queue: "critical", data: {}, maxAttempts: 1 }]);
+    await h.store.enqueue({ jobs: [{ id: "cron:nightly.x:1", name: "noop", queue: "critical", data: {}, maxAttempts: 1 }], now: h.clock.now() });
     expect((await client.getJob("cron:nightly.x:1")).id).toBe("cron:nightly.x:1");
   });
 });
@@ -163,7 +163,7 @@ describe("waitFor", () => {
     await waitFor(() => seen.length === 1, { intervalMs: 2, what: "the first progress report" });
     await h.store.progress({ id, token: job.lease.token, progress: { pct: 90, msg: "uploading" } });
     await waitFor(() => seen.length === 2, { intervalMs: 2, what: "the second progress report" });
-    await h.store.complete({ workerId: "w1", jobs: [{ id, token: job.lease.token, result: { rows: 12 } }] });
+    await h.store.complete({ workerId: "w1", jobs: [{ id, token: job.lease.token, result: { rows: 12 } }], now: h.clock.now() });
 
     const done = await waiting;
     expect(done).toMatchObject({ id, state: "completed", result: { rows: 12 } });
@@ -173,7 +173,7 @@ describe("waitFor", () => {
   test("a failed job resolves (does not throw) so the caller decides", async () => {
     const { id } = await client.enqueue("report", { month: "2026-04" });
     const job = await reserve();
-    await h.store.fail({ id, token: job.lease.token, workerId: "w1", error: { attempt: 1, message: "upstream 500" } });
+    await h.store.fail({ id, token: job.lease.token, workerId: "w1", error: { attempt: 1, message: "upstream 500" }, now: h.clock.now() });
     const done = await client.waitFor(id, { pollMs: 5, timeoutMs: 5_000 });
     expect(done.state).toBe("failed");
     expect(done.errors[0].message).toBe("upstream 500");

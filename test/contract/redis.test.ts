@@ -22,12 +22,18 @@ describe.skipIf(!redisAvailable)("redis", () => {
   });
 
   describeStore("redis", async (clock) => {
-    const store = new RedisStore({ url: server.url, prefix: `contract-${process.pid}-${++n}`, clock });
+    const make = () => new RedisStore({ url: server.url, prefix: `contract-${process.pid}-${n}`, clock });
+    n++;
+    const store = make();
     await store.open();
     return {
       store,
       async cleanup() {
-        await store.destroyAll();
+        // A test may have closed the store already: clean its keys up through a fresh connection.
+        const cleaner = make();
+        await cleaner.open();
+        await cleaner.destroyAll();
+        await cleaner.close();
         await store.close();
       },
     };

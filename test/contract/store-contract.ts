@@ -8,8 +8,17 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { FakeClock } from "../../src/core/clock.ts";
 import { InvalidStateError, NotFoundError } from "../../src/core/errors.ts";
-import type { NewJob } from "../../src/core/types.ts";
-import type { Store } from "../../src/store/store.ts";
+import { DEAD_WORKER_KEEP_MS, type NewJob, type WorkerInfo } from "../../src/core/types.ts";
+import type {
+  CompleteParams,
+  ExtendLeasesParams,
+  FailParams,
+  LeaderParams,
+  RescueParams,
+  ReserveParams,
+  RetentionPolicy,
+  Store,
+} from "../../src/store/store.ts";
 import { within } from "../helpers/wait.ts";
 
 export interface StoreUnderTest {
@@ -44,10 +53,25 @@ export function describeStore(label: string, factory: StoreFactory): void {
       await sut.cleanup();
     });
 
-    const reserveAll = (max = 100, queues = QUEUES, workerId = W) => store.reserve({ queues, workerId, max, leaseMs: LEASE });
+    // Every time the store records comes from the caller; these read the fake clock once per call.
+    const now = () => clock.now();
+    const enq = (jobs: NewJob[]) => store.enqueue({ jobs, now: now() });
+    const reserve = (p: Omit<ReserveParams, "now">) => store.reserve({ ...p, now: now() });
+    const complete = (p: Omit<CompleteParams, "now">) => store.complete({ ...p, now: now() });
+    const fail = (p: Omit<FailParams, "now">) => store.fail({ ...p, now: now() });
+    const extend = (p: Omit<ExtendLeasesParams, "now">) => store.extendLeases({ ...p, now: now() });
+    const rescue = (p: Omit<RescueParams, "now">) => store.rescueExpired({ ...p, now: now() });
+    const trim = (policy: RetentionPolicy) => store.trim({ policy, now: now() });
+    const cancelJob = (id: string) => store.cancelJob({ id, now: now() });
+    const retryJob = (id: string) => store.retryJob({ id, now: now() });
+    const acquire = (p: Omit<LeaderParams, "now">) => store.leaderAcquire({ ...p, now: now() });
+    const leaderGet = (name: string) => store.leaderGet({ name, now: now() });
+    const heartbeat = (info: WorkerInfo, ttlMs: number) => store.workerHeartbeat({ info, ttlMs, now: now() });
+    const listWorkers = () => store.listWorkers({ now: now() });
+    const reserveAll = (max = 100, queues = QUEUES, workerId = W) => reserve({ queues, workerId, max, leaseMs: LEASE });
 
     test("enqueue stores the job and getJob returns it as waiting", async () => {
-      const [r] = await store.enqueue([job("a", { data: { to: "x@y.z", n: [1, 2] }, priority: 2 })]);
+      const [r] = await enq([job("a", { data: { to: "x@y.z", n: [1, 2] }, priority: 2 })]);
       expect(r.deduplicated).toBe(false);
       const got = await store.getJob(r.id);
       expect(got).toMatchObject({
@@ -67,7 +91,7 @@ export function describeStore(label: string, factory: StoreFactory): void {
     });
 
     test("reserve follows queue order, then priority, then FIFO", async () => {
-      await store.enqueue([
+      await enq([
         job("low-1", { queue: "low" }),
         job("def-p5", { priority: 5 }),
         job("def-1"),
@@ -75,7 +99,7 @@ export function describeStore(label: string, factory: StoreFactory): void {
         job("crit-1", { queue: "critical", priority: 9 }),
       ]);
       clock.advance(1);
-      await store.enqueue([job("def-3"), job("def-p0-late", { priority: 0 })]);
+      await enq([job("def-3"), job("def-p0-late", { priority: 0 })]);
       const got = await reserveAll();
       expect(got.map((j) => j.name)).toEqual(["crit-1", "def-1", "def-2", "def-3", "def-p0-late", "def-p5", "low-1"]);
       for (const j of got) {
@@ -86,9 +110,9 @@ export function describeStore(label: string, factory: StoreFactory): void {
     });
 
     test("reserve respects max and never hands one job to two workers", async () => {
-      await store.enqueue(Array.from({ length: 10 }, (_, i) => job(`j${i}`)));
-      const a = await store.reserve({ queues: QUEUES, workerId: "a", max: 4, leaseMs: LEASE });
-      const b = await store.reserve({ queues: QUEUES, workerId: "b", max: 100, leaseMs: LEASE });
+      await enq(Array.from({ length: 10 }, (_, i) => job(`j${i}`)));
+      const a = await reserve({ queues: QUEUES, workerId: "a", max: 4, leaseMs: LEASE });
+      const b = await reserve({ queues: QUEUES, workerId: "b", max: 100, leaseMs: LEASE });
       expect(a.length).toBe(4);
       expect(b.length).toBe(6);
       const ids = new Set([...a, ...b].map((j) => j.id));
@@ -97,13 +121,13 @@ export function describeStore(label: string, factory: StoreFactory): void {
     });
 
     test("reserve only takes the queues asked for", async () => {
-      await store.enqueue([job("l", { queue: "low" }), job("d")]);
-      const got = await store.reserve({ queues: ["low"], workerId: W, max: 10, leaseMs: LEASE });
+      await enq([job("l", { queue: "low" }), job("d")]);
+      const got = await reserve({ queues: ["low"], workerId: W, max: 10, leaseMs: LEASE });
       expect(got.map((j) => j.name)).toEqual(["l"]);
     });
 
     test("a delayed job waits for its time, then is reservable", async () => {
-      const [r] = await store.enqueue([job("later", { runAt: clock.now() + 5_000 })]);
+      const [r] = await enq([job("later", { runAt: clock.now() + 5_000 })]);
       expect((await store.getJob(r.id))!.state).toBe("delayed");
       expect(await store.nextDueAt()).toBe(clock.now() + 5_000);
       expect(await reserveAll()).toEqual([]);
@@ -115,10 +139,10 @@ export function describeStore(label: string, factory: StoreFactory): void {
     });
 
     test("promoteDue moves only due delayed jobs to waiting", async () => {
-      await store.enqueue([job("soon", { runAt: clock.now() + 1_000 }), job("later", { runAt: clock.now() + 60_000 })]);
-      expect(await store.promoteDue(100)).toBe(0);
+      await enq([job("soon", { runAt: clock.now() + 1_000 }), job("later", { runAt: clock.now() + 60_000 })]);
+      expect(await store.promoteDue({ limit: 100, now: now() })).toBe(0);
       clock.advance(1_000);
-      expect(await store.promoteDue(100)).toBe(1);
+      expect(await store.promoteDue({ limit: 100, now: now() })).toBe(1);
       const counts = (await store.counts(QUEUES)).find((c) => c.queue === "default")!;
       expect(counts.waiting).toBe(1);
       expect(counts.delayed).toBe(1);
@@ -126,22 +150,22 @@ export function describeStore(label: string, factory: StoreFactory): void {
     });
 
     test("complete stores the result; a stale token is ignored", async () => {
-      const [r] = await store.enqueue([job("c")]);
+      const [r] = await enq([job("c")]);
       const [j] = await reserveAll();
-      await store.complete({ workerId: "someone-else", jobs: [{ id: r.id, token: j.lease.token, result: "no" }] });
-      await store.complete({ workerId: W, jobs: [{ id: r.id, token: j.lease.token + 1, result: "no" }] });
+      await complete({ workerId: "someone-else", jobs: [{ id: r.id, token: j.lease.token, result: "no" }] });
+      await complete({ workerId: W, jobs: [{ id: r.id, token: j.lease.token + 1, result: "no" }] });
       expect((await store.getJob(r.id))!.state).toBe("active");
       clock.advance(250);
-      await store.complete({ workerId: W, jobs: [{ id: r.id, token: j.lease.token, result: { ok: true, n: 1 } }] });
+      await complete({ workerId: W, jobs: [{ id: r.id, token: j.lease.token, result: { ok: true, n: 1 } }] });
       const done = (await store.getJob(r.id))!;
       expect(done).toMatchObject({ state: "completed", result: { ok: true, n: 1 }, attemptsMade: 1, finishedAt: clock.now() });
       expect(done.startedAt).toBe(clock.now() - 250);
     });
 
     test("fail with retryAt delays the job and records the error; without it the job fails", async () => {
-      const [r] = await store.enqueue([job("f")]);
+      const [r] = await enq([job("f")]);
       let [j] = await reserveAll();
-      await store.fail({ workerId: W, id: r.id, token: j.lease.token, error: { attempt: 1, message: "boom", name: "Error" }, retryAt: clock.now() + 2_000 });
+      await fail({ workerId: W, id: r.id, token: j.lease.token, error: { attempt: 1, message: "boom", name: "Error" }, retryAt: clock.now() + 2_000 });
       let got = (await store.getJob(r.id))!;
       expect(got).toMatchObject({ state: "delayed", attemptsMade: 1, runAt: clock.now() + 2_000 });
       expect(got.errors).toEqual([{ attempt: 1, message: "boom", name: "Error", at: clock.now() }]);
@@ -150,16 +174,16 @@ export function describeStore(label: string, factory: StoreFactory): void {
       [j] = await reserveAll();
       expect(j.id).toBe(r.id);
       expect(j.attemptsMade).toBe(1);
-      await store.fail({ workerId: W, id: r.id, token: j.lease.token, error: { attempt: 2, message: "boom again" } });
+      await fail({ workerId: W, id: r.id, token: j.lease.token, error: { attempt: 2, message: "boom again" } });
       got = (await store.getJob(r.id))!;
       expect(got).toMatchObject({ state: "failed", attemptsMade: 2, finishedAt: clock.now() });
       expect(got.errors.map((e) => e.message)).toEqual(["boom", "boom again"]);
     });
 
     test("release puts jobs back at the front without spending an attempt", async () => {
-      const [a] = await store.enqueue([job("a")]);
-      await store.enqueue([job("b")]);
-      const [ja] = await store.reserve({ queues: QUEUES, workerId: W, max: 1, leaseMs: LEASE });
+      const [a] = await enq([job("a")]);
+      await enq([job("b")]);
+      const [ja] = await reserve({ queues: QUEUES, workerId: W, max: 1, leaseMs: LEASE });
       await store.release({ workerId: W, jobs: [{ id: a.id, token: ja.lease.token }] });
       const got = (await store.getJob(a.id))!;
       expect(got).toMatchObject({ state: "waiting", attemptsMade: 0 });
@@ -169,44 +193,44 @@ export function describeStore(label: string, factory: StoreFactory): void {
     });
 
     test("progress is stored for the lease holder", async () => {
-      const [r] = await store.enqueue([job("p")]);
+      const [r] = await enq([job("p")]);
       const [j] = await reserveAll();
       await store.progress({ id: r.id, token: j.lease.token, progress: { pct: 40, msg: "rendering" } });
       expect((await store.getJob(r.id))!.progress).toEqual({ pct: 40, msg: "rendering" });
     });
 
     test("extendLeases renews live leases and reports lost ones", async () => {
-      const [a, b] = await store.enqueue([job("a"), job("b")]);
+      const [a, b] = await enq([job("a"), job("b")]);
       const got = await reserveAll();
       const tokenOf = (id: string) => got.find((j) => j.id === id)!.lease.token;
       clock.advance(20_000);
-      await store.cancelJob(b.id);
-      const lost = await store.extendLeases({ workerId: W, jobs: [{ id: a.id, token: tokenOf(a.id) }, { id: b.id, token: tokenOf(b.id) }], leaseMs: LEASE });
+      await cancelJob(b.id);
+      const lost = await extend({ workerId: W, jobs: [{ id: a.id, token: tokenOf(a.id) }, { id: b.id, token: tokenOf(b.id) }], leaseMs: LEASE });
       expect(lost).toEqual([b.id]);
       expect((await store.getJob(a.id))!.lease!.until).toBe(clock.now() + LEASE);
       clock.advance(20_000);
-      expect(await store.rescueExpired({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [], failed: [] });
-      expect(await store.extendLeases({ workerId: "other", jobs: [{ id: a.id, token: tokenOf(a.id) }], leaseMs: LEASE })).toEqual([a.id]);
+      expect(await rescue({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [], failed: [] });
+      expect(await extend({ workerId: "other", jobs: [{ id: a.id, token: tokenOf(a.id) }], leaseMs: LEASE })).toEqual([a.id]);
     });
 
     test("rescueExpired returns stalled jobs to waiting, then fails a poison job past maxStalls", async () => {
-      const [r] = await store.enqueue([job("poison")]);
+      const [r] = await enq([job("poison")]);
       for (let stall = 1; stall <= 2; stall++) {
         const [j] = await reserveAll();
         expect(j.id).toBe(r.id);
         clock.advance(LEASE - 1);
-        expect(await store.rescueExpired({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [], failed: [] });
+        expect(await rescue({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [], failed: [] });
         clock.advance(2);
-        expect(await store.rescueExpired({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [r.id], failed: [] });
+        expect(await rescue({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [r.id], failed: [] });
         const got = (await store.getJob(r.id))!;
         expect(got).toMatchObject({ state: "waiting", stalls: stall, attemptsMade: 0 });
         // The stalled worker's late completion must not land.
-        await store.complete({ workerId: W, jobs: [{ id: r.id, token: j.lease.token, result: "late" }] });
+        await complete({ workerId: W, jobs: [{ id: r.id, token: j.lease.token, result: "late" }] });
         expect((await store.getJob(r.id))!.state).toBe("waiting");
       }
       await reserveAll();
       clock.advance(LEASE + 1);
-      expect(await store.rescueExpired({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [], failed: [r.id] });
+      expect(await rescue({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [], failed: [r.id] });
       const dead = (await store.getJob(r.id))!;
       expect(dead.state).toBe("failed");
       expect(dead.stalls).toBe(3);
@@ -214,35 +238,35 @@ export function describeStore(label: string, factory: StoreFactory): void {
     });
 
     test("a unique key dedupes while the job is live, and frees when it finishes", async () => {
-      const [first] = await store.enqueue([job("u", { uniqueKey: "k1", uniqueTtlMs: 60_000 })]);
-      const [dup] = await store.enqueue([job("u", { uniqueKey: "k1", uniqueTtlMs: 60_000 })]);
+      const [first] = await enq([job("u", { uniqueKey: "k1", uniqueTtlMs: 60_000 })]);
+      const [dup] = await enq([job("u", { uniqueKey: "k1", uniqueTtlMs: 60_000 })]);
       expect(dup).toEqual({ id: first.id, deduplicated: true });
-      const [other] = await store.enqueue([job("u", { uniqueKey: "k2" })]);
+      const [other] = await enq([job("u", { uniqueKey: "k2" })]);
       expect(other.deduplicated).toBe(false);
-      const [otherName] = await store.enqueue([job("v", { uniqueKey: "k1" })]);
+      const [otherName] = await enq([job("v", { uniqueKey: "k1" })]);
       expect(otherName.deduplicated).toBe(false);
-      const [j] = await store.reserve({ queues: QUEUES, workerId: W, max: 1, leaseMs: LEASE });
+      const [j] = await reserve({ queues: QUEUES, workerId: W, max: 1, leaseMs: LEASE });
       expect(j.id).toBe(first.id);
-      const [whileActive] = await store.enqueue([job("u", { uniqueKey: "k1" })]);
+      const [whileActive] = await enq([job("u", { uniqueKey: "k1" })]);
       expect(whileActive).toEqual({ id: first.id, deduplicated: true });
-      await store.complete({ workerId: W, jobs: [{ id: first.id, token: j.lease.token }] });
-      const [after] = await store.enqueue([job("u", { uniqueKey: "k1" })]);
+      await complete({ workerId: W, jobs: [{ id: first.id, token: j.lease.token }] });
+      const [after] = await enq([job("u", { uniqueKey: "k1" })]);
       expect(after.deduplicated).toBe(false);
       expect(after.id).not.toBe(first.id);
     });
 
     test("a unique key stops holding after its TTL", async () => {
-      const [first] = await store.enqueue([job("u", { uniqueKey: "k", uniqueTtlMs: 1_000 })]);
+      const [first] = await enq([job("u", { uniqueKey: "k", uniqueTtlMs: 1_000 })]);
       clock.advance(1_001);
-      const [second] = await store.enqueue([job("u", { uniqueKey: "k", uniqueTtlMs: 1_000 })]);
+      const [second] = await enq([job("u", { uniqueKey: "k", uniqueTtlMs: 1_000 })]);
       expect(second.deduplicated).toBe(false);
       expect(second.id).not.toBe(first.id);
     });
 
     test("an explicit id is inserted once; a second insert returns the first", async () => {
       const id = "cron:tick:1780315200000";
-      const [a] = await store.enqueue([job("tick", { id })]);
-      const [b] = await store.enqueue([job("tick", { id, data: { other: true } })]);
+      const [a] = await enq([job("tick", { id })]);
+      const [b] = await enq([job("tick", { id, data: { other: true } })]);
       expect(a).toEqual({ id, deduplicated: false });
       expect(b).toEqual({ id, deduplicated: true });
       expect((await store.getJob(id))!.data).toEqual({ name: "tick" });
@@ -251,51 +275,51 @@ export function describeStore(label: string, factory: StoreFactory): void {
 
     test("a batch enqueue keeps its order and returns one result per job", async () => {
       const specs = Array.from({ length: 500 }, (_, i) => job("bulk", { data: { i } }));
-      const results = await store.enqueue(specs);
+      const results = await enq(specs);
       expect(results.length).toBe(500);
       expect(new Set(results.map((r) => r.id)).size).toBe(500);
-      const got = await store.reserve({ queues: QUEUES, workerId: W, max: 500, leaseMs: LEASE });
+      const got = await reserve({ queues: QUEUES, workerId: W, max: 500, leaseMs: LEASE });
       expect(got.map((j) => (j.data as { i: number }).i)).toEqual(specs.map((_, i) => i));
     });
 
     test("cancel: waiting and active jobs are cancelled, finished ones refuse, unknown ids are not found", async () => {
-      const [w, a] = await store.enqueue([job("w"), job("a")]);
-      await store.cancelJob(w.id);
+      const [w, a] = await enq([job("w"), job("a")]);
+      await cancelJob(w.id);
       expect((await store.getJob(w.id))!.state).toBe("cancelled");
       const got = await reserveAll();
       expect(got.map((j) => j.id)).toEqual([a.id]);
-      const cancelled = await store.cancelJob(a.id);
+      const cancelled = await cancelJob(a.id);
       expect(cancelled.state).toBe("cancelled");
-      await store.complete({ workerId: W, jobs: [{ id: a.id, token: got[0].lease.token, result: 1 }] });
+      await complete({ workerId: W, jobs: [{ id: a.id, token: got[0].lease.token, result: 1 }] });
       expect((await store.getJob(a.id))!.state).toBe("cancelled");
-      await expect(store.cancelJob(a.id)).rejects.toBeInstanceOf(InvalidStateError);
-      await expect(store.cancelJob("nope")).rejects.toBeInstanceOf(NotFoundError);
+      await expect(cancelJob(a.id)).rejects.toBeInstanceOf(InvalidStateError);
+      await expect(cancelJob("nope")).rejects.toBeInstanceOf(NotFoundError);
     });
 
     test("retry brings a failed job back with its attempts reset", async () => {
-      const [r] = await store.enqueue([job("r", { maxAttempts: 1 })]);
+      const [r] = await enq([job("r", { maxAttempts: 1 })]);
       const [j] = await reserveAll();
-      await store.fail({ workerId: W, id: r.id, token: j.lease.token, error: { attempt: 1, message: "x" } });
-      await expect(store.retryJob("nope")).rejects.toBeInstanceOf(NotFoundError);
-      const back = await store.retryJob(r.id);
+      await fail({ workerId: W, id: r.id, token: j.lease.token, error: { attempt: 1, message: "x" } });
+      await expect(retryJob("nope")).rejects.toBeInstanceOf(NotFoundError);
+      const back = await retryJob(r.id);
       expect(back).toMatchObject({ state: "waiting", attemptsMade: 0 });
       const [again] = await reserveAll();
       expect(again.id).toBe(r.id);
-      await expect(store.retryJob(r.id)).rejects.toBeInstanceOf(InvalidStateError);
+      await expect(retryJob(r.id)).rejects.toBeInstanceOf(InvalidStateError);
     });
 
     test("remove deletes a job, but not an active one", async () => {
-      const [a, b] = await store.enqueue([job("a"), job("b", { queue: "low" })]);
-      await store.reserve({ queues: ["default"], workerId: W, max: 1, leaseMs: LEASE });
+      const [a, b] = await enq([job("a"), job("b", { queue: "low" })]);
+      await reserve({ queues: ["default"], workerId: W, max: 1, leaseMs: LEASE });
       await expect(store.removeJob(a.id)).rejects.toBeInstanceOf(InvalidStateError);
       await store.removeJob(b.id);
       expect(await store.getJob(b.id)).toBeUndefined();
       await expect(store.removeJob(b.id)).rejects.toBeInstanceOf(NotFoundError);
-      expect(await store.reserve({ queues: ["low"], workerId: W, max: 1, leaseMs: LEASE })).toEqual([]);
+      expect(await reserve({ queues: ["low"], workerId: W, max: 1, leaseMs: LEASE })).toEqual([]);
     });
 
     test("a paused queue is skipped until resumed", async () => {
-      await store.enqueue([job("d"), job("l", { queue: "low" })]);
+      await enq([job("d"), job("l", { queue: "low" })]);
       await store.pauseQueue("default");
       expect((await reserveAll()).map((j) => j.name)).toEqual(["l"]);
       const counts = await store.counts(QUEUES);
@@ -305,10 +329,10 @@ export function describeStore(label: string, factory: StoreFactory): void {
     });
 
     test("counts are per queue and per state, and include empty named queues", async () => {
-      const [a, b] = await store.enqueue([job("a"), job("b"), job("c", { queue: "low", runAt: clock.now() + 10 })]);
-      const [ja] = await store.reserve({ queues: QUEUES, workerId: W, max: 1, leaseMs: LEASE });
-      await store.complete({ workerId: W, jobs: [{ id: a.id, token: ja.lease.token }] });
-      await store.cancelJob(b.id);
+      const [a, b] = await enq([job("a"), job("b"), job("c", { queue: "low", runAt: clock.now() + 10 })]);
+      const [ja] = await reserve({ queues: QUEUES, workerId: W, max: 1, leaseMs: LEASE });
+      await complete({ workerId: W, jobs: [{ id: a.id, token: ja.lease.token }] });
+      await cancelJob(b.id);
       const byQueue = Object.fromEntries((await store.counts(QUEUES)).map((c) => [c.queue, c]));
       expect(byQueue.critical).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, cancelled: 0, paused: false });
       expect(byQueue.default).toMatchObject({ waiting: 0, active: 0, completed: 1, cancelled: 1 });
@@ -317,7 +341,7 @@ export function describeStore(label: string, factory: StoreFactory): void {
 
     test("listJobs filters by state and queue and pages newest first without gaps", async () => {
       for (let i = 0; i < 25; i++) {
-        await store.enqueue([job(`n${i}`, { queue: i % 5 === 0 ? "low" : "default" })]);
+        await enq([job(`n${i}`, { queue: i % 5 === 0 ? "low" : "default" })]);
         clock.advance(i % 3 === 0 ? 0 : 1);
       }
       const seen: string[] = [];
@@ -337,60 +361,60 @@ export function describeStore(label: string, factory: StoreFactory): void {
     });
 
     test("trim keeps completed jobs by count and age, failed jobs by age", async () => {
-      const ids = (await store.enqueue(Array.from({ length: 6 }, (_, i) => job(`t${i}`, { maxAttempts: 1 })))).map((r) => r.id);
+      const ids = (await enq(Array.from({ length: 6 }, (_, i) => job(`t${i}`, { maxAttempts: 1 })))).map((r) => r.id);
       const got = await reserveAll();
       for (const j of got.slice(0, 4)) {
-        await store.complete({ workerId: W, jobs: [{ id: j.id, token: j.lease.token }] });
+        await complete({ workerId: W, jobs: [{ id: j.id, token: j.lease.token }] });
         clock.advance(1_000);
       }
-      for (const j of got.slice(4)) await store.fail({ workerId: W, id: j.id, token: j.lease.token, error: { attempt: 1, message: "x" } });
+      for (const j of got.slice(4)) await fail({ workerId: W, id: j.id, token: j.lease.token, error: { attempt: 1, message: "x" } });
       const policy = { completedMaxAgeMs: 3_500, completedMaxCount: 3, failedMaxAgeMs: 10_000, failedMaxCount: 100 };
-      expect(await store.trim(policy)).toBe(1);
+      expect(await trim(policy)).toBe(1);
       expect(await store.getJob(ids[0])).toBeUndefined();
       expect(await store.getJob(ids[1])).toBeDefined();
       clock.advance(1_000);
-      expect(await store.trim(policy)).toBe(1);
+      expect(await trim(policy)).toBe(1);
       expect(await store.getJob(ids[1])).toBeUndefined();
       clock.advance(10_001);
-      expect(await store.trim(policy)).toBe(4);
+      expect(await trim(policy)).toBe(4);
       expect((await store.listJobs({ limit: 100 })).jobs).toEqual([]);
     });
 
     const countsByQueue = async () => Object.fromEntries((await store.counts(QUEUES)).map((c) => [c.queue, c]));
 
     test("trim removes cancelled jobs by the failed limits, counted per queue apart from failed jobs", async () => {
-      const [f0, f1] = await store.enqueue([job("f0", { maxAttempts: 1 }), job("f1", { maxAttempts: 1 })]);
-      for (const j of await reserveAll()) await store.fail({ workerId: W, id: j.id, token: j.lease.token, error: { attempt: 1, message: "x" } });
-      const [c0, c1, c2, c3, l0] = (await store.enqueue([job("c0"), job("c1"), job("c2"), job("c3"), job("l0", { queue: "low" })])).map((r) => r.id);
+      const [f0, f1] = await enq([job("f0", { maxAttempts: 1 }), job("f1", { maxAttempts: 1 })]);
+      for (const j of await reserveAll()) await fail({ workerId: W, id: j.id, token: j.lease.token, error: { attempt: 1, message: "x" } });
+      const [c0, c1, c2, c3, l0] = (await enq([job("c0"), job("c1"), job("c2"), job("c3"), job("l0", { queue: "low" })])).map((r) => r.id);
       for (const id of [c0, c1, c2]) {
-        await store.cancelJob(id);
+        await cancelJob(id);
         clock.advance(1_000);
       }
       // c3 is cancelled while active; its worker's late complete changes nothing.
-      const [held] = await store.reserve({ queues: ["default"], workerId: W, max: 1, leaseMs: LEASE });
+      const [held] = await reserve({ queues: ["default"], workerId: W, max: 1, leaseMs: LEASE });
       expect(held.id).toBe(c3);
-      await store.cancelJob(c3);
-      await store.cancelJob(l0);
-      await store.complete({ workerId: W, jobs: [{ id: c3, token: held.lease.token }] });
+      await cancelJob(c3);
+      await cancelJob(l0);
+      await complete({ workerId: W, jobs: [{ id: c3, token: held.lease.token }] });
       expect(await countsByQueue()).toMatchObject({ default: { failed: 2, cancelled: 4 }, low: { cancelled: 1 } });
 
       const policy = { completedMaxAgeMs: 100_000, completedMaxCount: 100, failedMaxAgeMs: 10_000, failedMaxCount: 2 };
       // By count: the two oldest cancelled jobs of "default" go; both failed jobs and "low"'s job stay.
-      expect(await store.trim(policy)).toBe(2);
+      expect(await trim(policy)).toBe(2);
       expect(await store.getJob(c0)).toBeUndefined();
       expect(await store.getJob(c1)).toBeUndefined();
       for (const id of [c2, c3, l0, f0.id, f1.id]) expect(await store.getJob(id)).toBeDefined();
       expect(await countsByQueue()).toMatchObject({ default: { waiting: 0, active: 0, failed: 2, cancelled: 2 }, low: { cancelled: 1 } });
-      expect(await store.trim(policy)).toBe(0);
+      expect(await trim(policy)).toBe(0);
 
       // By age (now = c0's cancel + 12_001): failed jobs and c2 are past 10 s; c3 and l0 are not yet.
       clock.advance(9_001);
-      expect(await store.trim(policy)).toBe(3);
+      expect(await trim(policy)).toBe(3);
       expect((await store.listJobs({ limit: 100 })).jobs.map((j) => j.id).sort()).toEqual([c3, l0].sort());
       expect(await countsByQueue()).toMatchObject({ default: { failed: 0, cancelled: 1 }, low: { cancelled: 1 } });
 
       clock.advance(1_000);
-      expect(await store.trim(policy)).toBe(2);
+      expect(await trim(policy)).toBe(2);
       expect((await store.listJobs({ limit: 100 })).jobs).toEqual([]);
       for (const c of Object.values(await countsByQueue())) {
         expect(c).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, cancelled: 0 });
@@ -398,36 +422,36 @@ export function describeStore(label: string, factory: StoreFactory): void {
     });
 
     test("a cancelled job that is retried or removed leaves nothing stale for trim", async () => {
-      const [r, x, k, again] = (await store.enqueue([job("r"), job("x"), job("k"), job("again")])).map((res) => res.id);
-      for (const id of [r, x, k, again]) await store.cancelJob(id);
+      const [r, x, k, again] = (await enq([job("r"), job("x"), job("k"), job("again")])).map((res) => res.id);
+      for (const id of [r, x, k, again]) await cancelJob(id);
       // r: retried and completed; x: removed; again: retried and cancelled once more, 5 s later.
-      await store.retryJob(r);
-      await store.retryJob(again);
-      const [j] = await store.reserve({ queues: ["default"], workerId: W, max: 1, leaseMs: LEASE });
+      await retryJob(r);
+      await retryJob(again);
+      const [j] = await reserve({ queues: ["default"], workerId: W, max: 1, leaseMs: LEASE });
       expect(j.id).toBe(r);
-      await store.complete({ workerId: W, jobs: [{ id: r, token: j.lease.token }] });
+      await complete({ workerId: W, jobs: [{ id: r, token: j.lease.token }] });
       await store.removeJob(x);
       clock.advance(5_000);
-      await store.cancelJob(again);
+      await cancelJob(again);
       expect(await countsByQueue()).toMatchObject({ default: { waiting: 0, completed: 1, cancelled: 2 } });
 
       // Only k is older than 4 s; `again` is aged from its second cancel; r is completed now.
       const policy = { completedMaxAgeMs: 100_000, completedMaxCount: 100, failedMaxAgeMs: 4_000, failedMaxCount: 100 };
-      expect(await store.trim(policy)).toBe(1);
+      expect(await trim(policy)).toBe(1);
       expect(await store.getJob(k)).toBeUndefined();
       expect(await store.getJob(again)).toMatchObject({ state: "cancelled" });
       expect(await store.getJob(r)).toMatchObject({ state: "completed" });
       expect(await countsByQueue()).toMatchObject({ default: { waiting: 0, completed: 1, cancelled: 1 } });
 
       // A cancelled count of 0 takes `again`, and nothing else.
-      expect(await store.trim({ ...policy, failedMaxCount: 0 })).toBe(1);
+      expect(await trim({ ...policy, failedMaxCount: 0 })).toBe(1);
       expect(await store.getJob(r)).toMatchObject({ state: "completed" });
       expect(await countsByQueue()).toMatchObject({ default: { completed: 1, cancelled: 0 } });
 
       // r goes once, by the completed policy.
       clock.advance(100_001);
-      expect(await store.trim(policy)).toBe(1);
-      expect(await store.trim(policy)).toBe(0);
+      expect(await trim(policy)).toBe(1);
+      expect(await trim(policy)).toBe(0);
       expect((await store.listJobs({ limit: 100 })).jobs).toEqual([]);
       for (const c of Object.values(await countsByQueue())) {
         expect(c).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, cancelled: 0 });
@@ -435,37 +459,64 @@ export function describeStore(label: string, factory: StoreFactory): void {
     });
 
     test("leader lease: one holder at a time, renewal keeps the token, takeover bumps it", async () => {
-      const a = await store.leaderAcquire({ name: "scheduler", holder: "a", ttlMs: 30_000 });
+      const a = await acquire({ name: "scheduler", holder: "a", ttlMs: 30_000 });
       expect(a).toMatchObject({ holder: "a", until: clock.now() + 30_000 });
-      expect(await store.leaderAcquire({ name: "scheduler", holder: "b", ttlMs: 30_000 })).toBeUndefined();
+      expect(await acquire({ name: "scheduler", holder: "b", ttlMs: 30_000 })).toBeUndefined();
       clock.advance(10_000);
-      const renewed = await store.leaderAcquire({ name: "scheduler", holder: "a", ttlMs: 30_000 });
+      const renewed = await acquire({ name: "scheduler", holder: "a", ttlMs: 30_000 });
       expect(renewed!.token).toBe(a!.token);
       expect(renewed!.until).toBe(clock.now() + 30_000);
       clock.advance(30_001);
-      expect(await store.leaderGet("scheduler")).toBeUndefined();
-      const b = await store.leaderAcquire({ name: "scheduler", holder: "b", ttlMs: 30_000 });
+      expect(await leaderGet("scheduler")).toBeUndefined();
+      const b = await acquire({ name: "scheduler", holder: "b", ttlMs: 30_000 });
       expect(b!.holder).toBe("b");
       expect(b!.token).toBeGreaterThan(a!.token);
-      expect(await store.leaderGet("scheduler")).toEqual(b);
+      expect(await leaderGet("scheduler")).toEqual(b);
       await store.leaderRelease({ name: "scheduler", holder: "a" });
-      expect((await store.leaderGet("scheduler"))!.holder).toBe("b");
+      expect((await leaderGet("scheduler"))!.holder).toBe("b");
       await store.leaderRelease({ name: "scheduler", holder: "b" });
-      expect(await store.leaderGet("scheduler")).toBeUndefined();
-      const c = await store.leaderAcquire({ name: "scheduler", holder: "c", ttlMs: 30_000 });
+      expect(await leaderGet("scheduler")).toBeUndefined();
+      const c = await acquire({ name: "scheduler", holder: "c", ttlMs: 30_000 });
       expect(c!.token).toBeGreaterThan(b!.token);
     });
 
-    test("workers: heartbeats list live workers; expired and removed ones disappear", async () => {
-      const info = (id: string) => ({ id, host: "h", pid: 1, role: "all", queues: QUEUES, concurrency: 5, startedAt: clock.now(), heartbeatAt: clock.now(), running: [] });
-      await store.workerHeartbeat(info("w1"), 10_000);
-      await store.workerHeartbeat({ ...info("w2"), running: ["j1"] }, 60_000);
-      expect((await store.listWorkers()).map((w) => w.id).sort()).toEqual(["w1", "w2"]);
-      expect((await store.listWorkers()).find((w) => w.id === "w2")!.running).toEqual(["j1"]);
+    const info = (id: string): WorkerInfo => ({ id, host: "h", pid: 1, role: "all", queues: QUEUES, concurrency: 5, jobs: ["a"], startedAt: clock.now(), heartbeatAt: clock.now(), running: [] });
+
+    test("workers: live while the heartbeat holds, listed as lapsed for 10 minutes after, removed at once on request", async () => {
+      await heartbeat(info("w1"), 10_000);
+      await heartbeat({ ...info("w2"), running: ["j1"] }, 60_000);
+      const first = await listWorkers();
+      expect(first.map((w) => w.id).sort()).toEqual(["w1", "w2"]);
+      expect(first.find((w) => w.id === "w2")).toMatchObject({ running: ["j1"], jobs: ["a"], expiresAt: clock.now() + 60_000 });
       clock.advance(10_001);
-      expect((await store.listWorkers()).map((w) => w.id)).toEqual(["w2"]);
+      const later = await listWorkers();
+      expect(later.find((w) => w.id === "w1")!.expiresAt).toBeLessThan(clock.now());
+      expect(later.find((w) => w.id === "w2")!.expiresAt).toBeGreaterThan(clock.now());
       await store.workerRemove("w2");
-      expect(await store.listWorkers()).toEqual([]);
+      expect((await listWorkers()).map((w) => w.id)).toEqual(["w1"]);
+      clock.advance(DEAD_WORKER_KEEP_MS);
+      expect(await listWorkers()).toEqual([]);
+    });
+
+    test("a worker whose heartbeat lapsed has its jobs rescued at once, before their leases run out", async () => {
+      const [a, b] = await enq([job("a"), job("b")]);
+      await heartbeat(info("dies"), 6_000);
+      await heartbeat(info("lives"), 6_000);
+      const [ja] = await reserve({ queues: QUEUES, workerId: "dies", max: 1, leaseMs: LEASE });
+      const [jb] = await reserve({ queues: QUEUES, workerId: "lives", max: 1, leaseMs: LEASE });
+      expect([ja.id, jb.id]).toEqual([a.id, b.id]);
+      clock.advance(5_000);
+      await heartbeat(info("lives"), 6_000);
+      expect(await rescue({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [], failed: [] });
+      clock.advance(1_001);
+      expect(await rescue({ maxStalls: 2, limit: 100 })).toEqual({ rescued: [a.id], failed: [] });
+      expect(await store.getJob(a.id)).toMatchObject({ state: "waiting", stalls: 1 });
+      expect(await store.getJob(b.id)).toMatchObject({ state: "active" });
+      // The slow worker was only slow: its late outcome cannot land over the job's next run.
+      const [again] = await reserve({ queues: QUEUES, workerId: "lives", max: 1, leaseMs: LEASE });
+      expect(again.id).toBe(a.id);
+      await complete({ workerId: "dies", jobs: [{ id: a.id, token: ja.lease.token, result: "stale" }] });
+      expect(await store.getJob(a.id)).toMatchObject({ state: "active", lease: { workerId: "lives" } });
     });
 
     test("schedules: the last slot only moves forward; pause is kept", async () => {
@@ -481,18 +532,101 @@ export function describeStore(label: string, factory: StoreFactory): void {
 
     test("waitForWork returns at once when work is ready, on enqueue, and on abort", async () => {
       const ctl = new AbortController();
-      await store.enqueue([job("ready")]);
+      await enq([job("ready")]);
       await store.waitForWork({ queues: QUEUES, signal: ctl.signal, maxWaitMs: 60_000 });
       await reserveAll();
 
       const woke = store.waitForWork({ queues: QUEUES, signal: ctl.signal, maxWaitMs: 60_000 }).then(() => "woke");
-      await store.enqueue([job("new")]);
+      await enq([job("new")]);
       expect(await within(woke, 10_000, "waitForWork after enqueue")).toBe("woke");
       await reserveAll();
 
       const aborted = store.waitForWork({ queues: QUEUES, signal: ctl.signal, maxWaitMs: 60_000 }).then(() => "returned");
       ctl.abort();
       expect(await within(aborted, 10_000, "waitForWork after abort")).toBe("returned");
+    });
+
+    test("cancelHeld is fenced: a worker whose lease passed to another cannot cancel the new run", async () => {
+      const [r] = await enq([job("c")]);
+      const [first] = await reserve({ queues: QUEUES, workerId: "slow", max: 1, leaseMs: LEASE });
+      clock.advance(LEASE + 1);
+      expect(await rescue({ maxStalls: 5, limit: 100 })).toEqual({ rescued: [r.id], failed: [] });
+      const [second] = await reserve({ queues: QUEUES, workerId: "fast", max: 1, leaseMs: LEASE });
+      expect(second.id).toBe(r.id);
+      await store.cancelHeld({ workerId: "slow", id: r.id, token: first.lease.token, now: now() });
+      expect(await store.getJob(r.id)).toMatchObject({ state: "active", lease: { workerId: "fast" } });
+      await store.cancelHeld({ workerId: "fast", id: r.id, token: second.lease.token, now: now() });
+      expect(await store.getJob(r.id)).toMatchObject({ state: "cancelled", finishedAt: clock.now() });
+      // A cancelled job frees its unique key like any finished one.
+      const [u] = await enq([job("u", { uniqueKey: "k" })]);
+      const [ju] = await reserveAll();
+      await store.cancelHeld({ workerId: W, id: u.id, token: ju.lease.token, now: now() });
+      expect((await enq([job("u", { uniqueKey: "k" })]))[0].deduplicated).toBe(false);
+    });
+
+    test("reserve records the completions it is given before it claims, in one call", async () => {
+      const [a, b] = await enq([job("a"), job("b")]);
+      const [ja] = await reserve({ queues: QUEUES, workerId: W, max: 1, leaseMs: LEASE });
+      clock.advance(10);
+      const got = await reserve({ queues: QUEUES, workerId: W, max: 5, leaseMs: LEASE, complete: [{ id: ja.id, token: ja.lease.token, result: { ok: 1 } }] });
+      expect(got.map((j) => j.id)).toEqual([b.id]);
+      expect(await store.getJob(a.id)).toMatchObject({ state: "completed", result: { ok: 1 }, finishedAt: clock.now(), attemptsMade: 1 });
+      // A stale completion rides along harmlessly: the job is not this worker's any more.
+      const nothing = await reserve({ queues: QUEUES, workerId: "other", max: 5, leaseMs: LEASE, complete: [{ id: b.id, token: got[0].lease.token }] });
+      expect(nothing).toEqual([]);
+      expect((await store.getJob(b.id))!.state).toBe("active");
+    });
+
+    test("reserve with names claims only those jobs; the others keep their place for a worker that has them", async () => {
+      await enq([job("known-1"), job("unknown"), job("known-2")]);
+      const mine = await reserve({ queues: QUEUES, workerId: W, max: 10, leaseMs: LEASE, names: ["known-1", "known-2"] });
+      expect(mine.map((j) => j.name)).toEqual(["known-1", "known-2"]);
+      expect(await reserve({ queues: QUEUES, workerId: W, max: 10, leaseMs: LEASE, names: ["known-1"] })).toEqual([]);
+      const theirs = await reserve({ queues: QUEUES, workerId: "newer", max: 10, leaseMs: LEASE, names: ["unknown"] });
+      expect(theirs.map((j) => j.name)).toEqual(["unknown"]);
+      expect((await store.getJob(theirs[0].id))!.attemptsMade).toBe(0);
+    });
+
+    test("a paused queue keeps its due delayed jobs until resumed, and waiting for work does not spin on them", async () => {
+      const [d] = await enq([job("later", { runAt: clock.now() + 1_000 })]);
+      await store.pauseQueue("default");
+      clock.advance(1_000);
+      expect(await reserveAll()).toEqual([]);
+      // Due, but in a paused queue: after one look, a waiter sleeps until its limit.
+      const t0 = performance.now();
+      await store.waitForWork({ queues: QUEUES, signal: new AbortController().signal, maxWaitMs: 200 });
+      await store.waitForWork({ queues: QUEUES, signal: new AbortController().signal, maxWaitMs: 200 });
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(150);
+      await store.resumeQueue("default");
+      expect((await reserveAll()).map((j) => j.id)).toEqual([d.id]);
+    });
+
+    test("retry of a completed job takes its unique key again, and is refused while another live job holds it", async () => {
+      const [first] = await enq([job("u", { uniqueKey: "k", uniqueTtlMs: 60_000 })]);
+      const [j] = await reserveAll();
+      await complete({ workerId: W, jobs: [{ id: first.id, token: j.lease.token }] });
+      const retried = await retryJob(first.id);
+      expect(retried).toMatchObject({ state: "waiting", uniqueKey: "k" });
+      expect(await enq([job("u", { uniqueKey: "k" })])).toEqual([{ id: first.id, deduplicated: true }]);
+      // Once it finished again, a new job takes the key; retrying the old one now would make two live holders.
+      const [j2] = await reserveAll();
+      await complete({ workerId: W, jobs: [{ id: first.id, token: j2.lease.token }] });
+      const [second] = await enq([job("u", { uniqueKey: "k" })]);
+      expect(second.deduplicated).toBe(false);
+      await expect(retryJob(first.id)).rejects.toBeInstanceOf(InvalidStateError);
+      expect((await store.getJob(first.id))!.state).toBe("completed");
+    });
+
+    test("enqueue stamps createdAt with the caller's now, read once: runAt and createdAt agree", async () => {
+      const at = clock.now();
+      const [r] = await store.enqueue({ jobs: [job("t", { runAt: at + 300_000 })], now: at });
+      clock.advance(5);
+      expect(await store.getJob(r.id)).toMatchObject({ createdAt: at, runAt: at + 300_000, state: "delayed" });
+    });
+
+    test("waitForWork never rejects: after close it resolves at once", async () => {
+      await store.close();
+      await within(store.waitForWork({ queues: QUEUES, signal: new AbortController().signal, maxWaitMs: 60_000 }), 5_000, "waitForWork on a closed store");
     });
   });
 }

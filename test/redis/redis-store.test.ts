@@ -20,6 +20,8 @@ const Q = ["critical", "default", "low"];
 const job = (i: number, extra: Partial<NewJob> = {}): NewJob => ({ name: "t", queue: "default", data: { i }, maxAttempts: 3, ...extra });
 
 describe.skipIf(!redisAvailable)("redis store", () => {
+  // Most tests run on the real clock; the one that needs a fake one declares its own.
+  const clock = systemClock;
   let server: RedisServer;
   let admin: Redis;
   let n = 0;
@@ -56,13 +58,13 @@ describe.skipIf(!redisAvailable)("redis store", () => {
   test("every key of a deployment carries its hash tag", async () => {
     const clock = new FakeClock();
     const store = await makeStore(clock);
-    await store.enqueue([job(1, { uniqueKey: "u" }), job(2, { queue: "low", runAt: clock.now() + 1_000 }), job(3)]);
-    const [a, b] = await store.reserve({ queues: Q, workerId: "w", max: 2, leaseMs: 1_000 });
-    await store.complete({ workerId: "w", jobs: [{ id: a.id, token: a.lease.token }] });
-    await store.fail({ workerId: "w", id: b.id, token: b.lease.token, error: { attempt: 1, message: "x" } });
+    await store.enqueue({ jobs: [job(1, { uniqueKey: "u" }), job(2, { queue: "low", runAt: clock.now() + 1_000 }), job(3)], now: clock.now() });
+    const [a, b] = await store.reserve({ queues: Q, workerId: "w", max: 2, leaseMs: 1_000, now: clock.now() });
+    await store.complete({ workerId: "w", jobs: [{ id: a.id, token: a.lease.token }], now: clock.now() });
+    await store.fail({ workerId: "w", id: b.id, token: b.lease.token, error: { attempt: 1, message: "x" }, now: clock.now() });
     await store.pauseQueue("critical");
-    await store.leaderAcquire({ name: "scheduler", holder: "h", ttlMs: 1_000 });
-    await store.workerHeartbeat({ id: "w", host: "h", pid: 1, role: "all", queues: Q, concurrency: 1, startedAt: 0, heartbeatAt: 0, running: [] }, 1_000);
+    await store.leaderAcquire({ name: "scheduler", holder: "h", ttlMs: 1_000, now: clock.now() });
+    await store.workerHeartbeat({ info: { id: "w", host: "h", pid: 1, role: "all", queues: Q, concurrency: 1, jobs: [], startedAt: 0, heartbeatAt: 0, running: [] }, ttlMs: 1_000, now: clock.now() });
     await store.scheduleRecordSlot("tick", 1, "cron:tick:1");
     const keys = await admin.keys(`*${prefix}*`);
     expect(keys.length).toBeGreaterThan(10);
@@ -72,10 +74,10 @@ describe.skipIf(!redisAvailable)("redis store", () => {
   test("a batch larger than one script enqueues atomically and in order", async () => {
     const store = await makeStore();
     const specs = Array.from({ length: 2_500 }, (_, i) => job(i));
-    const res = await store.enqueue(specs);
+    const res = await store.enqueue({ jobs: specs, now: clock.now() });
     expect(res.length).toBe(2_500);
     expect(res.every((r) => !r.deduplicated)).toBe(true);
-    const got = await store.reserve({ queues: Q, workerId: "w", max: 3_000, leaseMs: 30_000 });
+    const got = await store.reserve({ queues: Q, workerId: "w", max: 3_000, leaseMs: 30_000, now: clock.now() });
     expect(got.map((j) => (j.data as { i: number }).i)).toEqual(specs.map((_, i) => i));
     const [counts] = await store.counts(["default"]);
     expect(counts.active).toBe(2_500);
@@ -83,7 +85,7 @@ describe.skipIf(!redisAvailable)("redis store", () => {
 
   test("a batch that is not JSON-serialisable stores nothing", async () => {
     const store = await makeStore();
-    await expect(store.enqueue([job(1), job(2, { data: { n: 1n } })])).rejects.toThrow();
+    await expect(store.enqueue({ jobs: [job(1), job(2, { data: { n: 1n } })], now: clock.now() })).rejects.toThrow();
     expect((await store.listJobs({ limit: 10 })).jobs).toEqual([]);
   });
 
@@ -96,14 +98,14 @@ describe.skipIf(!redisAvailable)("redis store", () => {
 
     const all = idle.map(wait);
     await blocked(3);
-    await producer.enqueue([job(1), job(2), job(3)]);
+    await producer.enqueue({ jobs: [job(1), job(2), job(3)], now: clock.now() });
     await within(Promise.all(all), 5_000, "all three waiters");
-    await producer.reserve({ queues: Q, workerId: "p", max: 10, leaseMs: 30_000 });
+    await producer.reserve({ queues: Q, workerId: "p", max: 10, leaseMs: 30_000, now: clock.now() });
 
     let woken = 0;
     const again = idle.map((s) => wait(s).then(() => woken++));
     await blocked(3);
-    await producer.enqueue([job(4)]);
+    await producer.enqueue({ jobs: [job(4)], now: clock.now() });
     await waitFor(() => woken >= 1, { what: "one waiter to wake" });
     await Bun.sleep(300); // the absence of a stampede can only be observed over a window
     expect(woken).toBe(1);
@@ -114,8 +116,8 @@ describe.skipIf(!redisAvailable)("redis store", () => {
   test("a waiter sleeps through other queues' jobs and through markers of jobs already taken", async () => {
     const store = await makeStore();
     const other = await makeStore();
-    await other.enqueue(Array.from({ length: 10 }, (_, i) => job(i)));
-    expect((await other.reserve({ queues: Q, workerId: "busy", max: 10, leaseMs: 30_000 })).length).toBe(10);
+    await other.enqueue({ jobs: Array.from({ length: 10 }, (_, i) => job(i)), now: clock.now() });
+    expect((await other.reserve({ queues: Q, workerId: "busy", max: 10, leaseMs: 30_000, now: clock.now() })).length).toBe(10);
     const ctl = new AbortController();
     let t = performance.now();
     await store.waitForWork({ queues: Q, signal: ctl.signal, maxWaitMs: 400 });
@@ -123,7 +125,7 @@ describe.skipIf(!redisAvailable)("redis store", () => {
 
     t = performance.now();
     const waiting = store.waitForWork({ queues: ["critical"], signal: ctl.signal, maxWaitMs: 400 });
-    await other.enqueue([job(99, { queue: "low" })]);
+    await other.enqueue({ jobs: [job(99, { queue: "low" })], now: clock.now() });
     await waiting;
     expect(performance.now() - t).toBeGreaterThanOrEqual(390);
   });
@@ -148,19 +150,19 @@ describe.skipIf(!redisAvailable)("redis store", () => {
 
   test("a waiter wakes when the next delayed job is due", async () => {
     const store = await makeStore();
-    await store.enqueue([job(1, { runAt: Date.now() + 300 })]);
+    await store.enqueue({ jobs: [job(1, { runAt: Date.now() + 300 })], now: clock.now() });
     const t = performance.now();
     await store.waitForWork({ queues: Q, signal: new AbortController().signal, maxWaitMs: 10_000 });
     expect(performance.now() - t).toBeLessThan(2_000);
-    expect((await store.reserve({ queues: Q, workerId: "w", max: 1, leaseMs: 1_000 })).length).toBe(1);
+    expect((await store.reserve({ queues: Q, workerId: "w", max: 1, leaseMs: 1_000, now: clock.now() })).length).toBe(1);
   });
 
   test("scripts are reloaded after SCRIPT FLUSH", async () => {
     const store = await makeStore();
-    await store.enqueue([job(1)]);
+    await store.enqueue({ jobs: [job(1)], now: clock.now() });
     await admin.script("FLUSH");
-    await store.enqueue([job(2)]);
-    expect((await store.reserve({ queues: Q, workerId: "w", max: 5, leaseMs: 1_000 })).length).toBe(2);
+    await store.enqueue({ jobs: [job(2)], now: clock.now() });
+    expect((await store.reserve({ queues: Q, workerId: "w", max: 5, leaseMs: 1_000, now: clock.now() })).length).toBe(2);
   });
 
   test("checkServerConfig warns about eviction and missing persistence", async () => {
@@ -181,7 +183,7 @@ describe.skipIf(!redisAvailable)("redis store", () => {
       const port = server.port;
       const store = new RedisStore({ url: `redis://qw-app:s3cret@127.0.0.1:${port}/0`, prefix, clock: systemClock });
       await store.open();
-      expect((await store.enqueue([job(1)])).length).toBe(1);
+      expect((await store.enqueue({ jobs: [job(1)], now: clock.now() })).length).toBe(1);
       await store.destroyAll();
       await store.close();
       const wrong = new RedisStore({ url: `redis://qw-app:nope-nope@127.0.0.1:${port}`, prefix, clock: systemClock });
@@ -207,8 +209,8 @@ describe.skipIf(!redisAvailable)("redis store", () => {
         `import { RedisStore } from ${JSON.stringify(storePath)};
 const store = new RedisStore({ url: process.argv[2], prefix: process.argv[3], clock: { now: () => Date.now(), mono: () => performance.now() } });
 await store.open();
-await store.enqueue([{ name: "c", queue: "default", data: 1, maxAttempts: 1 }]);
-const got = await store.reserve({ queues: ["default"], workerId: "w", max: 1, leaseMs: 1000 });
+await store.enqueue({ jobs: [{ name: "c", queue: "default", data: 1, maxAttempts: 1 }], now: Date.now() });
+const got = await store.reserve({ queues: ["default"], workerId: "w", max: 1, leaseMs: 1000, now: Date.now() });
 console.log("reserved", got.length);
 await store.close();
 `,
@@ -240,9 +242,9 @@ describe.skipIf(!redisAvailable || !Bun.which("openssl"))("redis store over TLS"
     await store.open();
     const ctl = new AbortController();
     const woke = store.waitForWork({ queues: Q, signal: ctl.signal, maxWaitMs: 10_000 });
-    await store.enqueue([job(1)]);
+    await store.enqueue({ jobs: [job(1)], now: Date.now() });
     await within(woke, 5_000, "waitForWork over TLS");
-    expect((await store.reserve({ queues: Q, workerId: "w", max: 1, leaseMs: 1_000 })).length).toBe(1);
+    expect((await store.reserve({ queues: Q, workerId: "w", max: 1, leaseMs: 1_000, now: Date.now() })).length).toBe(1);
     await store.destroyAll();
     await store.close();
   });

@@ -42,14 +42,14 @@ describe.skipIf(!redisAvailable)("redis store resilience", () => {
 
   test("after a Redis restart the same store reserves and completes the jobs enqueued before it", async () => {
     const store = await makeStore();
-    const ids = (await store.enqueue([job(1), job(2), job(3)])).map((r) => r.id);
+    const ids = (await store.enqueue({ jobs: [job(1), job(2), job(3)], now: Date.now() })).map((r) => r.id);
     await server.restart();
     const got = await waitFor(async () => {
-      const jobs = await store.reserve({ queues: Q, workerId: "w", max: 10, leaseMs: 30_000 });
+      const jobs = await store.reserve({ queues: Q, workerId: "w", max: 10, leaseMs: 30_000, now: Date.now() });
       return jobs.length ? jobs : undefined;
     }, { what: "reserve to succeed after the restart" });
     expect(got.map((j) => j.id).sort()).toEqual([...ids].sort());
-    await store.complete({ workerId: "w", jobs: got.map((j) => ({ id: j.id, token: j.lease.token, result: "ok" })) });
+    await store.complete({ workerId: "w", jobs: got.map((j) => ({ id: j.id, token: j.lease.token, result: "ok" })), now: Date.now() });
     for (const id of ids) expect((await store.getJob(id))!.state).toBe("completed");
     await store.destroyAll();
   }, 30_000);
@@ -63,7 +63,7 @@ describe.skipIf(!redisAvailable)("redis store resilience", () => {
     await waitFor(async () => /blocked_clients:1\b/.test(await admin.info("clients")), { what: "the waiter to block in Redis" });
     admin.disconnect();
     await server.restart();
-    await waitFor(async () => (await producer.enqueue([job(1)])).length > 0, { what: "enqueue after the restart" });
+    await waitFor(async () => (await producer.enqueue({ jobs: [job(1)], now: Date.now() })).length > 0, { what: "enqueue after the restart" });
     const sent = Date.now();
     expect((await woke) - sent).toBeLessThan(5_000);
     await store.destroyAll();
@@ -107,7 +107,7 @@ describe.skipIf(!redisAvailable)("redis store resilience", () => {
 
       const unopened = new RedisStore({ url, clock: systemClock });
       t = performance.now();
-      const enqErr = await unopened.enqueue([job(1)]).catch((e: unknown) => e);
+      const enqErr = await unopened.enqueue({ jobs: [job(1)], now: Date.now() }).catch((e: unknown) => e);
       expect(performance.now() - t).toBeLessThan(5_000);
       expect(enqErr).toBeInstanceOf(StoreUnavailableError);
       expect((enqErr as Error).message).not.toContain("s3cret");
@@ -129,7 +129,7 @@ describe.skipIf(!redisAvailable)("redis store resilience", () => {
     try {
       await admin.config("SET", "maxmemory-policy", "noeviction");
       await admin.config("SET", "maxmemory", "1");
-      const err = await store.enqueue([job(1)]).catch((e: unknown) => e);
+      const err = await store.enqueue({ jobs: [job(1)], now: Date.now() }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreUnavailableError);
       expect((err as Error).message).toContain("out of memory");
       expect((err as Error).message).toContain("OOM");
@@ -137,7 +137,7 @@ describe.skipIf(!redisAvailable)("redis store resilience", () => {
       await admin.config("SET", "maxmemory", "0");
       await admin.quit();
     }
-    expect((await store.enqueue([job(2)])).length).toBe(1);
+    expect((await store.enqueue({ jobs: [job(2)], now: Date.now() })).length).toBe(1);
     await store.destroyAll();
   });
 });

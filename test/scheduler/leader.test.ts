@@ -85,7 +85,7 @@ for (const kit of kits) {
       a.failing.delete("leaderAcquire");
       expect(await check(ea)).toBe(false);
       expect(eb.isLeader()).toBe(true);
-      expect((await stores[0].leaderGet("scheduler"))?.holder).toBe("b");
+      expect((await stores[0].leaderGet({ name: "scheduler", now: clock.now() }))?.holder).toBe("b");
     });
 
     test("stop() releases the lease: the standby takes over at its next try, with a larger token", async () => {

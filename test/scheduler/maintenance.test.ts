@@ -33,7 +33,7 @@ for (const kit of kits) {
     });
 
     test("promoter: a delayed job becomes waiting once due, not before", async () => {
-      const [{ id }] = await store.enqueue([job({ runAt: T0 + 5_000 })]);
+      const [{ id }] = await store.enqueue({ jobs: [job({ runAt: T0 + 5_000 })], now: clock.now() });
       const promoter = new Promoter({ store, clock, log: silentLogger });
       afterTest(() => promoter.stop());
 
@@ -63,9 +63,9 @@ for (const kit of kits) {
     });
 
     test("rescuer: an expired lease goes back to waiting, and past maxStalls the job fails", async () => {
-      const [{ id }] = await store.enqueue([job()]);
-      await store.reserve({ queues: ["default"], workerId: "gone", max: 1, leaseMs: 1_000 });
-      const rescuer = new Rescuer({ store, log: silentLogger, intervalMs: 5_000, maxStalls: 1 });
+      const [{ id }] = await store.enqueue({ jobs: [job()], now: clock.now() });
+      await store.reserve({ queues: ["default"], workerId: "gone", max: 1, leaseMs: 1_000, now: clock.now() });
+      const rescuer = new Rescuer({ store, clock, log: silentLogger, intervalMs: 5_000, maxStalls: 1 });
       afterTest(() => rescuer.stop());
 
       const first = rescuer.events.once("rescue:done");
@@ -78,7 +78,7 @@ for (const kit of kits) {
       expect(await within(second, 5_000, "the second scan")).toEqual({ rescued: [id], failed: [] });
       expect(await store.getJob(id)).toMatchObject({ state: "waiting", stalls: 1 });
 
-      await store.reserve({ queues: ["default"], workerId: "gone-again", max: 1, leaseMs: 1_000 });
+      await store.reserve({ queues: ["default"], workerId: "gone-again", max: 1, leaseMs: 1_000, now: clock.now() });
       clock.advance(1_001);
       const third = rescuer.events.once("rescue:done");
       rescuer.wake();
@@ -87,12 +87,12 @@ for (const kit of kits) {
     });
 
     test("retention: finished jobs past the configured age are removed", async () => {
-      const [{ id }] = await store.enqueue([job()]);
-      const [reserved] = await store.reserve({ queues: ["default"], workerId: "w", max: 1, leaseMs: 30_000 });
-      await store.complete({ workerId: "w", jobs: [{ id, token: reserved.lease.token }] });
+      const [{ id }] = await store.enqueue({ jobs: [job()], now: clock.now() });
+      const [reserved] = await store.reserve({ queues: ["default"], workerId: "w", max: 1, leaseMs: 30_000, now: clock.now() });
+      await store.complete({ workerId: "w", jobs: [{ id, token: reserved.lease.token }], now: clock.now() });
       const policy = retentionPolicy(makeConfig({ retention: { completedMaxAge: "1h" } }).retention);
       expect(policy).toEqual({ completedMaxAgeMs: 3_600_000, completedMaxCount: 1_000, failedMaxAgeMs: 604_800_000, failedMaxCount: 100_000 });
-      const retention = new Retention({ store, log: silentLogger, intervalMs: 60_000, policy });
+      const retention = new Retention({ store, clock, log: silentLogger, intervalMs: 60_000, policy });
       afterTest(() => retention.stop());
 
       const first = retention.events.once("retention:done");
@@ -114,7 +114,7 @@ test("promoter on the real clock wakes at the due time, not at the next 1 s tick
   promoter.start();
   // Enqueued while the promoter sleeps with nothing due; a wake-up (as after an enqueue) makes it look again.
   const runAt = Date.now() + 150;
-  await store.enqueue([job({ runAt })]);
+  await store.enqueue({ jobs: [job({ runAt })], now: Date.now() });
   promoter.wake();
   await within(promoter.events.once("promote:done"), 5_000, "promotion");
   const late = Date.now() - runAt;

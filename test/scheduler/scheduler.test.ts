@@ -5,12 +5,14 @@
 
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { FakeClock } from "../../src/core/clock.ts";
-import { ConfigError, NotFoundError } from "../../src/core/errors.ts";
+import { JobLoadError, NotFoundError } from "../../src/core/errors.ts";
 import { silentLogger } from "../../src/core/logger.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import type { Registry } from "../../src/registry/registry.ts";
 import { CronService, type CronEvents } from "../../src/scheduler/cron.ts";
 import { Scheduler } from "../../src/scheduler/scheduler.ts";
+import { LocalOperations } from "../../src/ops/local.ts";
+import type { ScheduleInfo } from "../../src/ops/operations.ts";
 import type { Store } from "../../src/store/store.ts";
 import { within } from "../helpers/wait.ts";
 import { afterTest, cleanupAll, flaky, makeConfig, makeRegistry, memoryKit, REPORT_JOB, sqliteKit, TICK_JOB, type StoreKit } from "./helpers.ts";
@@ -21,6 +23,11 @@ const SECOND = 1_000;
 const EVERY = { name: "every", job: "report", cron: "* * * * * *", payload: { kind: "e" }, overlap: "allow" as const };
 
 afterEach(cleanupAll);
+
+/** The operations layer beside each scheduler: listing and pausing schedules is its job, read from the store. */
+const opsOf = new WeakMap<Scheduler, LocalOperations>();
+const listSchedules = async (s: Scheduler): Promise<ScheduleInfo[]> => (await opsOf.get(s)!.schedules()).schedules;
+const leaderOf = async (s: Scheduler) => (await opsOf.get(s)!.schedules()).leader;
 
 const kits: StoreKit[] = [memoryKit];
 const sqlite = await sqliteKit();
@@ -40,7 +47,10 @@ for (const kit of kits) {
     });
 
     function scheduler(holderId: string, store: Store, config: ConfigInput = {}): Scheduler {
-      const made = new Scheduler({ store, registry, config: makeConfig(config), clock, log: silentLogger, holderId });
+      const cfg = makeConfig(config);
+      const withConfig = registry.withSchedules(cfg.schedules).assertValid();
+      const made = new Scheduler({ store, registry: withConfig, config: cfg, clock, log: silentLogger, holderId });
+      opsOf.set(made, new LocalOperations({ store, clock, registry: withConfig }));
       afterTest(() => made.stop());
       return made;
     }
@@ -96,7 +106,7 @@ for (const kit of kits) {
       for (const e of inserted) expect(e.id).toBe(`cron:every:${e.slot}`);
       const page = await stores[0].listJobs({ name: "report", limit: 100 });
       expect(page.jobs.map((j) => j.id).sort()).toEqual(inserted.map((e) => e.id).sort());
-      const listed = (await b.listSchedules()).find((s) => s.name === "every")!;
+      const listed = (await listSchedules(b)).find((s) => s.name === "every")!;
       expect(listed.lastSlot).toBe(T0 + 10 * SECOND);
     });
 
@@ -108,6 +118,9 @@ for (const kit of kits) {
       await startStandby(b);
       await nextSecond(a, [b]);
 
+      // b renews on its own (real) timer too, so it may take over before it is woken: listen first.
+      const bActive = b.events.once("scheduler:role", (p) => p.active);
+      const enqueued = b.events.once("cron:enqueued", (p) => p.schedule === "every");
       flakyA.failing.add("leaderAcquire");
       const lost = a.events.once("scheduler:role", (p) => !p.active);
       clock.advance(2 * SECOND); // past the 1.5 s TTL
@@ -115,13 +128,11 @@ for (const kit of kits) {
       await within(lost, 5_000, "a stepping down");
       expect(a.isLeader()).toBe(false);
 
-      const bActive = b.events.once("scheduler:role", (p) => p.active);
-      const enqueued = b.events.once("cron:enqueued", (p) => p.schedule === "every");
       b.wake();
       await within(bActive, 5_000, "b taking over");
       // Default catch-up: only the latest of the two missed slots.
       expect((await within(enqueued, 5_000, "b's first slot")).slot).toBe(T0 + 3 * SECOND);
-      expect((await b.leader())?.holder).toBe("b");
+      expect((await leaderOf(b))?.holder).toBe("b");
       const ids = (await stores[1].listJobs({ name: "report", limit: 100 })).jobs.map((j) => j.id).sort();
       expect(ids).toEqual([`cron:every:${T0 + SECOND}`, `cron:every:${T0 + 3 * SECOND}`]);
     });
@@ -143,7 +154,6 @@ for (const kit of kits) {
           get: (t, k) => (k === "scheduleStates" ? async () => staleStates : typeof (t as any)[k] === "function" ? (t as any)[k].bind(t) : (t as any)[k]),
         }),
         registry,
-        schedules: [],
         clock: staleClock,
         log: silentLogger,
         isLeader: () => true,
@@ -171,14 +181,14 @@ for (const kit of kits) {
       for (let i = 2; i <= 3; i++) {
         expect(await nextSecond(a, [], "tick")).toEqual({ schedule: "tick", slot: T0 + i * SECOND, reason: "overlap", id: `cron:tick:${T0 + SECOND}` });
       }
-      let listed = (await a.listSchedules()).find((s) => s.name === "tick")!;
+      let listed = (await listSchedules(a)).find((s) => s.name === "tick")!;
       expect(listed).toMatchObject({ lastSlot: T0 + 3 * SECOND, lastJobId: `cron:tick:${T0 + SECOND}`, lastOutcome: "waiting" });
 
       // Still pending while active; free again once it completes.
-      const [job] = await stores[0].reserve({ queues: ["default"], workerId: "w", max: 1, leaseMs: 30_000 });
+      const [job] = await stores[0].reserve({ queues: ["default"], workerId: "w", max: 1, leaseMs: 30_000, now: clock.now() });
       expect((await nextSecond(a, [], "tick")) as CronEvents["cron:skipped"]).toMatchObject({ reason: "overlap" });
-      await stores[0].complete({ workerId: "w", jobs: [{ id: job.id, token: job.lease.token }] });
-      listed = (await a.listSchedules()).find((s) => s.name === "tick")!;
+      await stores[0].complete({ workerId: "w", jobs: [{ id: job.id, token: job.lease.token }], now: clock.now() });
+      listed = (await listSchedules(a)).find((s) => s.name === "tick")!;
       expect(listed.lastOutcome).toBe("completed");
       expect(await nextSecond(a, [], "tick")).toEqual({ schedule: "tick", slot: T0 + 5 * SECOND, id: `cron:tick:${T0 + 5 * SECOND}` });
     });
@@ -202,23 +212,23 @@ for (const kit of kits) {
       await startLeader(a);
       await nextSecond(a, [], "reports");
 
-      await a.pauseSchedule("reports");
-      let listed = (await a.listSchedules()).find((s) => s.name === "reports")!;
+      await opsOf.get(a)!.pauseSchedule("reports");
+      let listed = (await listSchedules(a)).find((s) => s.name === "reports")!;
       expect(listed.paused).toBe(true);
       expect(listed.nextRun).toBeUndefined();
       for (let i = 2; i <= 4; i++) expect(await nextSecond(a, [], "reports")).toMatchObject({ slot: T0 + i * SECOND, reason: "paused" });
 
       // Resumed 2.5 s later: the slots missed meanwhile do not run; the next one does.
       clock.advance(2_500);
-      await a.resumeSchedule("reports");
-      listed = (await a.listSchedules()).find((s) => s.name === "reports")!;
+      await opsOf.get(a)!.resumeSchedule("reports");
+      listed = (await listSchedules(a)).find((s) => s.name === "reports")!;
       expect(listed.paused).toBe(false);
       expect(await nextSecond(a, [], "reports")).toMatchObject({ slot: T0 + 7 * SECOND, id: `cron:reports:${T0 + 7 * SECOND}` });
       const ids = (await stores[0].listJobs({ name: "report", limit: 10 })).jobs.map((j) => j.id);
       expect(ids.sort()).toEqual([`cron:reports:${T0 + SECOND}`, `cron:reports:${T0 + 7 * SECOND}`]);
 
-      await expect(a.pauseSchedule("nope")).rejects.toBeInstanceOf(NotFoundError);
-      await expect(a.resumeSchedule("nope")).rejects.toThrow(/no schedule named "nope"; schedules: .*reports/);
+      await expect(opsOf.get(a)!.pauseSchedule("nope")).rejects.toBeInstanceOf(NotFoundError);
+      await expect(opsOf.get(a)!.resumeSchedule("nope")).rejects.toThrow(/no schedule named "nope"; schedules: .*reports/);
     });
 
     test("catch-up window after downtime: the missed slots inside it run, each once", async () => {
@@ -234,7 +244,7 @@ for (const kit of kits) {
       await startLeader(a);
       await within(round, 5_000, "the first cron pass");
       expect(seen).toEqual([Date.UTC(2026, 5, 1, 11), Date.UTC(2026, 5, 1, 12)]);
-      const next = (await a.listSchedules()).find((s) => s.name === "hourly")!;
+      const next = (await listSchedules(a)).find((s) => s.name === "hourly")!;
       expect(next).toMatchObject({ lastSlot: Date.UTC(2026, 5, 1, 12), nextRun: Date.UTC(2026, 5, 1, 13), catchUpMs: 7_200_000 });
     });
 
@@ -260,14 +270,14 @@ for (const kit of kits) {
       expect(new Set(slots).size).toBe(slots.length);
     });
 
-    test("listSchedules covers job-module and config schedules, without start()", async () => {
+    test("the schedule listing covers job-module and config schedules, with no scheduler started", async () => {
       const a = scheduler("cli", stores[0], {
         schedules: [
           { name: "nightly", job: "report", cron: "30 2 * * *", timezone: "Europe/Berlin", payload: { kind: "n" } },
           { name: "off", job: "report", cron: "0 * * * *", payload: { kind: "o" }, enabled: false },
         ],
       });
-      const list = await a.listSchedules();
+      const list = await listSchedules(a);
       expect(list.map((s) => s.name).sort()).toEqual(["nightly", "off", "tick"]);
       const nightly = list.find((s) => s.name === "nightly")!;
       expect(nightly).toMatchObject({
@@ -281,9 +291,11 @@ for (const kit of kits) {
       });
       expect(nightly.lastSlot).toBeUndefined();
       expect(nightly.lastOutcome).toBeUndefined();
-      expect(list.find((s) => s.name === "off")).toMatchObject({ enabled: false, nextRun: undefined });
+      const off = list.find((s) => s.name === "off")!;
+      expect(off.enabled).toBe(false);
+      expect(off.nextRun).toBeUndefined();
       expect(list.find((s) => s.name === "tick")).toMatchObject({ job: "tick", timezone: "UTC", nextRun: T0 + SECOND });
-      expect(await a.leader()).toBeUndefined();
+      expect(await leaderOf(a)).toBeUndefined();
       expect(a.isLeader()).toBe(false);
     });
 
@@ -306,7 +318,7 @@ for (const kit of kits) {
   });
 }
 
-describe("config schedules are validated at construction", () => {
+describe("config schedules are checked when the registry loads", () => {
   let registry: Registry;
   let store: Store;
   const clock = new FakeClock(T0);
@@ -316,8 +328,7 @@ describe("config schedules are validated at construction", () => {
     [store] = await memoryKit.open(clock);
   });
 
-  const build = (schedules: NonNullable<ConfigInput["schedules"]>) => () =>
-    new Scheduler({ store, registry, config: makeConfig({ schedules }), clock, log: silentLogger, holderId: "x" });
+  const build = (schedules: NonNullable<ConfigInput["schedules"]>) => () => registry.withSchedules(makeConfig({ schedules }).schedules).assertValid();
 
   test.each([
     [[{ job: "nope", cron: "* * * * *" }], /schedules\[0\]\.job: unknown job "nope"; known jobs: report, tick/],
@@ -336,13 +347,13 @@ describe("config schedules are validated at construction", () => {
     ],
     [[{ name: "bad name", job: "report", cron: "* * * * *", payload: { kind: "a" } }], /schedules\[0\]\.name/],
   ])("%j is refused", (schedules, message) => {
-    expect(build(schedules as NonNullable<ConfigInput["schedules"]>)).toThrow(ConfigError);
+    expect(build(schedules as NonNullable<ConfigInput["schedules"]>)).toThrow(JobLoadError);
     expect(build(schedules as NonNullable<ConfigInput["schedules"]>)).toThrow(message);
   });
 
   test("a valid entry names defaults to the job", async () => {
     const s = build([{ job: "report", cron: "*/5 * * * *", payload: { kind: "a" }, timezone: "America/New_York" }])();
-    const names = (await s.listSchedules()).map((x) => x.name).sort();
+    const names = (await new LocalOperations({ store, clock, registry: s }).schedules()).schedules.map((x) => x.name).sort();
     expect(names).toEqual(["report", "tick"]);
   });
 });

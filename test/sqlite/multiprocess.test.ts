@@ -61,7 +61,7 @@ test("two processes drain 5,000 jobs: every job completed exactly once", async (
   const store = new SqliteStore({ path: dbPath, clock: systemClock });
   await store.open();
   const specs = Array.from({ length: 5_000 }, (_, i) => ({ name: "mp", queue: "default", data: { i }, maxAttempts: 1 }));
-  const enqueued = (await store.enqueue(specs)).map((r) => r.id);
+  const enqueued = (await store.enqueue({ jobs: specs, now: Date.now() })).map((r) => r.id);
 
   const outs = [join(dir, "w1.txt"), join(dir, "w2.txt")];
   const workers = outs.map((out, i) => spawnChild("drain-worker.ts", [dbPath, out, `w${i + 1}`]));
@@ -119,9 +119,9 @@ test("a job enqueued by another process starts within 250 ms (p99) on an idle-po
   const consume = (async () => {
     while (latencies.length < total) {
       await store.waitForWork({ queues: ["default"], signal: ctl.signal, maxWaitMs: 1_000 });
-      const jobs = await store.reserve({ queues: ["default"], workerId: "parent", max: 10, leaseMs: 30_000 });
+      const jobs = await store.reserve({ queues: ["default"], workerId: "parent", max: 10, leaseMs: 30_000, now: Date.now() });
       for (const j of jobs) latencies.push(j.startedAt! - j.createdAt);
-      if (jobs.length) await store.complete({ workerId: "parent", jobs: jobs.map((j) => ({ id: j.id, token: j.lease.token })) });
+      if (jobs.length) await store.complete({ workerId: "parent", jobs: jobs.map((j) => ({ id: j.id, token: j.lease.token })), now: Date.now() });
     }
   })();
   await within(consume, 25_000, `consuming ${total} paced jobs`);

@@ -45,7 +45,7 @@ describe("the file", () => {
   test("open creates missing parent folders, and jobs survive close and reopen", async () => {
     const path = join(dir, "deep", "er", "qworker.db");
     const first = await openStore(path);
-    const [r] = await first.enqueue([job("kept", { data: { n: [1, 2] } })]);
+    const [r] = await first.enqueue({ jobs: [job("kept", { data: { n: [1, 2] } })], now: clock.now() });
     await first.close();
     const second = await openStore(path);
     expect(await second.getJob(r.id)).toMatchObject({ id: r.id, state: "waiting", data: { n: [1, 2] } });
@@ -116,7 +116,7 @@ describe("the write lock", () => {
     const other = new Database(path);
     other.run("BEGIN IMMEDIATE");
     let settled = false;
-    const pending = store.enqueue([job("after-lock")]).then((r) => ((settled = true), r));
+    const pending = store.enqueue({ jobs: [job("after-lock")], now: clock.now() }).then((r) => ((settled = true), r));
     for (let i = 0; i < 5; i++) await turnEventLoop();
     expect(settled).toBe(false);
     other.run("COMMIT");
@@ -131,7 +131,7 @@ describe("the write lock", () => {
     await store.open();
     const other = new Database(path);
     other.run("BEGIN IMMEDIATE");
-    const pending = store.enqueue([job("never")]).catch((e) => e);
+    const pending = store.enqueue({ jobs: [job("never")], now: clock.now() }).catch((e) => e);
     await turnEventLoop();
     await store.close();
     expect(await within(pending, 2_000, "the waiting enqueue to give up")).toBeInstanceOf(StoreUnavailableError);
@@ -146,13 +146,13 @@ describe("waiting for work", () => {
     const b = await openStore();
     const ctl = new AbortController();
     const woke = a.waitForWork({ queues: ["default"], signal: ctl.signal, maxWaitMs: 60_000 }).then(() => "woke");
-    await b.enqueue([job("x")]);
+    await b.enqueue({ jobs: [job("x")], now: clock.now() });
     expect(await within(woke, 2_000, "waitForWork after another store's enqueue")).toBe("woke");
   });
 
   test("a delayed job falling due ends the wait without any write", async () => {
     const store = await openStore();
-    await store.enqueue([job("later", { runAt: clock.now() + 5_000 })]);
+    await store.enqueue({ jobs: [job("later", { runAt: clock.now() + 5_000 })], now: clock.now() });
     const ctl = new AbortController();
     let done = false;
     const waiting = store.waitForWork({ queues: ["default"], signal: ctl.signal, maxWaitMs: 60_000 }).then(() => (done = true));
@@ -160,7 +160,7 @@ describe("waiting for work", () => {
     expect(done).toBe(false);
     clock.advance(5_000);
     await within(waiting, 2_000, "waitForWork once the delayed job is due");
-    expect(await store.reserve({ queues: ["default"], workerId: "w", max: 10, leaseMs: 1_000 })).toHaveLength(1);
+    expect(await store.reserve({ queues: ["default"], workerId: "w", max: 10, leaseMs: 1_000, now: clock.now() })).toHaveLength(1);
   });
 
   test("maxWaitMs ends the wait even when the injected clock stands still", async () => {
@@ -171,7 +171,7 @@ describe("waiting for work", () => {
 
   test("a paused queue's jobs are not work, and close releases waiters", async () => {
     const store = await openStore();
-    await store.enqueue([job("p")]);
+    await store.enqueue({ jobs: [job("p")], now: clock.now() });
     await store.pauseQueue("default");
     const ctl = new AbortController();
     let done = false;

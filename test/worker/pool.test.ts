@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { systemClock } from "../../src/core/clock.ts";
 import { silentLogger } from "../../src/core/logger.ts";
-import { Operations } from "../../src/app/operations.ts";
+import { LocalOperations } from "../../src/ops/local.ts";
 import { Registry } from "../../src/registry/registry.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
 import { WorkerPool } from "../../src/worker/pool.ts";
@@ -13,7 +13,7 @@ import type { PoolEvents } from "../../src/worker/pool.ts";
 const QUEUES = ["critical", "default", "low"];
 let registry: Registry;
 let store: MemoryStore;
-let ops: Operations;
+let ops: LocalOperations;
 let pool: WorkerPool;
 let events: EventLog<PoolEvents>;
 
@@ -42,7 +42,7 @@ describe("WorkerPool (async mode, memory store)", () => {
   beforeEach(async () => {
     registry = (await Registry.load({ dir: join(import.meta.dir, "../fixtures/pool-jobs"), queues: QUEUES })).assertValid();
     store = new MemoryStore(systemClock);
-    ops = new Operations(store, registry, systemClock);
+    ops = new LocalOperations({ store, clock: systemClock, registry });
     pool = makePool();
   });
 
@@ -103,7 +103,7 @@ describe("WorkerPool (async mode, memory store)", () => {
 
   test("a payload that no longer matches the schema fails without retries", async () => {
     pool.start();
-    const [{ id }] = await store.enqueue([{ name: "behave", queue: "default", data: { action: "dance" }, maxAttempts: 3 }]);
+    const [{ id }] = await store.enqueue({ jobs: [{ name: "behave", queue: "default", data: { action: "dance" }, maxAttempts: 3 }], now: Date.now() });
     expect((await ended(id)).outcome).toBe("fail");
     const job = (await store.getJob(id))!;
     expect(job.state).toBe("failed");
@@ -123,7 +123,7 @@ describe("WorkerPool (async mode, memory store)", () => {
     pool.start();
     const id = await enqueue({ action: "hang" });
     await started(id);
-    await ops.cancel(id);
+    await ops.cancelJob(id);
     const end = await ended(id);
     expect(end.outcome).toBe("drop");
     expect((await store.getJob(id))!.state).toBe("cancelled");

@@ -4,20 +4,17 @@
  * of it touches a job, and the job part is big enough on its own.
  */
 
-import type { Clock } from "../../core/clock.ts";
-import type { LeaderInfo, ScheduleState, WorkerInfo } from "../../core/types.ts";
-import type { LeaderParams } from "../store.ts";
+import { DEAD_WORKER_KEEP_MS, type LeaderInfo, type ScheduleState, type WorkerRecord } from "../../core/types.ts";
+import type { HeartbeatParams, LeaderParams } from "../store.ts";
 
 export class MemoryFleet {
   private leaders = new Map<string, LeaderInfo>();
   private leaderTokens = new Map<string, number>();
-  private workers = new Map<string, { info: WorkerInfo; expiresAt: number }>();
+  private workers = new Map<string, WorkerRecord>();
   private schedules = new Map<string, ScheduleState>();
 
-  constructor(private readonly clock: Clock) {}
-
   leaderAcquire(p: LeaderParams): LeaderInfo | undefined {
-    const now = this.clock.now();
+    const { now } = p;
     const cur = this.leaders.get(p.name);
     if (cur && cur.holder !== p.holder && cur.until > now) return undefined;
     let token = cur?.token ?? 0;
@@ -31,26 +28,35 @@ export class MemoryFleet {
     return { ...info };
   }
 
-  leaderRelease(p: Omit<LeaderParams, "ttlMs">): void {
+  leaderRelease(p: { name: string; holder: string }): void {
     if (this.leaders.get(p.name)?.holder === p.holder) this.leaders.delete(p.name);
   }
 
-  leaderGet(name: string): LeaderInfo | undefined {
+  leaderGet(name: string, now: number): LeaderInfo | undefined {
     const cur = this.leaders.get(name);
-    return cur && cur.until > this.clock.now() ? { ...cur } : undefined;
+    return cur && cur.until > now ? { ...cur } : undefined;
   }
 
-  workerHeartbeat(info: WorkerInfo, ttlMs: number): void {
-    this.workers.set(info.id, { info: { ...info }, expiresAt: this.clock.now() + ttlMs });
+  workerHeartbeat(p: HeartbeatParams): void {
+    this.prune(p.now);
+    this.workers.set(p.info.id, { ...p.info, expiresAt: p.now + p.ttlMs });
   }
 
   workerRemove(id: string): void {
     this.workers.delete(id);
   }
 
-  listWorkers(): WorkerInfo[] {
-    const now = this.clock.now();
-    return [...this.workers.values()].filter((w) => w.expiresAt > now).map((w) => ({ ...w.info }));
+  listWorkers(now: number): WorkerRecord[] {
+    this.prune(now);
+    return [...this.workers.values()].map((w) => ({ ...w }));
+  }
+
+  /** Workers whose record has lapsed: their active jobs are rescued without waiting for the lease. */
+  deadWorkers(now: number): Set<string> {
+    this.prune(now);
+    const dead = new Set<string>();
+    for (const w of this.workers.values()) if (w.expiresAt <= now) dead.add(w.id);
+    return dead;
   }
 
   scheduleStates(): ScheduleState[] {
@@ -70,5 +76,9 @@ export class MemoryFleet {
     const cur = this.schedules.get(name) ?? { name, paused };
     cur.paused = paused;
     this.schedules.set(name, cur);
+  }
+
+  private prune(now: number): void {
+    for (const [id, w] of this.workers) if (w.expiresAt + DEAD_WORKER_KEEP_MS <= now) this.workers.delete(id);
   }
 }

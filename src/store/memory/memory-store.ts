@@ -18,26 +18,32 @@ import {
   type NewJob,
   type QueueCounts,
   type ScheduleState,
-  type WorkerInfo,
+  type WorkerRecord,
+  DEFAULT_UNIQUE_TTL_MS,
 } from "../../core/types.ts";
-import type {
-  CompleteParams,
-  ExtendLeasesParams,
-  FailParams,
-  JobPage,
-  LeaderParams,
-  LeaseRef,
-  ListJobsParams,
-  ProgressParams,
-  ReleaseParams,
-  RescueParams,
-  RescueResult,
-  ReserveParams,
-  ReservedJob,
-  RetentionPolicy,
-  Store,
-  WaitForWorkParams,
+import {
+  PROMOTE_IN_RESERVE,
+  type CancelHeldParams,
+  type CompleteParams,
+  type EnqueueParams,
+  type ExtendLeasesParams,
+  type FailParams,
+  type HeartbeatParams,
+  type JobPage,
+  type LeaderParams,
+  type LeaseRef,
+  type ListJobsParams,
+  type ProgressParams,
+  type ReleaseParams,
+  type RescueParams,
+  type RescueResult,
+  type ReserveParams,
+  type ReservedJob,
+  type Store,
+  type TrimParams,
+  type WaitForWorkParams,
 } from "../store.ts";
+import { STALLED_MESSAGE, uniqueTaken } from "../messages.ts";
 import { MemoryFleet } from "./fleet.ts";
 import { MinHeap } from "./heap.ts";
 import { WorkSignal } from "./work-signal.ts";
@@ -54,7 +60,6 @@ interface Due {
   id: string;
 }
 
-const STALLED_MESSAGE = "stalled too many times: its worker stopped renewing the lease (killed, crashed or hung)";
 
 export class MemoryStore implements Store {
   readonly kind = "memory" as const;
@@ -69,23 +74,27 @@ export class MemoryStore implements Store {
   private paused = new Set<string>();
   private nextSeq = 0;
   private readonly signal = new WorkSignal();
+  private closed = false;
 
   private readonly fleet: MemoryFleet;
 
+  /** The clock only times waits; every recorded time comes from the caller. */
   constructor(private readonly clock: Clock) {
-    this.fleet = new MemoryFleet(clock);
+    this.fleet = new MemoryFleet();
   }
 
-  async open(): Promise<void> {}
+  async open(): Promise<void> {
+    this.closed = false;
+  }
   async close(): Promise<void> {
+    this.closed = true;
     this.signal.wakeAll();
   }
   async ping(): Promise<void> {}
 
   // ---- producing -------------------------------------------------------
 
-  async enqueue(jobs: NewJob[]): Promise<EnqueueResult[]> {
-    const now = this.clock.now();
+  async enqueue({ jobs, now }: EnqueueParams): Promise<EnqueueResult[]> {
     const results: EnqueueResult[] = [];
     // Within one batch, a later job with the same id/unique key dedupes onto the earlier one.
     for (const spec of jobs) {
@@ -120,7 +129,7 @@ export class MemoryStore implements Store {
       };
       this.jobs.set(rec.id, rec);
       this.seqOf.set(rec.id, this.nextSeq++);
-      if (uniqueRef) this.unique.set(uniqueRef, { id: rec.id, until: now + (spec.uniqueTtlMs ?? 3_600_000) });
+      if (uniqueRef) this.unique.set(uniqueRef, { id: rec.id, until: now + (spec.uniqueTtlMs ?? DEFAULT_UNIQUE_TTL_MS) });
       if (rec.state === "waiting") this.pushWaiting(rec);
       else this.delayed.push({ runAt, id: rec.id });
       results.push({ id: rec.id, deduplicated: false });
@@ -132,16 +141,24 @@ export class MemoryStore implements Store {
   // ---- consuming -------------------------------------------------------
 
   async reserve(p: ReserveParams): Promise<ReservedJob[]> {
-    this.promoteDueSync(Number.POSITIVE_INFINITY);
-    const now = this.clock.now();
+    const { now } = p;
+    if (p.complete?.length) this.completeSync(p.workerId, p.complete, now);
+    this.promoteDueSync(PROMOTE_IN_RESERVE, now);
+    const names = p.names && new Set(p.names);
     const out: ReservedJob[] = [];
     for (const queue of p.queues) {
       if (this.paused.has(queue)) continue;
       const heap = this.waiting.get(queue);
+      // Jobs no name of this worker matches wait for a worker that has them loaded; they go back after the loop.
+      const skipped: Slot[] = [];
       while (heap && heap.size > 0 && out.length < p.max) {
         const slot = heap.pop()!;
         const rec = this.jobs.get(slot.id);
         if (!rec || rec.state !== "waiting" || this.seqOf.get(rec.id) !== slot.seq) continue;
+        if (names && !names.has(rec.name)) {
+          skipped.push(slot);
+          continue;
+        }
         const token = (rec.lease?.token ?? 0) + 1;
         rec.state = "active";
         rec.startedAt = now;
@@ -149,13 +166,14 @@ export class MemoryStore implements Store {
         this.active.add(rec.id);
         out.push(copy(rec) as ReservedJob);
       }
+      for (const slot of skipped) heap!.push(slot);
       if (out.length >= p.max) break;
     }
     return out;
   }
 
   async extendLeases(p: ExtendLeasesParams): Promise<string[]> {
-    const until = this.clock.now() + p.leaseMs;
+    const until = p.now + p.leaseMs;
     const lost: string[] = [];
     for (const ref of p.jobs) {
       const rec = this.held(ref, p.workerId);
@@ -166,9 +184,12 @@ export class MemoryStore implements Store {
   }
 
   async complete(p: CompleteParams): Promise<void> {
-    const now = this.clock.now();
-    for (const ref of p.jobs) {
-      const rec = this.held(ref, p.workerId);
+    this.completeSync(p.workerId, p.jobs, p.now);
+  }
+
+  private completeSync(workerId: string, jobs: CompleteParams["jobs"], now: number): void {
+    for (const ref of jobs) {
+      const rec = this.held(ref, workerId);
       if (!rec) continue;
       rec.state = "completed";
       rec.attemptsMade += 1;
@@ -181,7 +202,7 @@ export class MemoryStore implements Store {
   async fail(p: FailParams): Promise<void> {
     const rec = this.held(p, p.workerId);
     if (!rec) return;
-    const now = this.clock.now();
+    const { now } = p;
     rec.attemptsMade += 1;
     rec.errors.push({ ...p.error, at: now });
     this.active.delete(rec.id);
@@ -196,6 +217,14 @@ export class MemoryStore implements Store {
       rec.finishedAt = now;
       this.settle(rec);
     }
+  }
+
+  async cancelHeld(p: CancelHeldParams): Promise<void> {
+    const rec = this.held(p, p.workerId);
+    if (!rec) return;
+    rec.state = "cancelled";
+    rec.finishedAt = p.now;
+    this.settle(rec);
   }
 
   async release(p: ReleaseParams): Promise<void> {
@@ -216,7 +245,7 @@ export class MemoryStore implements Store {
   }
 
   async waitForWork(p: WaitForWorkParams): Promise<void> {
-    if (p.signal.aborted || this.hasReady(p.queues)) return;
+    if (p.signal.aborted || this.closed || this.hasReady(p.queues)) return;
     const next = this.delayed.peek();
     const untilDue = next ? Math.max(0, next.runAt - this.clock.now()) : p.maxWaitMs;
     await this.signal.wait(Math.min(p.maxWaitMs, untilDue), p.signal);
@@ -224,8 +253,8 @@ export class MemoryStore implements Store {
 
   // ---- maintenance -----------------------------------------------------
 
-  async promoteDue(limit: number): Promise<number> {
-    return this.promoteDueSync(limit);
+  async promoteDue(p: { limit: number; now: number }): Promise<number> {
+    return this.promoteDueSync(p.limit, p.now);
   }
 
   async nextDueAt(): Promise<number | undefined> {
@@ -239,12 +268,13 @@ export class MemoryStore implements Store {
   }
 
   async rescueExpired(p: RescueParams): Promise<RescueResult> {
-    const now = this.clock.now();
+    const { now } = p;
+    const dead = this.fleet.deadWorkers(now);
     const result: RescueResult = { rescued: [], failed: [] };
     for (const id of this.active) {
       if (result.rescued.length + result.failed.length >= p.limit) break;
       const rec = this.jobs.get(id)!;
-      if (rec.lease!.until >= now) continue;
+      if (rec.lease!.until >= now && !dead.has(rec.lease!.workerId)) continue;
       this.active.delete(id);
       rec.stalls += 1;
       if (rec.stalls > p.maxStalls) {
@@ -264,8 +294,8 @@ export class MemoryStore implements Store {
     return result;
   }
 
-  async trim(policy: RetentionPolicy): Promise<number> {
-    const ids = expiredIds(this.jobs.values(), policy, this.clock.now());
+  async trim({ policy, now }: TrimParams): Promise<number> {
+    const ids = expiredIds(this.jobs.values(), policy, now);
     for (const id of ids) this.forget(id);
     return ids.length;
   }
@@ -285,15 +315,23 @@ export class MemoryStore implements Store {
     return countsOf(this.jobs.values(), queues, this.paused);
   }
 
-  async retryJob(id: string): Promise<JobRecord> {
+  async retryJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
     const rec = this.mustGet(id);
     if (rec.state !== "failed" && rec.state !== "cancelled" && rec.state !== "completed") {
       throw new InvalidStateError(`job ${id} is ${rec.state}; only failed, cancelled or completed jobs can be retried`);
     }
+    if (rec.uniqueKey !== undefined) {
+      // Live again, it holds its key again, unless another live job took it meanwhile.
+      const ref = `${rec.name}\u0000${rec.uniqueKey}`;
+      const held = this.unique.get(ref);
+      const holder = held && held.id !== id ? this.jobs.get(held.id) : undefined;
+      if (held && holder && held.until > now && isLive(holder)) throw uniqueTaken(id, rec.uniqueKey, held.id);
+      this.unique.set(ref, { id, until: now + DEFAULT_UNIQUE_TTL_MS });
+    }
     rec.state = "waiting";
     rec.attemptsMade = 0;
     rec.stalls = 0;
-    rec.runAt = this.clock.now();
+    rec.runAt = now;
     rec.finishedAt = undefined;
     rec.result = undefined;
     rec.progress = undefined;
@@ -303,11 +341,11 @@ export class MemoryStore implements Store {
     return copy(rec);
   }
 
-  async cancelJob(id: string): Promise<JobRecord> {
+  async cancelJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
     const rec = this.mustGet(id);
     if (!isLive(rec)) throw new InvalidStateError(`job ${id} is already ${rec.state}; only waiting, delayed or active jobs can be cancelled`);
     rec.state = "cancelled";
-    rec.finishedAt = this.clock.now();
+    rec.finishedAt = now;
     this.settle(rec);
     return copy(rec);
   }
@@ -332,20 +370,20 @@ export class MemoryStore implements Store {
   async leaderAcquire(p: LeaderParams): Promise<LeaderInfo | undefined> {
     return this.fleet.leaderAcquire(p);
   }
-  async leaderRelease(p: Omit<LeaderParams, "ttlMs">): Promise<void> {
+  async leaderRelease(p: { name: string; holder: string }): Promise<void> {
     this.fleet.leaderRelease(p);
   }
-  async leaderGet(name: string): Promise<LeaderInfo | undefined> {
-    return this.fleet.leaderGet(name);
+  async leaderGet(p: { name: string; now: number }): Promise<LeaderInfo | undefined> {
+    return this.fleet.leaderGet(p.name, p.now);
   }
-  async workerHeartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
-    this.fleet.workerHeartbeat(info, ttlMs);
+  async workerHeartbeat(p: HeartbeatParams): Promise<void> {
+    this.fleet.workerHeartbeat(p);
   }
   async workerRemove(id: string): Promise<void> {
     this.fleet.workerRemove(id);
   }
-  async listWorkers(): Promise<WorkerInfo[]> {
-    return this.fleet.listWorkers();
+  async listWorkers(p: { now: number }): Promise<WorkerRecord[]> {
+    return this.fleet.listWorkers(p.now);
   }
   async scheduleStates(): Promise<ScheduleState[]> {
     return this.fleet.scheduleStates();
@@ -368,8 +406,7 @@ export class MemoryStore implements Store {
     heap.push({ priority: rec.priority, seq, id: rec.id });
   }
 
-  private promoteDueSync(limit: number): number {
-    const now = this.clock.now();
+  private promoteDueSync(limit: number, now: number): number {
     let moved = 0;
     while (moved < limit && this.delayed.size > 0 && this.delayed.peek()!.runAt <= now) {
       const due = this.delayed.pop()!;

@@ -7,7 +7,7 @@
  * equals createdAt.
  */
 
-import type { JobRecord, JobState, NewJob } from "../../core/types.ts";
+import { DEFAULT_UNIQUE_TTL_MS, type JobRecord, type JobState, type NewJob } from "../../core/types.ts";
 import type { ReservedJob } from "../store.ts";
 
 export type Fields = Record<string, string>;
@@ -77,7 +77,7 @@ export function toJson(value: unknown, what: string): string {
 
 /** The 10 ARGV fields of one job in enqueue.lua. */
 export function enqueueArgs(spec: NewJob, now: number, newId: () => string): string[] {
-  const ttl = Math.max(1, Math.round(spec.uniqueTtlMs ?? 3_600_000));
+  const ttl = Math.max(1, Math.round(spec.uniqueTtlMs ?? DEFAULT_UNIQUE_TTL_MS));
   return [
     spec.id ?? newId(),
     spec.id === undefined ? "0" : "1",

@@ -33,27 +33,33 @@
 import type { ConnectionOptions } from "node:tls";
 import type Redis from "ioredis";
 import type { Clock } from "../../core/clock.ts";
+import { STALLED_MESSAGE, uniqueTaken } from "../messages.ts";
 import { InvalidStateError, NotFoundError } from "../../core/errors.ts";
 import { newJobId } from "../../core/ids.ts";
-import { type EnqueueResult, type JobRecord, type JobState, type LeaderInfo, type NewJob, type QueueCounts, type ScheduleState, type WorkerInfo } from "../../core/types.ts";
+import { DEAD_WORKER_KEEP_MS, DEFAULT_UNIQUE_TTL_MS, type EnqueueResult, type JobRecord, type JobState, type LeaderInfo, type QueueCounts, type ScheduleState, type WorkerInfo, type WorkerRecord } from "../../core/types.ts";
 import { CountsTable } from "../counts.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
-import type {
-  CompleteParams,
-  ExtendLeasesParams,
-  FailParams,
-  JobPage,
-  LeaderParams,
-  ListJobsParams,
-  ProgressParams,
-  ReleaseParams,
-  RescueParams,
-  RescueResult,
-  ReserveParams,
-  ReservedJob,
-  RetentionPolicy,
-  Store,
-  WaitForWorkParams,
+import {
+  PROMOTE_IN_RESERVE,
+  type CancelHeldParams,
+  type CompleteParams,
+  type CompletedJob,
+  type EnqueueParams,
+  type ExtendLeasesParams,
+  type FailParams,
+  type HeartbeatParams,
+  type JobPage,
+  type LeaderParams,
+  type ListJobsParams,
+  type ProgressParams,
+  type ReleaseParams,
+  type RescueParams,
+  type RescueResult,
+  type ReserveParams,
+  type ReservedJob,
+  type Store,
+  type TrimParams,
+  type WaitForWorkParams,
 } from "../store.ts";
 import { decodeJob, decodeJobs, decodeReserved, enqueueArgs, fieldsOf, toJson } from "./codec.ts";
 import { connectWithin, createClient, redactUrl, toStoreError } from "./connection.ts";
@@ -67,6 +73,7 @@ export interface RedisStoreOptions {
   url: string;
   /** Deployments sharing a Redis keep apart by prefix; keys are `{<prefix>}:…`. Default "qw". */
   prefix?: string;
+  /** Only times waits (a waiter's timer until the next delayed job is due); recorded times come from the caller. */
   clock: Clock;
   /** How long `open()` tries before StoreUnavailableError. Default 3000. */
   connectTimeoutMs?: number;
@@ -74,7 +81,6 @@ export interface RedisStoreOptions {
   tls?: ConnectionOptions;
 }
 
-const STALLED_MESSAGE = "stalled too many times: its worker stopped renewing the lease (killed, crashed or hung)";
 /**
  * Jobs per enqueue script, which keeps each script short (~20 ms). A larger
  * batch runs as one MULTI of such scripts: all-or-nothing for other clients
@@ -82,8 +88,6 @@ const STALLED_MESSAGE = "stalled too many times: its worker stopped renewing the
  * them, the earlier ones stay stored (the call still rejects).
  */
 const ENQUEUE_CHUNK = 1_000;
-/** Delayed jobs a reserve promotes first. */
-const PROMOTE_IN_RESERVE = 1_000;
 /** Index entries one listJobs call examines at most while filtering. */
 const LIST_BUDGET = 10_000;
 const TRIM_BATCH = 1_000;
@@ -157,9 +161,8 @@ export class RedisStore implements Store {
 
   // ---- producing -------------------------------------------------------
 
-  async enqueue(jobs: NewJob[]): Promise<EnqueueResult[]> {
+  async enqueue({ jobs, now }: EnqueueParams): Promise<EnqueueResult[]> {
     if (jobs.length === 0) return [];
-    const now = this.clock.now();
     // Serialise everything first: a payload that is not JSON fails the call before anything is stored.
     const args = jobs.map((spec) => enqueueArgs(spec, now, () => newJobId(now)));
     const base = [this.keys.base, now];
@@ -183,26 +186,42 @@ export class RedisStore implements Store {
   // ---- consuming -------------------------------------------------------
 
   async reserve(p: ReserveParams): Promise<ReservedJob[]> {
-    if (p.max <= 0 || p.queues.length === 0) return [];
-    const now = this.clock.now();
-    const reply = await this.script("reserve", this.keys.active, [now, p.workerId, p.max, p.leaseMs, PROMOTE_IN_RESERVE, ...p.queues]);
+    const { now } = p;
+    const completions = completionArgs(p.complete ?? []);
+    if ((p.max <= 0 || p.queues.length === 0) && completions.length === 0) return [];
+    const names = p.names ?? [];
+    const reply = await this.script("reserve", this.keys.active, [
+      now,
+      p.workerId,
+      Math.max(0, p.max),
+      p.leaseMs,
+      PROMOTE_IN_RESERVE,
+      p.queues.length,
+      ...p.queues,
+      names.length,
+      ...names,
+      ...completions,
+    ]);
     return decodeReserved(reply, { now, workerId: p.workerId, leaseUntil: now + p.leaseMs });
   }
 
   async extendLeases(p: ExtendLeasesParams): Promise<string[]> {
     if (p.jobs.length === 0) return [];
     const refs = p.jobs.flatMap((j) => [j.id, String(j.token)]);
-    return (await this.script("extendLeases", this.keys.active, [this.clock.now(), p.workerId, p.leaseMs, ...refs])) as string[];
+    return (await this.script("extendLeases", this.keys.active, [p.now, p.workerId, p.leaseMs, ...refs])) as string[];
   }
 
   async complete(p: CompleteParams): Promise<void> {
     if (p.jobs.length === 0) return;
-    const refs = p.jobs.flatMap((j) => [j.id, String(j.token), toJson(j.result, `result of job ${j.id}`)]);
-    await this.script("complete", this.keys.active, [this.clock.now(), p.workerId, ...refs]);
+    await this.script("complete", this.keys.active, [p.now, p.workerId, ...completionArgs(p.jobs)]);
+  }
+
+  async cancelHeld(p: CancelHeldParams): Promise<void> {
+    await this.script("cancelHeld", this.keys.active, [p.now, p.workerId, p.id, String(p.token)]);
   }
 
   async fail(p: FailParams): Promise<void> {
-    const now = this.clock.now();
+    const { now } = p;
     const error = toJson({ ...p.error, at: now }, `error of job ${p.id}`);
     await this.script("fail", this.keys.active, [now, p.workerId, p.id, String(p.token), error, p.retryAt === undefined ? "" : String(p.retryAt)]);
   }
@@ -222,8 +241,8 @@ export class RedisStore implements Store {
 
   // ---- maintenance -----------------------------------------------------
 
-  async promoteDue(limit: number): Promise<number> {
-    const [moved] = (await this.script("promoteDue", this.keys.delayed, [this.clock.now(), limit])) as string[];
+  async promoteDue(p: { limit: number; now: number }): Promise<number> {
+    const [moved] = (await this.script("promoteDue", this.keys.delayed, [p.now, p.limit])) as string[];
     return Number(moved);
   }
 
@@ -233,12 +252,11 @@ export class RedisStore implements Store {
   }
 
   async rescueExpired(p: RescueParams): Promise<RescueResult> {
-    const [rescued, failed] = (await this.script("rescueExpired", this.keys.active, [this.clock.now(), p.maxStalls, p.limit, JSON.stringify(STALLED_MESSAGE)])) as string[][];
+    const [rescued, failed] = (await this.script("rescueExpired", this.keys.active, [p.now, p.maxStalls, p.limit, JSON.stringify(STALLED_MESSAGE), DEAD_WORKER_KEEP_MS])) as string[][];
     return { rescued, failed };
   }
 
-  async trim(policy: RetentionPolicy): Promise<number> {
-    const now = this.clock.now();
+  async trim({ policy, now }: TrimParams): Promise<number> {
     const queues = await this.knownQueues();
     let removed = 0;
     for (const queue of queues) {
@@ -284,13 +302,14 @@ export class RedisStore implements Store {
     return table.rows();
   }
 
-  async retryJob(id: string): Promise<JobRecord> {
-    const reply = (await this.script("retryJob", this.keys.job(id), [this.clock.now(), id])) as [string, unknown];
-    return this.managed(id, reply, "only failed, cancelled or completed jobs can be retried");
+  async retryJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
+    const reply = (await this.script("retryJob", this.keys.job(id), [now, id, DEFAULT_UNIQUE_TTL_MS])) as [string, unknown, string?];
+    if (reply[0] === "unique_taken") throw uniqueTaken(id, String(reply[1]), String(reply[2]));
+    return this.managed(id, reply as [string, unknown], "only failed, cancelled or completed jobs can be retried");
   }
 
-  async cancelJob(id: string): Promise<JobRecord> {
-    const reply = (await this.script("cancelJob", this.keys.job(id), [this.clock.now(), id])) as [string, unknown];
+  async cancelJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
+    const reply = (await this.script("cancelJob", this.keys.job(id), [now, id])) as [string, unknown];
     return this.managed(id, reply, "only waiting, delayed or active jobs can be cancelled");
   }
 
@@ -311,31 +330,31 @@ export class RedisStore implements Store {
   // ---- fleet -----------------------------------------------------------
 
   async leaderAcquire(p: LeaderParams): Promise<LeaderInfo | undefined> {
-    const reply = (await this.script("leaderAcquire", this.keys.leader(p.name), [this.clock.now(), p.holder, p.ttlMs])) as string[];
+    const reply = (await this.script("leaderAcquire", this.keys.leader(p.name), [p.now, p.holder, p.ttlMs])) as string[];
     return reply[0] === "ok" ? { holder: reply[1], token: Number(reply[2]), until: Number(reply[3]) } : undefined;
   }
 
-  async leaderRelease(p: Omit<LeaderParams, "ttlMs">): Promise<void> {
+  async leaderRelease(p: { name: string; holder: string }): Promise<void> {
     await this.script("leaderRelease", this.keys.leader(p.name), [p.holder]);
   }
 
-  async leaderGet(name: string): Promise<LeaderInfo | undefined> {
+  async leaderGet({ name, now }: { name: string; now: number }): Promise<LeaderInfo | undefined> {
     const [holder, token, until] = await this.guard(() => this.client.hmget(this.keys.leader(name), "holder", "token", "until"));
-    if (holder === null || Number(until) <= this.clock.now()) return undefined;
+    if (holder === null || Number(until) <= now) return undefined;
     return { holder, token: Number(token), until: Number(until) };
   }
 
-  async workerHeartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
-    await this.guard(() => this.client.hset(this.keys.workers, info.id, `${this.clock.now() + ttlMs}|${JSON.stringify(info)}`));
+  async workerHeartbeat({ info, ttlMs, now }: HeartbeatParams): Promise<void> {
+    await this.guard(() => this.client.hset(this.keys.workers, info.id, `${now + ttlMs}|${JSON.stringify(info)}`));
   }
 
   async workerRemove(id: string): Promise<void> {
     await this.guard(() => this.client.hdel(this.keys.workers, id));
   }
 
-  async listWorkers(): Promise<WorkerInfo[]> {
-    const live = (await this.script("listWorkers", this.keys.workers, [this.clock.now()])) as string[];
-    return live.map((json) => JSON.parse(json) as WorkerInfo);
+  async listWorkers({ now }: { now: number }): Promise<WorkerRecord[]> {
+    const kept = (await this.script("listWorkers", this.keys.workers, [now, DEAD_WORKER_KEEP_MS])) as [string, string][];
+    return kept.map(([expiresAt, json]) => ({ ...(JSON.parse(json) as WorkerInfo), expiresAt: Number(expiresAt) }));
   }
 
   // ---- schedules -------------------------------------------------------
@@ -391,4 +410,9 @@ export class RedisStore implements Store {
       throw toStoreError(err, this.url, this.lastError);
     }
   }
+}
+
+/** Completions as script arguments: triples of id, token, result JSON ("" = undefined). */
+function completionArgs(jobs: CompletedJob[]): string[] {
+  return jobs.flatMap((j) => [j.id, String(j.token), toJson(j.result, `result of job ${j.id}`)]);
 }

@@ -27,6 +27,7 @@
 
 import type Redis from "ioredis";
 import type { Clock } from "../../core/clock.ts";
+import { Loop } from "../../core/loop.ts";
 import { abortableSleep } from "../../core/service.ts";
 import type { WaitForWorkParams } from "../store.ts";
 import type { Keys } from "./keys.ts";
@@ -49,7 +50,9 @@ export class WorkWaiter {
   private blockingId?: number;
   /** Marker keys of the BLPOP in flight, if any. */
   private blockedOn?: Set<string>;
-  private loop?: Promise<void>;
+  /** Listens with BLPOP while anyone waits; between waits it sleeps until the next waiter arrives. */
+  private readonly listener: Loop;
+  private waiterArrived: (() => void) | undefined;
   private readonly closing = new AbortController();
 
   constructor(
@@ -57,7 +60,14 @@ export class WorkWaiter {
     private readonly keys: Keys,
     private readonly clock: Clock,
     private readonly check: ReadyCheck,
-  ) {}
+  ) {
+    this.listener = new Loop({
+      name: "redis-wake",
+      round: (signal) => this.listen(signal),
+      // Redis is unreachable: the next BLPOP is tried after a short pause, never in a spin.
+      onError: () => ERROR_PAUSE_MS,
+    });
+  }
 
   async wait(p: WaitForWorkParams): Promise<void> {
     if (p.signal.aborted || this.closing.signal.aborted) return;
@@ -89,7 +99,12 @@ export class WorkWaiter {
       };
       p.signal.addEventListener("abort", onAbort, { once: true });
       this.waiters.add(waiter);
-      this.listen();
+      this.listener.start();
+      const arrived = this.waiterArrived;
+      this.waiterArrived = undefined;
+      arrived?.();
+      // A waiter for a queue the BLPOP in flight does not cover: restart it with the wider set.
+      if (this.blockedOn && [...this.wanted()].some((k) => !this.blockedOn!.has(k))) this.unblock();
     });
   }
 
@@ -97,49 +112,39 @@ export class WorkWaiter {
     this.closing.abort();
     for (const w of [...this.waiters]) w.done();
     this.blocking?.disconnect();
-    await this.loop;
+    await this.listener.stop();
   }
 
-  private listen(): void {
-    if (this.loop) {
-      // A waiter for a queue the BLPOP in flight does not cover: restart it with the wider set.
-      if (this.blockedOn && [...this.wanted()].some((k) => !this.blockedOn!.has(k))) this.unblock();
+  /** One listening round: a BLPOP on the markers the waiters want, or, with none waiting, a wait for the next. */
+  private async listen(signal: AbortSignal): Promise<void> {
+    if (this.waiters.size === 0) {
+      await new Promise<void>((resolve) => {
+        this.waiterArrived = resolve;
+        signal.addEventListener("abort", () => resolve(), { once: true });
+      });
       return;
     }
-    this.loop = this.run().finally(() => {
-      this.loop = undefined;
-      if (this.waiters.size > 0 && !this.closing.signal.aborted) this.listen();
-    });
-  }
-
-  private async run(): Promise<void> {
-    while (this.waiters.size > 0 && !this.closing.signal.aborted) {
-      const markers = [...this.wanted()];
-      const longest = Math.max(...[...this.waiters].map((w) => w.deadline - performance.now()));
-      const seconds = Math.min(MAX_BLOCK_SECONDS, Math.max(1, Math.ceil(longest / 1000)));
-      let popped: [string, string] | null;
-      try {
-        const conn = await this.connection();
-        this.blockedOn = new Set(markers);
-        popped = await conn.blpop(...markers, seconds);
-      } catch {
-        if (this.closing.signal.aborted) return;
-        await abortableSleep(ERROR_PAUSE_MS, this.closing.signal);
-        continue;
-      } finally {
-        this.blockedOn = undefined;
-      }
-      if (!popped) continue;
-      const [key, value] = popped;
-      let woke = false;
-      for (const w of [...this.waiters]) {
-        if (w.markers.has(key)) {
-          w.done();
-          woke = true;
-        }
-      }
-      if (!woke) await this.client.lpush(key, value).catch(() => {});
+    const markers = [...this.wanted()];
+    const longest = Math.max(...[...this.waiters].map((w) => w.deadline - performance.now()));
+    const seconds = Math.min(MAX_BLOCK_SECONDS, Math.max(1, Math.ceil(longest / 1000)));
+    let popped: [string, string] | null;
+    try {
+      const conn = await this.connection();
+      this.blockedOn = new Set(markers);
+      popped = await conn.blpop(...markers, seconds);
+    } finally {
+      this.blockedOn = undefined;
     }
+    if (!popped) return;
+    const [key, value] = popped;
+    let woke = false;
+    for (const w of [...this.waiters]) {
+      if (w.markers.has(key)) {
+        w.done();
+        woke = true;
+      }
+    }
+    if (!woke) await this.client.lpush(key, value).catch(() => {});
   }
 
   private wanted(): Set<string> {

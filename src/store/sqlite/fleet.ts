@@ -5,12 +5,13 @@
  * the caller's read or write; `now` comes from the store's injected clock.
  */
 
-import type { LeaderInfo, ScheduleState, WorkerInfo } from "../../core/types.ts";
-import type { LeaderParams } from "../store.ts";
+import { DEAD_WORKER_KEEP_MS, type LeaderInfo, type ScheduleState, type WorkerInfo, type WorkerRecord } from "../../core/types.ts";
+import type { HeartbeatParams, LeaderParams } from "../store.ts";
 import type { Statements } from "./statements.ts";
 
 /** Call inside a write transaction: read-then-upsert must not race another process. */
-export function acquireLeader(st: Statements, now: number, p: LeaderParams): LeaderInfo | undefined {
+export function acquireLeader(st: Statements, p: LeaderParams): LeaderInfo | undefined {
+  const { now } = p;
   const cur = st.leaderRow.get(p.name);
   const live = cur !== null && cur.expires_at > now;
   if (live && cur.holder !== p.holder) return undefined;
@@ -27,14 +28,14 @@ export function currentLeader(st: Statements, now: number, name: string): Leader
 }
 
 /** Call inside a write transaction. */
-export function heartbeat(st: Statements, now: number, info: WorkerInfo, ttlMs: number): void {
-  // Expired rows are invisible to listWorkers; dropping them keeps the table at fleet size.
-  st.workerPrune.run(now);
-  st.workerUpsert.run(info.id, JSON.stringify(info), now + ttlMs);
+export function heartbeat(st: Statements, p: HeartbeatParams): void {
+  // A lapsed row marks a dead worker (its jobs are rescued, status shows it) for a while, then goes.
+  st.workerPrune.run(p.now - DEAD_WORKER_KEEP_MS);
+  st.workerUpsert.run(p.info.id, JSON.stringify(p.info), p.now + p.ttlMs);
 }
 
-export function liveWorkers(st: Statements, now: number): WorkerInfo[] {
-  return st.workerList.all(now).map((r) => JSON.parse(r.info) as WorkerInfo);
+export function workerRecords(st: Statements, now: number): WorkerRecord[] {
+  return st.workerList.all(now - DEAD_WORKER_KEEP_MS).map((r) => ({ ...(JSON.parse(r.info) as WorkerInfo), expiresAt: r.expires_at }));
 }
 
 export function scheduleStates(st: Statements): ScheduleState[] {

@@ -74,6 +74,11 @@ const MIGRATIONS: string[] = [
   DROP INDEX jobs_finished;
   CREATE INDEX jobs_finished ON jobs (queue, state, finished_at) WHERE state IN ('completed', 'failed', 'cancelled');
   `,
+  // 2 -> 3: the rescuer finds the active jobs of a dead worker without a scan.
+  `
+  CREATE INDEX jobs_active_worker ON jobs (lease_worker) WHERE state = 'active';
+  CREATE INDEX workers_expires ON workers (expires_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

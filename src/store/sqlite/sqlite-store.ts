@@ -16,6 +16,7 @@
  */
 
 import type { Clock } from "../../core/clock.ts";
+import { STALLED_MESSAGE, uniqueTaken } from "../messages.ts";
 import { InvalidStateError, StoreUnavailableError } from "../../core/errors.ts";
 import { newJobId } from "../../core/ids.ts";
 import {
@@ -26,41 +27,46 @@ import {
   type NewJob,
   type QueueCounts,
   type ScheduleState,
-  type WorkerInfo,
+  type WorkerRecord,
+  DEAD_WORKER_KEEP_MS,
+  DEFAULT_UNIQUE_TTL_MS,
 } from "../../core/types.ts";
 import { CountsTable } from "../counts.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
-import type {
-  CompleteParams,
-  ExtendLeasesParams,
-  FailParams,
-  JobPage,
-  LeaderParams,
-  ListJobsParams,
-  ProgressParams,
-  ReleaseParams,
-  RescueParams,
-  RescueResult,
-  ReserveParams,
-  ReservedJob,
-  RetentionPolicy,
-  Store,
-  WaitForWorkParams,
+import {
+  PROMOTE_IN_RESERVE,
+  type CancelHeldParams,
+  type CompleteParams,
+  type EnqueueParams,
+  type ExtendLeasesParams,
+  type FailParams,
+  type HeartbeatParams,
+  type JobPage,
+  type LeaderParams,
+  type ListJobsParams,
+  type ProgressParams,
+  type ReleaseParams,
+  type RescueParams,
+  type RescueResult,
+  type ReserveParams,
+  type ReservedJob,
+  type Store,
+  type TrimParams,
+  type WaitForWorkParams,
 } from "../store.ts";
 import { SqliteConnection } from "./connection.ts";
-import { acquireLeader, currentLeader, heartbeat, liveWorkers, scheduleStates } from "./fleet.ts";
+import { acquireLeader, currentLeader, heartbeat, scheduleStates, workerRecords } from "./fleet.ts";
 import { AdaptivePoller, acquireLocalWake, releaseLocalWake, type LocalWake } from "./poller.ts";
 import { bySlot, toJson, toRecord } from "./rows.ts";
-import { mustGet, pausedSet, promoteDueIn, type Statements } from "./statements.ts";
+import { completeIn, mustGet, pausedSet, promoteDueIn, type Statements } from "./statements.ts";
 
 export interface SqliteStoreOptions {
   /** The database file; its folder is created if missing. */
   path: string;
+  /** Only times waits (idle polling until a delayed job is due); recorded times come from the caller. */
   clock: Clock;
 }
 
-const STALLED_MESSAGE = "stalled too many times: its worker stopped renewing the lease (killed, crashed or hung)";
-const DEFAULT_UNIQUE_TTL_MS = 3_600_000;
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
@@ -112,9 +118,8 @@ export class SqliteStore implements Store {
 
   // ---- producing -------------------------------------------------------
 
-  async enqueue(jobs: NewJob[]): Promise<EnqueueResult[]> {
+  async enqueue({ jobs, now }: EnqueueParams): Promise<EnqueueResult[]> {
     const results = await this.write("enqueue", (st) => {
-      const now = this.clock.now();
       let seq = st.getCounter.get("seq")!.value;
       const out: EnqueueResult[] = [];
       // Rows go in one by one, so a later job in the batch dedupes onto an earlier one.
@@ -146,16 +151,19 @@ export class SqliteStore implements Store {
   // ---- consuming -------------------------------------------------------
 
   async reserve(p: ReserveParams): Promise<ReservedJob[]> {
+    const { now } = p;
     let promoted = 0;
+    const names = p.names && JSON.stringify(p.names);
     const out = await this.write("reserve", (st) => {
-      const now = this.clock.now();
-      promoted = promoteDueIn(st, now, -1);
+      if (p.complete?.length) completeIn(st, p.workerId, p.complete, now);
+      promoted = promoteDueIn(st, now, PROMOTE_IN_RESERVE);
       const paused = pausedSet(st);
       const claimed: ReservedJob[] = [];
       for (const queue of p.queues) {
         if (claimed.length >= p.max) break;
         if (paused.has(queue)) continue;
-        const rows = st.claim.all(now, p.workerId, now + p.leaseMs, queue, p.max - claimed.length);
+        const left = p.max - claimed.length;
+        const rows = names === undefined ? st.claim.all(now, p.workerId, now + p.leaseMs, queue, left) : st.claimNamed.all(now, p.workerId, now + p.leaseMs, queue, names, left);
         if (rows.length > 1) rows.sort(bySlot);
         for (const row of rows) claimed.push(toRecord(row) as ReservedJob);
       }
@@ -168,26 +176,27 @@ export class SqliteStore implements Store {
 
   async extendLeases(p: ExtendLeasesParams): Promise<string[]> {
     return this.write("extendLeases", (st) => {
-      const until = this.clock.now() + p.leaseMs;
+      const until = p.now + p.leaseMs;
       return p.jobs.filter((ref) => st.extend.run(until, ref.id, p.workerId, ref.token).changes === 0).map((ref) => ref.id);
     });
   }
 
   async complete(p: CompleteParams): Promise<void> {
-    await this.write("complete", (st) => {
-      const now = this.clock.now();
-      for (const ref of p.jobs) st.complete.run(toJson(ref.result), now, ref.id, p.workerId, ref.token);
-    });
+    await this.write("complete", (st) => completeIn(st, p.workerId, p.jobs, p.now));
   }
 
   async fail(p: FailParams): Promise<void> {
+    const { now } = p;
     const moved = await this.write("fail", (st) => {
-      const now = this.clock.now();
       const error = JSON.stringify({ ...p.error, at: now });
       if (p.retryAt === undefined) return st.failFinal.run(error, now, p.id, p.workerId, p.token).changes;
       return st.failRetry.run(error, p.retryAt, p.id, p.workerId, p.token).changes;
     });
     if (moved && p.retryAt !== undefined) this.wake();
+  }
+
+  async cancelHeld(p: CancelHeldParams): Promise<void> {
+    await this.write("cancelHeld", (st) => st.cancelHeld.run(p.now, p.id, p.workerId, p.token));
   }
 
   async release(p: ReleaseParams): Promise<void> {
@@ -213,8 +222,8 @@ export class SqliteStore implements Store {
 
   // ---- maintenance -----------------------------------------------------
 
-  async promoteDue(limit: number): Promise<number> {
-    const moved = await this.write("promoteDue", (st) => promoteDueIn(st, this.clock.now(), Math.max(0, limit)));
+  async promoteDue(p: { limit: number; now: number }): Promise<number> {
+    const moved = await this.write("promoteDue", (st) => promoteDueIn(st, p.now, Math.max(0, p.limit)));
     if (moved) this.wake();
     return moved;
   }
@@ -224,10 +233,15 @@ export class SqliteStore implements Store {
   }
 
   async rescueExpired(p: RescueParams): Promise<RescueResult> {
+    const { now } = p;
     const result = await this.write("rescueExpired", (st) => {
-      const now = this.clock.now();
       const out: RescueResult = { rescued: [], failed: [] };
-      for (const row of st.expired.all(now, Math.max(0, p.limit))) {
+      const limit = Math.max(0, p.limit);
+      st.workerPrune.run(now - DEAD_WORKER_KEEP_MS);
+      // Expired leases first, then the jobs of workers whose heartbeat record lapsed (dead before their leases ran out).
+      const expired = st.expired.all(now, limit);
+      const rows = expired.length < limit ? [...expired, ...st.deadWorkersActive.all(now, now, limit - expired.length)] : expired;
+      for (const row of rows) {
         if (row.stalls + 1 > p.maxStalls) {
           const error = { attempt: row.attempts_made + 1, at: now, name: "Stalled", message: STALLED_MESSAGE };
           st.rescueToFailed.run(now, JSON.stringify(error), row.id);
@@ -243,10 +257,10 @@ export class SqliteStore implements Store {
     return result;
   }
 
-  async trim(policy: RetentionPolicy): Promise<number> {
+  async trim({ policy, now }: TrimParams): Promise<number> {
     return this.write("trim", (st) => {
       const { completedMaxCount, completedMaxAgeMs, failedMaxCount, failedMaxAgeMs } = policy;
-      return st.trim.run(this.clock.now(), completedMaxCount, completedMaxAgeMs, failedMaxCount, failedMaxAgeMs).changes;
+      return st.trim.run(now, completedMaxCount, completedMaxAgeMs, failedMaxCount, failedMaxAgeMs).changes;
     });
   }
 
@@ -286,24 +300,29 @@ export class SqliteStore implements Store {
     });
   }
 
-  async retryJob(id: string): Promise<JobRecord> {
+  async retryJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
     const rec = await this.write("retryJob", (st) => {
       const row = mustGet(st, id);
       if (row.state !== "failed" && row.state !== "cancelled" && row.state !== "completed") {
         throw new InvalidStateError(`job ${id} is ${row.state}; only failed, cancelled or completed jobs can be retried`);
       }
+      // Live again, it holds its key again, unless another live job took it meanwhile.
+      if (row.unique_key !== null) {
+        const holder = st.uniqueHolder.get(row.name, row.unique_key, now);
+        if (holder && holder.id !== id) throw uniqueTaken(id, row.unique_key, holder.id);
+      }
       // Back of the queue, as a fresh enqueue would be.
       const seq = st.getCounter.get("seq")!.value + 1;
       st.setCounter.run(seq, "seq");
-      return toRecord(st.retry.get(this.clock.now(), seq, id)!);
+      return toRecord(st.retry.get(now, seq, row.unique_key === null ? null : now + DEFAULT_UNIQUE_TTL_MS, id)!);
     });
     this.wake();
     return rec;
   }
 
-  async cancelJob(id: string): Promise<JobRecord> {
+  async cancelJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
     return this.write("cancelJob", (st) => {
-      const row = st.cancel.get(this.clock.now(), id);
+      const row = st.cancel.get(now, id);
       if (row) return toRecord(row);
       const cur = mustGet(st, id);
       throw new InvalidStateError(`job ${id} is already ${cur.state}; only waiting, delayed or active jobs can be cancelled`);
@@ -330,27 +349,27 @@ export class SqliteStore implements Store {
   // ---- fleet -----------------------------------------------------------
 
   async leaderAcquire(p: LeaderParams): Promise<LeaderInfo | undefined> {
-    return this.write("leaderAcquire", (st) => acquireLeader(st, this.clock.now(), p));
+    return this.write("leaderAcquire", (st) => acquireLeader(st, p));
   }
 
-  async leaderRelease(p: Omit<LeaderParams, "ttlMs">): Promise<void> {
+  async leaderRelease(p: { name: string; holder: string }): Promise<void> {
     await this.write("leaderRelease", (st) => st.leaderRelease.run(p.name, p.holder));
   }
 
-  async leaderGet(name: string): Promise<LeaderInfo | undefined> {
-    return this.read("leaderGet", (st) => currentLeader(st, this.clock.now(), name));
+  async leaderGet(p: { name: string; now: number }): Promise<LeaderInfo | undefined> {
+    return this.read("leaderGet", (st) => currentLeader(st, p.now, p.name));
   }
 
-  async workerHeartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
-    await this.write("workerHeartbeat", (st) => heartbeat(st, this.clock.now(), info, ttlMs));
+  async workerHeartbeat(p: HeartbeatParams): Promise<void> {
+    await this.write("workerHeartbeat", (st) => heartbeat(st, p));
   }
 
   async workerRemove(id: string): Promise<void> {
     await this.write("workerRemove", (st) => st.workerDelete.run(id));
   }
 
-  async listWorkers(): Promise<WorkerInfo[]> {
-    return this.read("listWorkers", (st) => liveWorkers(st, this.clock.now()));
+  async listWorkers(p: { now: number }): Promise<WorkerRecord[]> {
+    return this.read("listWorkers", (st) => workerRecords(st, p.now));
   }
 
   // ---- schedules -------------------------------------------------------

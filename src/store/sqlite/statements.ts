@@ -12,7 +12,7 @@
 
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import { NotFoundError } from "../../core/errors.ts";
-import type { JobRow } from "./rows.ts";
+import { toJson, type JobRow } from "./rows.ts";
 
 const HELD = "id = ? AND state = 'active' AND lease_worker = ? AND lease_token = ?";
 const LIVE = "state IN ('waiting', 'delayed', 'active')";
@@ -23,6 +23,11 @@ export const HOT_SQL = {
   claim: `UPDATE jobs SET state = 'active', started_at = ?, lease_worker = ?, lease_token = lease_token + 1, lease_until = ?
      WHERE rowid IN (SELECT rowid FROM jobs WHERE state = 'waiting' AND queue = ? ORDER BY priority, seq LIMIT ?)
      RETURNING *`,
+  /** As claim, for a worker that has only some jobs loaded: now, workerId, leaseUntil, queue, JSON array of names, limit. */
+  claimNamed: `UPDATE jobs SET state = 'active', started_at = ?, lease_worker = ?, lease_token = lease_token + 1, lease_until = ?
+     WHERE rowid IN (SELECT rowid FROM jobs WHERE state = 'waiting' AND queue = ? AND name IN (SELECT value FROM json_each(?))
+                     ORDER BY priority, seq LIMIT ?)
+     RETURNING *`,
   earliestDue: "SELECT min(run_at) AS at FROM jobs WHERE state = 'delayed'",
   /** ?1 seq base, ?2 now, ?3 limit (-1: all). Due jobs join the back of their queue in due order. */
   promote: `UPDATE jobs SET state = 'waiting', seq = ?1 + d.rn
@@ -32,6 +37,9 @@ export const HOT_SQL = {
   hasWaiting: "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'waiting' AND queue = ?) AS x",
   hasDue: "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'delayed' AND run_at <= ?) AS x",
   expired: "SELECT id, stalls, attempts_made FROM jobs WHERE state = 'active' AND lease_until < ? ORDER BY lease_until LIMIT ?",
+  /** Active jobs of workers whose heartbeat record lapsed: now (lease still live), now (record expired), limit. */
+  deadWorkersActive: `SELECT id, stalls, attempts_made FROM jobs
+     WHERE state = 'active' AND lease_until >= ? AND lease_worker IN (SELECT id FROM workers WHERE expires_at <= ?) LIMIT ?`,
   uniqueHolder: `SELECT id FROM jobs WHERE name = ? AND unique_key = ? AND unique_until > ? AND ${LIVE} LIMIT 1`,
   complete: `UPDATE jobs SET state = 'completed', attempts_made = attempts_made + 1, result = ?, finished_at = ?, unique_until = NULL WHERE ${HELD}`,
 };
@@ -60,6 +68,7 @@ export function prepareStatements(db: Database) {
     promote: q(HOT_SQL.promote),
     pausedQueues: q<{ queue: string }>("SELECT queue FROM paused_queues"),
     claim: q<JobRow>(HOT_SQL.claim),
+    claimNamed: q<JobRow>(HOT_SQL.claimNamed),
     extend: q(`UPDATE jobs SET lease_until = ? WHERE ${HELD}`),
     complete: q(HOT_SQL.complete),
     failRetry: q(
@@ -70,6 +79,7 @@ export function prepareStatements(db: Database) {
       `UPDATE jobs SET state = 'failed', attempts_made = attempts_made + 1, errors = json_insert(errors, '$[#]', json(?)),
          finished_at = ?, unique_until = NULL WHERE ${HELD}`,
     ),
+    cancelHeld: q(`UPDATE jobs SET state = 'cancelled', finished_at = ?, unique_until = NULL WHERE ${HELD}`),
     release: q(`UPDATE jobs SET state = 'waiting', lease_until = 0 WHERE ${HELD}`),
     progress: q("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'active' AND lease_token = ?"),
     hasWaiting: q<{ x: number }>(HOT_SQL.hasWaiting),
@@ -79,6 +89,7 @@ export function prepareStatements(db: Database) {
 
     // ---- maintenance ----------------------------------------------------
     expired: q<{ id: string; stalls: number; attempts_made: number }>(HOT_SQL.expired),
+    deadWorkersActive: q<{ id: string; stalls: number; attempts_made: number }>(HOT_SQL.deadWorkersActive),
     rescueToWaiting: q("UPDATE jobs SET state = 'waiting', stalls = stalls + 1 WHERE id = ?"),
     rescueToFailed: q(
       `UPDATE jobs SET state = 'failed', stalls = stalls + 1, attempts_made = attempts_made + 1, finished_at = ?,
@@ -104,7 +115,7 @@ export function prepareStatements(db: Database) {
       "SELECT queue, state, count(*) AS n, min(rowid) AS first FROM jobs GROUP BY queue, state",
     ),
     retry: q<JobRow>(
-      `UPDATE jobs SET state = 'waiting', attempts_made = 0, stalls = 0, run_at = ?, seq = ?,
+      `UPDATE jobs SET state = 'waiting', attempts_made = 0, stalls = 0, run_at = ?, seq = ?, unique_until = ?,
          finished_at = NULL, result = NULL, progress = NULL WHERE id = ? RETURNING *`,
     ),
     cancel: q<JobRow>(`UPDATE jobs SET state = 'cancelled', finished_at = ?, unique_until = NULL WHERE id = ? AND ${LIVE} RETURNING *`),
@@ -125,7 +136,7 @@ export function prepareStatements(db: Database) {
     ),
     workerPrune: q("DELETE FROM workers WHERE expires_at <= ?"),
     workerDelete: q("DELETE FROM workers WHERE id = ?"),
-    workerList: q<{ info: string }>("SELECT info FROM workers WHERE expires_at > ? ORDER BY rowid"),
+    workerList: q<{ info: string; expires_at: number }>("SELECT info, expires_at FROM workers WHERE expires_at > ? ORDER BY rowid"),
 
     // ---- schedules ------------------------------------------------------
     scheduleList: q<{ name: string; last_slot: number | null; last_job_id: string | null; paused: number }>(
@@ -171,6 +182,11 @@ export class ListQueries {
 }
 
 // ---- steps made of several statements ---------------------------------
+
+/** Completions of jobs `workerId` still holds; others are ignored. Call inside a write transaction. */
+export function completeIn(st: Statements, workerId: string, jobs: { id: string; token: number; result?: unknown }[], now: number): void {
+  for (const ref of jobs) st.complete.run(toJson(ref.result), now, ref.id, workerId, ref.token);
+}
 
 /** Due delayed jobs join the back of their queues, in due order. Call inside a write transaction. */
 export function promoteDueIn(st: Statements, now: number, limit: number): number {

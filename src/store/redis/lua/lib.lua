@@ -23,6 +23,7 @@
     <base>paused                   set: paused queue names
     <base>seq                      string: FIFO sequence counter
     <base>u:<#name>:<name>:<key>   string "<until>:<id>": holder of a unique key
+    <base>workers                  hash: worker id -> "<expiresAt>|<WorkerInfo JSON>"
 ]]
 local rcall = redis.call
 local BASE = ARGV[1]
@@ -146,4 +147,36 @@ local function promoteDue(now, limit)
   flushCounts(deltas)
   pushMarkers(marks)
   return moved
+end
+
+-- Finish jobs the worker still holds, storing their results; references to
+-- leases it lost are ignored. `refs` holds triples from index `from`:
+-- job id, lease token, result (JSON; "" = undefined). Returns how many finished.
+local function completeHeld(worker, now, refs, from)
+  local done, deltas, finished = {}, {}, {}
+  for i = from, #refs, 3 do
+    local id, token, result = refs[i], refs[i + 1], refs[i + 2]
+    local jk = jobKey(id)
+    local f = rcall("HMGET", jk, "state", "leaseWorker", "leaseToken", "queue", "attemptsMade", "name", "uniqueKey")
+    if f[1] == "active" and f[2] == worker and f[3] == token then
+      local q = f[4]
+      -- An active job has no result field (retry-job deletes it), so "" needs no HDEL.
+      if result == "" then
+        rcall("HSET", jk, "state", "completed", "finishedAt", now, "attemptsMade", (tonumber(f[5]) or 0) + 1)
+      else
+        rcall("HSET", jk, "state", "completed", "finishedAt", now, "attemptsMade", (tonumber(f[5]) or 0) + 1, "result", result)
+      end
+      push(finished, q, now, id)
+      freeUnique(id, f[6], f[7])
+      bump(deltas, "active", q, -1)
+      bump(deltas, "completed", q, 1)
+      done[#done + 1] = id
+    end
+  end
+  if #done > 0 then
+    remMany("ZREM", BASE .. "active", done)
+    for q, list in pairs(finished) do zaddMany(doneKey(q, "completed"), list) end
+  end
+  flushCounts(deltas)
+  return #done
 end

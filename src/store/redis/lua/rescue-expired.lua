@@ -1,17 +1,42 @@
 --[[
-  rescue-expired: active jobs whose lease ran out (worker lost) go back to
-  waiting with a stall counted, at their old place in line; past maxStalls
-  they fail with a "stalled too many times" error (poison-job guard).
+  rescue-expired: active jobs whose lease ran out, or whose worker's
+  heartbeat record lapsed (a dead worker, noticed before its leases run
+  out), go back to waiting with a stall counted, at their old place in
+  line; past maxStalls they fail with a "stalled too many times" error
+  (poison-job guard).
   KEYS[1]  <base>active
   ARGV[1]  key base "{<prefix>}:"
   ARGV[2]  now (epoch ms)
   ARGV[3]  maxStalls
   ARGV[4]  most jobs to handle
   ARGV[5]  the stall error message, JSON-encoded (a JSON string)
+  ARGV[6]  how long a lapsed worker record is kept (ms); older ones are deleted here
   Reply: {{rescued ids...}, {failed ids...}}
 ]]
 local now, maxStalls, limit, msg = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local ids = rcall("ZRANGEBYSCORE", KEYS[1], "-inf", "(" .. now, "LIMIT", 0, limit)
+if #ids < limit then
+  -- Workers whose heartbeat record lapsed: their leased jobs are looked for in the active set.
+  -- This scan costs one HGET per active job, and only while a lapsed record exists (a few minutes after a death).
+  local all = rcall("HGETALL", BASE .. "workers")
+  local dead, any = {}, false
+  for i = 1, #all, 2 do
+    local v = all[i + 1]
+    local expires = tonumber(string.sub(v, 1, string.find(v, "|", 1, true) - 1))
+    if expires + tonumber(ARGV[6]) <= tonumber(now) then
+      rcall("HDEL", BASE .. "workers", all[i])
+    elseif expires <= tonumber(now) then
+      dead[all[i]] = true
+      any = true
+    end
+  end
+  if any then
+    for _, id in ipairs(rcall("ZRANGEBYSCORE", KEYS[1], now, "+inf")) do
+      if #ids >= limit then break end
+      if dead[rcall("HGET", jobKey(id), "leaseWorker")] then ids[#ids + 1] = id end
+    end
+  end
+end
 local rescued, failed, deltas, marks = {}, {}, {}, {}
 for _, id in ipairs(ids) do
   rcall("ZREM", KEYS[1], id)

@@ -5,13 +5,29 @@
   ARGV[1]  key base "{<prefix>}:"
   ARGV[2]  now (epoch ms)
   ARGV[3]  job id
+  ARGV[4]  unique-key hold (ms) for a job that has a key: live again, it holds the key again
   Reply: {"ok", {field, value, ...}} | {"not_found"} | {"invalid_state", state}
+         | {"unique_taken", key, holder id} when another live job holds the job's key
 ]]
 local id, now = ARGV[3], ARGV[2]
-local f = rcall("HMGET", KEYS[1], "state", "queue", "priority")
+local f = rcall("HMGET", KEYS[1], "state", "queue", "priority", "name", "uniqueKey")
 local state, q = f[1], f[2]
 if not state then return { "not_found" } end
 if state ~= "failed" and state ~= "cancelled" and state ~= "completed" then return { "invalid_state", state } end
+if f[5] then
+  local uk = uniqueKeyOf(f[4], f[5])
+  local held = rcall("GET", uk)
+  if held then
+    local sep = string.find(held, ":", 1, true)
+    local heldId = string.sub(held, sep + 1)
+    local heldState = rcall("HGET", jobKey(heldId), "state")
+    if heldId ~= id and tonumber(string.sub(held, 1, sep - 1)) > tonumber(now) and (heldState == "waiting" or heldState == "delayed" or heldState == "active") then
+      return { "unique_taken", f[5], heldId }
+    end
+  end
+  local ttl = tonumber(ARGV[4])
+  rcall("SET", uk, string.format("%.0f", tonumber(now) + ttl) .. ":" .. id, "PX", ttl)
+end
 detach(id, state, q)
 local seq = rcall("INCR", BASE .. "seq")
 rcall("HSET", KEYS[1], "state", "waiting", "attemptsMade", 0, "stalls", 0, "runAt", now, "seq", seq)

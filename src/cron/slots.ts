@@ -19,7 +19,7 @@
  */
 
 import type { CronExpression } from "cron-parser";
-import { cronIterator, type CronSpec } from "./cron-expr.ts";
+import { cronIterator, type CronSpec } from "./expr.ts";
 
 export interface SlotQuery {
   spec: CronSpec;

@@ -1,7 +1,7 @@
 // Slot computation: DST in Europe/Berlin, clock jumps, downtime catch-up, every-second schedules.
 
 import { describe, expect, test } from "bun:test";
-import { planSlots, utcOffset } from "../../src/scheduler/slots.ts";
+import { planSlots, utcOffset } from "../../src/cron/slots.ts";
 
 const BERLIN = "Europe/Berlin";
 const H = 3_600_000;

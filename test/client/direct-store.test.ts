@@ -1,17 +1,15 @@
 /**
- * The direct transport's own logic (shape checks, defaults, all-or-nothing,
- * lazy open) over a MemoryStore passed as `{ store }`. The Redis flavour
- * (`{ redisUrl }`) is the same code with RedisStore behind it; its test
- * against a real Redis comes with the Redis issue.
+ * The client straight against a store (shape checks, defaults,
+ * all-or-nothing, lazy open) over a MemoryStore passed as `{ store }`: the
+ * LocalOperations without job modules. The Redis flavour (`{ redisUrl }`)
+ * is the same code with RedisStore behind it (redis-transport.test.ts).
  */
 
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { ClientClosedError, NotFoundError, QworkerClient, UsageError } from "../../src/client.ts";
-import { StoreTransport } from "../../src/client/store-transport.ts";
+import { ClientClosedError, NotFoundError, onceUntilItWorks, QworkerClient, UsageError, ValidationError } from "../../src/client.ts";
 import { FakeClock } from "../../src/core/clock.ts";
 import { StoreUnavailableError } from "../../src/core/errors.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
-import type { Store } from "../../src/store/store.ts";
 
 let store: MemoryStore;
 let client: QworkerClient;
@@ -29,7 +27,7 @@ async function stored(): Promise<number> {
   return (await store.listJobs({ limit: 1000 })).jobs.length;
 }
 
-describe("direct store transport", () => {
+describe("client over a store, without job modules", () => {
   test("enqueues with the documented defaults: queue default, 3 attempts, priority 0", async () => {
     const { id, deduplicated } = await client.enqueue("send-email", { to: "a@b.co" });
     expect(deduplicated).toBe(false);
@@ -54,7 +52,8 @@ describe("direct store transport", () => {
     expect(bad.message).toContain("priority");
     const batch = await client.enqueueMany([{ name: "a" }, { name: "" }]).catch((e) => e);
     expect(batch).toBeInstanceOf(UsageError);
-    expect(batch.message).toStartWith("item 1: [1].name");
+    expect(batch.message).toStartWith("item 1: name:");
+    expect(batch.issues).toEqual([{ index: 1, field: "name", message: "name the job to enqueue" }]);
     const both = await client.enqueue("x", {}, { in: 1, at: "2030-01-01T00:00:00Z" }).catch((e) => e);
     expect(both.message).toContain("not both");
     const garbage = await client.enqueue("x", {}, { at: "yesterday-ish garbage" }).catch((e) => e);
@@ -62,7 +61,8 @@ describe("direct store transport", () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     const notJson = await client.enqueue("x", cyclic).catch((e) => e);
-    expect(notJson.message).toContain("not JSON-serialisable");
+    expect(notJson).toBeInstanceOf(ValidationError);
+    expect(notJson.message).toContain("more than 64 levels");
     expect(await client.enqueueMany([]).catch((e) => e)).toBeInstanceOf(UsageError);
     expect(await stored()).toBe(0);
   });
@@ -83,48 +83,17 @@ describe("direct store transport", () => {
   });
 });
 
-describe("StoreTransport open/close", () => {
-  function fakeOpener(failFirst: number) {
+describe("opening a store on first use", () => {
+  test("opens once for concurrent calls, and a failed open is retried by the next call, not cached", async () => {
     let calls = 0;
-    let closed = 0;
-    const open = async (): Promise<Store> => {
+    const open = onceUntilItWorks(async () => {
       calls++;
-      if (calls <= failFirst) throw new StoreUnavailableError("redis down (test)");
-      const s = new MemoryStore(new FakeClock());
-      const close = s.close.bind(s);
-      s.close = async () => {
-        closed++;
-        await close();
-      };
-      return s;
-    };
-    return { open, calls: () => calls, closed: () => closed };
-  }
-
-  test("opens lazily, once, and closes what it opened", async () => {
-    const o = fakeOpener(0);
-    const t = new StoreTransport(o.open, true);
-    expect(o.calls()).toBe(0);
-    await Promise.all([t.enqueue([{ name: "a" }]), t.enqueue([{ name: "b" }])]);
-    expect(o.calls()).toBe(1);
-    await t.close();
-    await t.close();
-    expect(o.closed()).toBe(1);
-  });
-
-  test("a failed open is retried by the next call, not cached", async () => {
-    const o = fakeOpener(1);
-    const t = new StoreTransport(o.open, true);
-    expect(await t.getJob("x").catch((e) => e)).toBeInstanceOf(StoreUnavailableError);
-    expect(await t.getJob("x").catch((e) => e)).toBeInstanceOf(NotFoundError);
-    expect(o.calls()).toBe(2);
-    await t.close();
-  });
-
-  test("close() before any call opens nothing", async () => {
-    const o = fakeOpener(0);
-    const t = new StoreTransport(o.open, true);
-    await t.close();
-    expect(o.calls()).toBe(0);
+      if (calls === 1) throw new StoreUnavailableError("redis down (test)");
+      return calls;
+    });
+    expect(await open().catch((e) => e)).toBeInstanceOf(StoreUnavailableError);
+    expect(await Promise.all([open(), open()])).toEqual([2, 2]);
+    expect(await open()).toBe(2);
+    expect(calls).toBe(2);
   });
 });

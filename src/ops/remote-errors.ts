@@ -1,12 +1,13 @@
 /**
- * The errors a client call rejects with. Errors from the admin API arrive
- * as `{ error: { code, message } }`; they are re-created here as the same
- * typed classes the server threw (ValidationError, UnknownJobError,
- * NotFoundError, ...), so `err instanceof ValidationError` works on either
- * transport. Codes this version does not know become RemoteError.
+ * Errors from the admin API arrive as `{ error: { code, message, issues } }`;
+ * they are re-created here as the same typed classes the server threw
+ * (ValidationError, UnknownJobError, NotFoundError, ...), so
+ * `err instanceof ValidationError` works over HTTP as over a store. Codes
+ * this version does not know become RemoteError.
  */
 
 import {
+  type FieldIssue,
   ConfigError,
   InvalidStateError,
   JobLoadError,
@@ -19,10 +20,10 @@ import {
   UsageError,
   ValidationError,
 } from "../core/errors.ts";
-import type { JobRecord } from "../core/types.ts";
 
 /** An error code the client has no class for (a newer server, a proxy's answer). */
 export class RemoteError extends QworkerError {
+  override readonly name = "RemoteError";
   constructor(
     override readonly status: number,
     readonly remoteCode: string,
@@ -32,19 +33,7 @@ export class RemoteError extends QworkerError {
   }
 }
 
-/** `waitFor` gave up; `job` is the last record it saw (still pending or running). */
-export class WaitTimeoutError extends Error {
-  constructor(
-    readonly jobId: string,
-    readonly job: JobRecord,
-    readonly timeoutMs: number,
-  ) {
-    super(`job ${jobId} is still ${job.state} after ${timeoutMs} ms; it keeps running, call waitFor again or cancel it`);
-    this.name = "WaitTimeoutError";
-  }
-}
-
-/** Rejection of `waitFor` and any call in flight when the client is closed. */
+/** Rejection of any call in flight, or made later, once the client (or its operations) is closed. */
 export class ClientClosedError extends Error {
   constructor() {
     super("the QworkerClient is closed");
@@ -67,11 +56,26 @@ const BY_CODE: Record<string, (message: string) => QworkerError> = {
 
 /** Re-creates the server's typed error from an error body (or anything else a non-2xx reply held). */
 export function errorFromReply(status: number, body: unknown, fallbackText: string): QworkerError {
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const error = (body as { error?: { code?: unknown; message?: unknown; issues?: unknown } } | undefined)?.error;
   const code = typeof error?.code === "string" ? error.code : undefined;
   const message = typeof error?.message === "string" ? error.message : `HTTP ${status}: ${fallbackText.slice(0, 200) || "(empty reply)"}`;
   const make = code !== undefined ? BY_CODE[code] : undefined;
-  return make ? make(message) : new RemoteError(status, code ?? `http_${status}`, message);
+  const err = make ? make(message) : new RemoteError(status, code ?? `http_${status}`, message);
+  const issues = issuesOf(error?.issues);
+  if (issues) err.issues = issues;
+  return err;
+}
+
+/** The server's `issues`, if they have the shape it sends; anything else is ignored. */
+function issuesOf(raw: unknown): FieldIssue[] | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  const out: FieldIssue[] = [];
+  for (const i of raw) {
+    if (i === null || typeof i !== "object" || typeof (i as FieldIssue).message !== "string") return undefined;
+    const { index, field, message } = i as FieldIssue;
+    out.push({ message, ...(typeof index === "number" ? { index } : {}), ...(typeof field === "string" ? { field } : {}) });
+  }
+  return out;
 }
 
 function withMessage<E extends Error>(err: E, message: string): E {
