@@ -108,6 +108,16 @@ describe("e2e: bad input is refused with exit 2 and nothing is stored", () => {
     expect(run.stderr).not.toContain("qworker ready");
   });
 
+  test("a job module with `atempts: 5`: validate and run exit 2 naming the file, `atempts` and `attempts`", async () => {
+    const dir = join(project.dir, "typojobs");
+    mkdirSync(join(dir, "jobs"), { recursive: true });
+    writeFileSync(join(dir, "jobs/resize.ts"), 'import { defineJob } from "qworker";\nexport default defineJob({ atempts: 5, run() {} });\n');
+    const validate = await expectRefused(["validate"], "job module problem(s)", { cwd: dir });
+    expect(validate.stderr).toMatch(/jobs\/resize\.ts: unknown option `atempts` .*did you mean `attempts`\?/);
+    const run = await expectRefused(["run", "--admin-port", "0"], /jobs\/resize\.ts: unknown option `atempts` .*did you mean `attempts`\?/, { cwd: dir });
+    expect(run.stderr).not.toContain("qworker ready");
+  });
+
   test("after all of that, nothing was stored", async () => {
     expect(await totalJobs()).toBe(0);
   });
