@@ -10,10 +10,11 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startHarness, type Harness } from "../admin/harness.ts";
+import { describeNeeding, toolPath } from "../helpers/requirements.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
-const node = Bun.which("node");
-const npm = Bun.which("npm");
+const node = toolPath("node");
+const npm = toolPath("npm");
 
 async function sh(cmd: string[], cwd: string): Promise<string> {
   const proc = Bun.spawn(cmd, { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, npm_config_update_notifier: "false" } });
@@ -22,7 +23,7 @@ async function sh(cmd: string[], cwd: string): Promise<string> {
   return out;
 }
 
-describe.skipIf(!node || !npm)("the npm package in a plain Node project", () => {
+describeNeeding("node", "npm")("the npm package in a plain Node project", () => {
   let dir: string;
   let h: Harness;
 

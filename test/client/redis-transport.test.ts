@@ -1,14 +1,15 @@
 /**
  * `new QworkerClient({ redisUrl })` against a private redis-server: the
  * RedisStore loads lazily and the direct transport round-trips. Skips when
- * redis-server is not installed (CI sets QWORKER_REQUIRE_REDIS=1).
+ * redis-server is not installed, fails instead in CI (test/helpers/requirements.ts).
  */
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { NotFoundError, QworkerClient, StoreUnavailableError, UsageError } from "../../src/client.ts";
-import { redisAvailable, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { describeNeeding } from "../helpers/requirements.ts";
 
-describe.skipIf(!redisAvailable)("client over Redis directly", () => {
+describeNeeding("redis-server")("client over Redis directly", () => {
   let redis: RedisServer;
   beforeAll(async () => {
     redis = await startRedisServer();

@@ -10,7 +10,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { QworkerClient } from "../../src/client.ts";
 import { makeProject, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
-import { redisAvailable, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { describeNeeding } from "../helpers/requirements.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 function lateness(out: string): number[] {
@@ -19,7 +20,7 @@ function lateness(out: string): number[] {
     .flatMap((f) => readFileSync(join(out, f), "utf8").split("\n").filter(Boolean).map(Number));
 }
 
-describe.skipIf(!redisAvailable)("e2e: delayed jobs on redis", () => {
+describeNeeding("redis-server")("e2e: delayed jobs on redis", () => {
   let redis: RedisServer;
   let project: Project;
   const fleet: Server[] = [];

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
-import { redisAvailable, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { describeNeeding } from "../helpers/requirements.ts";
 import { runsById, totalRuns } from "../helpers/run-log.ts";
 import { waitFor, within } from "../helpers/wait.ts";
 
@@ -51,7 +52,7 @@ async function counts(): Promise<Record<string, number>> {
   return JSON.parse(r.stdout).queues.find((q: { queue: string }) => q.queue === "default");
 }
 
-describe.skipIf(!redisAvailable)("e2e: a fleet on one Redis", () => {
+describeNeeding("redis-server")("e2e: a fleet on one Redis", () => {
   beforeAll(async () => {
     redis = await startRedisServer({ appendOnly: true });
   });

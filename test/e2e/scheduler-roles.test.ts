@@ -10,7 +10,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
-import { redisAvailable, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { describeNeeding, type Tool } from "../helpers/requirements.ts";
 import { runsById } from "../helpers/run-log.ts";
 import { waitFor, within } from "../helpers/wait.ts";
 
@@ -19,12 +20,14 @@ const RUN_FOR_MS = 20_000;
 
 interface Backend {
   name: string;
+  needs: Tool[];
   env(project: Project): Promise<Record<string, string>>;
   cleanup(): Promise<void>;
 }
 
 const sqlite: Backend = {
   name: "sqlite",
+  needs: [],
   env: async () => ({}),
   cleanup: async () => {},
 };
@@ -32,6 +35,7 @@ const sqlite: Backend = {
 let redis: RedisServer | undefined;
 const redisBackend: Backend = {
   name: "redis",
+  needs: ["redis-server"],
   env: async () => {
     redis ??= await startRedisServer();
     return { QWORKER_BACKEND: "redis", QWORKER_REDIS_URL: redis.url };
@@ -75,7 +79,7 @@ async function allJobIds(project: Project, env: Record<string, string>): Promise
 }
 
 for (const backend of [sqlite, redisBackend]) {
-  describe.skipIf(backend.name === "redis" && !redisAvailable)(`e2e: scheduler role on ${backend.name}`, () => {
+  describeNeeding(...backend.needs)(`e2e: scheduler role on ${backend.name}`, () => {
     test(
       "three schedulers enqueue each every-second slot once; after kill -9 of the leader another takes over",
       async () => {

@@ -11,7 +11,8 @@ import type { JobRecord, NewJob } from "../../src/core/types.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import type { ReservedJob, Store } from "../../src/store/store.ts";
-import { redisAvailable, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { describeNeeding } from "../helpers/requirements.ts";
 
 const QUEUES = ["critical", "default", "low"];
 const WORKERS = ["w1", "w2"];
@@ -40,7 +41,7 @@ async function outcome<T>(p: Promise<T>): Promise<{ ok: T } | { err: string }> {
   }
 }
 
-describe.skipIf(!redisAvailable)("redis store matches the memory store", () => {
+describeNeeding("redis-server")("redis store matches the memory store", () => {
   let server: RedisServer;
 
   beforeAll(async () => {

@@ -13,13 +13,14 @@ import Redis from "ioredis";
 import { FakeClock, systemClock } from "../../src/core/clock.ts";
 import type { NewJob } from "../../src/core/types.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
-import { redisAvailable, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { describeNeeding } from "../helpers/requirements.ts";
 import { waitFor, within } from "../helpers/wait.ts";
 
 const Q = ["critical", "default", "low"];
 const job = (i: number, extra: Partial<NewJob> = {}): NewJob => ({ name: "t", queue: "default", data: { i }, maxAttempts: 3, ...extra });
 
-describe.skipIf(!redisAvailable)("redis store", () => {
+describeNeeding("redis-server")("redis store", () => {
   let server: RedisServer;
   let admin: Redis;
   let n = 0;
@@ -224,7 +225,7 @@ await store.close();
   }, 60_000);
 });
 
-describe.skipIf(!redisAvailable || !Bun.which("openssl"))("redis store over TLS", () => {
+describeNeeding("redis-server", "openssl")("redis store over TLS", () => {
   let server: RedisServer;
 
   beforeAll(async () => {

@@ -10,13 +10,14 @@ import Redis from "ioredis";
 import { systemClock } from "../../src/core/clock.ts";
 import { StoreUnavailableError } from "../../src/core/errors.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
-import { redisAvailable, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { describeNeeding } from "../helpers/requirements.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const Q = ["default"];
 const job = (i: number) => ({ name: "r", queue: "default", data: { i }, maxAttempts: 3 });
 
-describe.skipIf(!redisAvailable)("redis store resilience", () => {
+describeNeeding("redis-server")("redis store resilience", () => {
   let server: RedisServer;
   let n = 0;
   const opened: RedisStore[] = [];
