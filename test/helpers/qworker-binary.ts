@@ -5,20 +5,49 @@
  */
 
 import { spawn, spawnSync, type Subprocess } from "bun";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 export const BINARY = join(ROOT, "dist", "qworker");
 
-/** Builds dist/qworker once if `npm test` has not already. */
+let checked = false;
+
+/**
+ * Builds dist/qworker when it is missing or older than what it is built
+ * from, so `bun test test/e2e/x.test.ts` after an edit never tests an old
+ * binary. Checked once per process (`npm test` has just built it anyway).
+ */
 export function ensureBinary(): string {
-  if (!existsSync(BINARY)) {
-    const r = spawnSync([process.execPath, "build.ts"], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
-    if (r.exitCode !== 0) throw new Error("building dist/qworker failed");
+  if (!checked) {
+    checked = true;
+    if (binaryIsStale(ROOT)) {
+      const r = spawnSync([process.execPath, "build.ts"], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
+      if (r.exitCode !== 0) throw new Error("building dist/qworker failed");
+    }
   }
   return BINARY;
+}
+
+/** True when the binary is missing (undefined) or any source is newer than it. */
+export function isStale(binaryMtimeMs: number | undefined, sourceMtimesMs: Iterable<number>): boolean {
+  if (binaryMtimeMs === undefined) return true;
+  for (const m of sourceMtimesMs) if (m > binaryMtimeMs) return true;
+  return false;
+}
+
+/** What dist/qworker is built from: every file under src/ (recursively), build.ts and package.json. */
+export function buildInputs(root: string): string[] {
+  const src = join(root, "src");
+  const files = (readdirSync(src, { recursive: true }) as string[]).map((f) => join(src, f));
+  return [...files, join(root, "build.ts"), join(root, "package.json")].filter((f) => existsSync(f) && statSync(f).isFile());
+}
+
+export function binaryIsStale(root: string): boolean {
+  const binary = join(root, "dist", "qworker");
+  const binaryMtime = existsSync(binary) ? statSync(binary).mtimeMs : undefined;
+  return isStale(binaryMtime, buildInputs(root).map((f) => statSync(f).mtimeMs));
 }
 
 export interface Project {
