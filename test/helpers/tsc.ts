@@ -67,7 +67,7 @@ export function tscWorkspace(): TscWorkspace {
       );
       const proc = Bun.spawn([process.execPath, TSC, "-p", config, "--pretty", "false"], { cwd: ROOT, stdout: "pipe", stderr: "pipe", timeout: timeoutMs });
       const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-      if (proc.signalCode) throw new Error(`tsc did not finish within ${timeoutMs} ms`);
+      if (proc.signalCode) throw new Error(`tsc was killed (${proc.signalCode}); it is given ${timeoutMs} ms`);
       const output = stdout + stderr;
       const diagnostics = [...output.matchAll(/^(.+?)\((\d+),\d+\): error (TS\d+): (.*)$/gm)].map((m) => ({
         file: resolve(ROOT, m[1]),
