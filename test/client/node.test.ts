@@ -57,7 +57,7 @@ describeNeeding("node")("client under Node", () => {
       console.log(JSON.stringify(out));
       `,
     );
-    const proc = Bun.spawn([node!, script, h.url, "node-client-token-1234"], { stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([node!, script, h.url, "node-client-token-1234"], { stdout: "pipe", stderr: "pipe", timeout: 30_000 });
     const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
     const out = JSON.parse(stdout);

@@ -35,7 +35,7 @@ describeNeeding("redis-server")("e2e: delayed jobs on redis", () => {
     await redis.stop();
   });
 
-  test("1,000 jobs spread over 10 s start close to their due time", async () => {
+  test("1,000 jobs due over 10 s: none starts early, p99 lateness under 1 s (generous; bench/ holds the 100 ms target)", async () => {
     const env = { QWORKER_BACKEND: "redis", QWORKER_REDIS_URL: redis.url, QW_TEST_OUT: project.out };
     fleet.push(startServer(["--role", "scheduler"], { cwd: project.dir, env }));
     for (let i = 0; i < 3; i++) fleet.push(startServer(["--role", "worker", "--concurrency", "20"], { cwd: project.dir, env }));
