@@ -84,7 +84,7 @@ describe("e2e: bad input is refused with exit 2 and nothing is stored", () => {
     await expectRefused(["status"], "is not valid JSON", { cwd: dir });
     await expectRefused(["status", "--config", "missing.json"], /missing\.json does not exist \(from --config\)/, { cwd: dir });
     await expectRefused(["status", "--concurrency", "x"], "Unknown argument: concurrency", { cwd: project.dir });
-    const env = await qw(["run", "--burst"], { cwd: project.dir, env: { QWORKER_CONCURRENCY: "many" } });
+    const env = await qw(["run", "--burst", "--admin-port", "0"], { cwd: project.dir, env: { QWORKER_CONCURRENCY: "many" } });
     expect(env.code).toBe(2);
     expect(env.stderr).toContain('env QWORKER_CONCURRENCY: "many" is not a number');
   });

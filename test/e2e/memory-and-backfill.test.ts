@@ -16,11 +16,12 @@ describe("e2e: memory store over the admin API", () => {
   test("enqueue --wait, status and jobs show reach the server's jobs; bad payloads are refused by it", async () => {
     const project = makeProject();
     projects.push(project);
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
-    const env = { QWORKER_BACKEND: "memory", QWORKER_ADMIN_PORT: port };
-    const server = startServer([], { cwd: project.dir, env });
+    // Port 0: the server picks a free port; the CLI is pointed at it afterwards (never a fixed port).
+    const server = startServer(["--admin-port", "0"], { cwd: project.dir, env: { QWORKER_BACKEND: "memory" } });
+    let env: Record<string, string> = { QWORKER_BACKEND: "memory" };
     try {
-      await server.waitForLine(/qworker ready/);
+      const port = new URL(await server.adminUrl()).port;
+      env = { QWORKER_BACKEND: "memory", QWORKER_ADMIN_PORT: port };
       expect(server.log()).toContain("everything is lost when it exits");
       const r = await qw(["enqueue", "email", "--data", '{"to":"a@b.co","subject":"hi"}', "--wait", "--json"], { cwd: project.dir, env });
       expect(r.code).toBe(0);

@@ -77,6 +77,7 @@ export interface CliResult {
 const BASE_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1" };
 
 export async function qw(args: string[], opts: { cwd: string; env?: Record<string, string>; stdin?: string; timeoutMs?: number }): Promise<CliResult> {
+  if (args[0] === "run") assertFreeAdminPort(args.slice(1), opts.env);
   const proc = spawn([ensureBinary(), ...args], {
     cwd: opts.cwd,
     env: { ...BASE_ENV, ...opts.env },
@@ -152,6 +153,7 @@ export class Server {
 }
 
 export function startServer(args: string[], opts: { cwd: string; env?: Record<string, string> }): Server {
+  assertFreeAdminPort(args, opts.env);
   const proc = spawn([ensureBinary(), "run", ...args], {
     cwd: opts.cwd,
     env: { ...BASE_ENV, ...opts.env },
@@ -160,4 +162,26 @@ export function startServer(args: string[], opts: { cwd: string; env?: Record<st
     stderr: "pipe",
   });
   return new Server(proc);
+}
+
+/**
+ * Tests never bind a fixed port: one that takes 7420 collides with a
+ * developer's `npm start` and with other test runs on the machine. A `run`
+ * that serves the admin API (role all or api, or any role given a port) must
+ * ask for port 0, and read the real one back with `Server.adminUrl()`.
+ */
+export function assertFreeAdminPort(runArgs: string[], env: Record<string, string> = {}): void {
+  const role = flagValue(runArgs, "--role") ?? env.QWORKER_ROLE ?? "all";
+  const port = flagValue(runArgs, "--admin-port") ?? env.QWORKER_ADMIN_PORT;
+  if (port === undefined ? role === "all" || role === "api" : port !== "0") {
+    throw new Error(`qworker run ${runArgs.join(" ")}: pass --admin-port 0 (tests must not bind ${port ?? "the default admin port 7420"}); read the port back from Server.adminUrl()`);
+  }
+}
+
+function flagValue(args: string[], flag: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === flag) return args[i + 1];
+    if (args[i].startsWith(`${flag}=`)) return args[i].slice(flag.length + 1);
+  }
+  return undefined;
 }
