@@ -56,7 +56,8 @@ describe("e2e: backfill", () => {
     const seconds = (performance.now() - started) / 1000;
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("enqueued 100000 job(s)\n");
-    // Generous bound for a shared machine; bench/ has the real figure.
+    // Generous bound for a shared machine; the README quotes the time printed here.
+    console.log(`enqueue --jsonl of 100,000 lines, process start included: ${seconds.toFixed(1)} s`);
     expect(seconds).toBeLessThan(60);
     const status = JSON.parse((await qw(["status", "--json"], { cwd: project.dir })).stdout);
     expect(status.queues.find((q: { queue: string }) => q.queue === "default").waiting).toBe(100_000);
