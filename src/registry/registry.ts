@@ -1,7 +1,8 @@
 /**
  * Discovers and loads the job modules of a jobs folder and checks each one:
- * it loads, default-exports a `defineJob`, has a unique name, a configured
- * queue, sane options and a valid cron. Every problem is collected with its
+ * it loads, default-exports a `defineJob`, sets only options defineJob
+ * knows, has a unique name, a configured queue, sane options and a valid
+ * cron. Every problem is collected with its
  * file and reason, so `qworker validate` reports all at once and `run`
  * refuses to start on any.
  */
@@ -10,7 +11,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, extname, join, relative } from "node:path";
 import { parseDuration } from "../core/duration.ts";
 import { JobLoadError, UnknownJobError } from "../core/errors.ts";
-import { isJobDefinition, type JobDefinition } from "../sdk/define-job.ts";
+import { BACKOFF_KEYS, isJobDefinition, JOB_SPEC_KEYS, UNIQUE_KEYS, type JobDefinition } from "../sdk/define-job.ts";
 import { cronProblem, timezoneProblem } from "../cron/expr.ts";
 import {
   DEFAULT_ATTEMPTS,
@@ -69,6 +70,11 @@ export class Registry {
       const loaded = await importJob(file);
       if ("reason" in loaded) {
         problems.push({ file: shown, reason: loaded.reason });
+        continue;
+      }
+      const unknown = unknownOptions(loaded.definition);
+      if (unknown) {
+        problems.push({ file: shown, reason: unknown });
         continue;
       }
       const entry = toEntry(file, loaded.definition, opts.queues);
@@ -165,6 +171,60 @@ function describeLoadError(err: unknown): string {
       .join("; ");
   }
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Keys of the spec (and of its `backoff` and `unique` objects) that defineJob
+ * does not know. Job modules are not type-checked by the binary, so without
+ * this `atempts: 5` would run with the default 3 attempts and say nothing.
+ */
+function unknownOptions(def: JobDefinition): string | undefined {
+  const problems = unknownKeys(def, JOB_SPEC_KEYS, "");
+  for (const [field, known] of [["backoff", BACKOFF_KEYS], ["unique", UNIQUE_KEYS]] as const) {
+    const value: unknown = def[field];
+    if (value === undefined) continue;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      problems.push(`\`${field}\` must be an object with ${known.map((k) => `\`${k}\``).join(", ")}`);
+    } else {
+      problems.push(...unknownKeys(value, known, `${field}.`));
+    }
+  }
+  return problems.length ? problems.join("; ") : undefined;
+}
+
+function unknownKeys(obj: object, known: readonly string[], prefix: string): string[] {
+  return Object.keys(obj)
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      const near = closestName(key, known);
+      const hint = near ? `did you mean \`${prefix}${near}\`?` : `known options: ${known.map((k) => prefix + k).join(", ")}`;
+      return `unknown option \`${prefix}${key}\` in defineJob({...}); ${hint}`;
+    });
+}
+
+/** The known name nearest to `name` (case-insensitive), if it is close enough to be a typo of it. */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  const limit = Math.max(1, Math.floor(name.length / 3));
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+/** Levenshtein distance where swapping two neighbours counts as one edit (the commonest typo). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }
 
 function toEntry(file: string, def: JobDefinition, queues: string[]): JobEntry | { reason: string } {

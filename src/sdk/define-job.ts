@@ -66,6 +66,42 @@ export interface JobSpec<S extends z.ZodType = z.ZodType, R = unknown> {
   run(payload: z.output<S>, ctx: JobContext): Promise<R> | R;
 }
 
+/**
+ * Every option `defineJob` takes. The registry refuses a job module that
+ * sets any other key, so a typo (`atempts`, `timout`) is an error naming the
+ * file instead of an option dropped in silence. Adding an option to JobSpec
+ * means adding its name here; tsc refuses this file until both agree.
+ */
+export const JOB_SPEC_KEYS = [
+  "name",
+  "queue",
+  "schema",
+  "attempts",
+  "backoff",
+  "timeout",
+  "priority",
+  "cron",
+  "cronPayload",
+  "timezone",
+  "overlap",
+  "unique",
+  "run",
+] as const satisfies readonly (keyof JobSpec)[];
+
+/** The keys of the nested `backoff` and `unique` objects, checked the same way. */
+export const BACKOFF_KEYS = ["type", "delayMs", "maxMs", "jitter"] as const satisfies readonly (keyof BackoffPolicy)[];
+export const UNIQUE_KEYS = ["key", "ttl"] as const satisfies readonly (keyof NonNullable<JobSpec["unique"]>)[];
+
+// Compile-time only: `satisfies` above stops a listed name that is not an option; these stop an
+// option that is not listed (tsc names the missing key: it "does not satisfy the constraint 'never'").
+type Unlisted<T, Listed extends readonly PropertyKey[]> = Exclude<keyof T, Listed[number]>;
+type MustBeNever<T extends never> = T;
+type EveryOptionListed = [
+  MustBeNever<Unlisted<JobSpec, typeof JOB_SPEC_KEYS>>,
+  MustBeNever<Unlisted<BackoffPolicy, typeof BACKOFF_KEYS>>,
+  MustBeNever<Unlisted<NonNullable<JobSpec["unique"]>, typeof UNIQUE_KEYS>>,
+];
+
 export type JobDefinition<S extends z.ZodType = z.ZodType, R = unknown> = JobSpec<S, R> & { readonly [JOB_BRAND]: true };
 
 export function defineJob<S extends z.ZodType = z.ZodAny, R = unknown>(spec: JobSpec<S, R>): JobDefinition<S, R> {

@@ -8,6 +8,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rawRequest } from "../helpers/raw-http.ts";
+import { fetchWithin } from "../helpers/wait.ts";
 import { fuzzRequest } from "../fuzz/http-inputs.ts";
 import { seeded } from "../fuzz/random.ts";
 import { startHarness, type Harness } from "./harness.ts";
@@ -46,6 +47,6 @@ for (const seed of SEEDS) {
       if (res.status < 200 || res.status >= 300) expect({ where, same: (await fingerprint()) === before }).toEqual({ where, same: true });
       if (!(await h.store.getJob(jobId))) await h.store.enqueue({ jobs: [{ id: jobId, name: "noop", queue: "critical", data: {}, maxAttempts: 3 }], now: Date.now() });
     }
-    expect((await fetch(h.url + "/health")).status).toBe(200);
+    expect((await fetchWithin(h.url + "/health")).status).toBe(200);
   });
 }

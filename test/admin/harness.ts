@@ -14,6 +14,7 @@ import { StoreUnavailableError } from "../../src/core/errors.ts";
 import { JOB_STATES } from "../../src/core/types.ts";
 import { Registry } from "../../src/registry/registry.ts";
 import { MemoryStore } from "../../src/store/memory/memory-store.ts";
+import { fetchWithin } from "../helpers/wait.ts";
 
 export const QUEUES = ["critical", "default", "low"];
 
@@ -60,7 +61,7 @@ export interface Harness {
   ops: LocalOperations;
   clock: FakeClock;
   url: string;
-  /** fetch `path` on the server; `body` objects are sent as JSON. */
+  /** fetch `path` on the server (failing after 10 s without an answer); `body` objects are sent as JSON. */
   call(method: string, path: string, init?: { body?: unknown; raw?: BodyInit; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   /** How many jobs the store holds, in any state. */
   jobCount(): Promise<number>;
@@ -92,7 +93,7 @@ export async function startHarness(params: Partial<AdminServerParams> = {}): Pro
       if (init.body !== undefined) body = JSON.stringify(init.body);
       // State changes are JSON-only (the CSRF defence); a test that means otherwise sets its own type.
       if (init.body !== undefined || (method !== "GET" && method !== "HEAD")) headers["content-type"] ??= "application/json";
-      const res = await fetch(url + path, { method, headers, body });
+      const res = await fetchWithin(url + path, { method, headers, body });
       const text = await res.text();
       let parsed: unknown = text;
       try {

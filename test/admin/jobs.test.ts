@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { fetchWithin } from "../helpers/wait.ts";
 import { startHarness, type Harness } from "./harness.ts";
 
 let h: Harness;
@@ -70,7 +71,7 @@ describe("POST /api/jobs", () => {
     await expectRefused(res, 400, "usage", "not UTF-8");
   });
 
-  test("10 MB body with Content-Length → 413 without reading it", async () => {
+  test("10 MB body with Content-Length → 413 naming the 64 KiB limit", async () => {
     const big = JSON.stringify({ name: "send-email", data: { to: "a@b.co", subject: "x".repeat(10 * 1024 * 1024) } });
     const res = await h.call("POST", "/api/jobs", { raw: big, headers: { "content-type": "application/json" } });
     await expectRefused(res, 413, "payload_too_large", "the limit is 65536 bytes");
@@ -89,7 +90,7 @@ describe("POST /api/jobs", () => {
         c.enqueue(chunk);
       },
     });
-    const res = await fetch(h.url + "/api/jobs", { method: "POST", body: stream, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit);
+    const res = await fetchWithin(h.url + "/api/jobs", { method: "POST", body: stream, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit);
     const body = await res.json();
     await expectRefused({ status: res.status, body }, 413, "payload_too_large", "too large");
     // The server stopped pulling long before the whole 10 MB was produced.

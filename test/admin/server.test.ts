@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { AdminServer, isLoopbackHost } from "../../src/admin/server.ts";
 import { ConfigError } from "../../src/core/errors.ts";
+import { fetchWithin } from "../helpers/wait.ts";
 import { startHarness, type Harness } from "./harness.ts";
 
 const TOKEN = "s3cret-token-0123456789";
@@ -20,7 +21,7 @@ describe("AdminServer lifecycle", () => {
     await h.server.stop();
     await h.server.stop();
     expect(() => h!.server.url).toThrow(/not started/);
-    await expect(fetch(h.url + "/health")).rejects.toThrow();
+    await expect(fetchWithin(h.url + "/health")).rejects.toThrow();
   });
 
   test("stop() before start() is safe", async () => {
@@ -42,7 +43,7 @@ describe("AdminServer lifecycle", () => {
     h = await startHarness();
     const server = new AdminServer({ ops: h.ops, host: "0.0.0.0", port: 0, token: TOKEN });
     await server.start();
-    const res = await fetch(`http://127.0.0.1:${server.port}/health`);
+    const res = await fetchWithin(`http://127.0.0.1:${server.port}/health`);
     expect(res.status).toBe(200);
     await server.stop();
   });
@@ -103,7 +104,7 @@ describe("GET /health", () => {
 describe("routing", () => {
   test("GET / is the placeholder HTML page", async () => {
     h = await startHarness();
-    const res = await fetch(h.url + "/");
+    const res = await fetchWithin(h.url + "/");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
     expect(await res.text()).toContain("<h1>qworker</h1>");
@@ -132,7 +133,7 @@ describe("routing", () => {
 
   test("HEAD is answered like GET, without a body", async () => {
     h = await startHarness();
-    const res = await fetch(h.url + "/api/queues", { method: "HEAD" });
+    const res = await fetchWithin(h.url + "/api/queues", { method: "HEAD" });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("");
   });
@@ -158,36 +159,36 @@ describe("routing", () => {
 describe("token", () => {
   test("every /api call needs the bearer token; /health and / stay open", async () => {
     h = await startHarness({ token: TOKEN });
-    const none = await fetch(h.url + "/api/queues");
+    const none = await fetchWithin(h.url + "/api/queues");
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toContain("Bearer");
     expect((await none.json()).error).toEqual({ code: "unauthorized", message: expect.stringContaining("Authorization: Bearer") });
 
-    const wrong = await fetch(h.url + "/api/queues", { headers: { authorization: `Bearer ${TOKEN}x` } });
+    const wrong = await fetchWithin(h.url + "/api/queues", { headers: { authorization: `Bearer ${TOKEN}x` } });
     expect(wrong.status).toBe(401);
     expect((await wrong.json()).error.message).toContain("wrong");
 
-    const short = await fetch(h.url + "/api/queues", { headers: { authorization: "Bearer x" } });
+    const short = await fetchWithin(h.url + "/api/queues", { headers: { authorization: "Bearer x" } });
     expect(short.status).toBe(401);
 
-    const basic = await fetch(h.url + "/api/queues", { headers: { authorization: `Basic ${btoa("u:" + TOKEN)}` } });
+    const basic = await fetchWithin(h.url + "/api/queues", { headers: { authorization: `Basic ${btoa("u:" + TOKEN)}` } });
     expect(basic.status).toBe(401);
 
-    const right = await fetch(h.url + "/api/queues", { headers: { authorization: `Bearer ${TOKEN}` } });
+    const right = await fetchWithin(h.url + "/api/queues", { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(right.status).toBe(200);
 
-    expect((await fetch(h.url + "/health")).status).toBe(200);
-    expect((await fetch(h.url + "/")).status).toBe(200);
+    expect((await fetchWithin(h.url + "/health")).status).toBe(200);
+    expect((await fetchWithin(h.url + "/")).status).toBe(200);
   });
 
   test("unknown /api routes answer 401 before 404 (the route table is not revealed)", async () => {
     h = await startHarness({ token: TOKEN });
-    expect((await fetch(h.url + "/api/nope")).status).toBe(401);
+    expect((await fetchWithin(h.url + "/api/nope")).status).toBe(401);
   });
 
   test("a POST without the token stores nothing", async () => {
     h = await startHarness({ token: TOKEN });
-    const res = await fetch(h.url + "/api/jobs", { method: "POST", body: JSON.stringify({ name: "noop" }) });
+    const res = await fetchWithin(h.url + "/api/jobs", { method: "POST", body: JSON.stringify({ name: "noop" }) });
     expect(res.status).toBe(401);
     expect(await h.jobCount()).toBe(0);
   });

@@ -14,7 +14,7 @@ import {
 } from "../../src/client.ts";
 import type { ReservedJob } from "../../src/store/store.ts";
 import { startHarness, type Harness } from "../admin/harness.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { waitFor, within } from "../helpers/wait.ts";
 
 type Jobs = {
   "send-email": { to: string; subject: string; tags?: string[] };
@@ -165,7 +165,7 @@ describe("waitFor", () => {
     await waitFor(() => seen.length === 2, { intervalMs: 2, what: "the second progress report" });
     await h.store.complete({ workerId: "w1", jobs: [{ id, token: job.lease.token, result: { rows: 12 } }], now: h.clock.now() });
 
-    const done = await waiting;
+    const done = await within(waiting, 15_000, "waitFor of the completed job");
     expect(done).toMatchObject({ id, state: "completed", result: { rows: 12 } });
     expect(seen).toEqual(["40:rendering", "90:uploading"]);
   });
@@ -174,7 +174,7 @@ describe("waitFor", () => {
     const { id } = await client.enqueue("report", { month: "2026-04" });
     const job = await reserve();
     await h.store.fail({ id, token: job.lease.token, workerId: "w1", error: { attempt: 1, message: "upstream 500" }, now: h.clock.now() });
-    const done = await client.waitFor(id, { pollMs: 5, timeoutMs: 5_000 });
+    const done = await within(client.waitFor(id, { pollMs: 5, timeoutMs: 5_000 }), 10_000, "waitFor of the failed job");
     expect(done.state).toBe("failed");
     expect(done.errors[0].message).toBe("upstream 500");
   });
@@ -183,19 +183,19 @@ describe("waitFor", () => {
     const { id } = await client.enqueue("report", { month: "2026-04" });
     const waiting = client.waitFor(id, { pollMs: 5, timeoutMs: 5_000 });
     await client.cancel(id);
-    expect((await waiting).state).toBe("cancelled");
+    expect((await within(waiting, 10_000, "waitFor of the cancelled job")).state).toBe("cancelled");
   });
 
   test("rejects with WaitTimeoutError carrying the last record", async () => {
     const { id } = await client.enqueue("report", { month: "2026-04" });
-    const err = await client.waitFor(id, { pollMs: 5, timeoutMs: 60 }).catch((e) => e);
+    const err = await within(client.waitFor(id, { pollMs: 5, timeoutMs: 60 }).catch((e) => e), 5_000, "waitFor with timeoutMs 60");
     expect(err).toBeInstanceOf(WaitTimeoutError);
     expect(err.job.state).toBe("waiting");
     expect(err.message).toContain("still waiting after 60 ms");
   });
 
   test("an unknown id rejects with NotFoundError", async () => {
-    expect(await client.waitFor("nope").catch((e) => e)).toBeInstanceOf(NotFoundError);
+    expect(await within(client.waitFor("nope").catch((e) => e), 5_000, "waitFor of an unknown id")).toBeInstanceOf(NotFoundError);
   });
 
   test("an abort signal stops waiting", async () => {
@@ -203,17 +203,17 @@ describe("waitFor", () => {
     const ctl = new AbortController();
     const waiting = client.waitFor(id, { pollMs: 5, signal: ctl.signal });
     ctl.abort(new Error("user left"));
-    expect((await waiting.catch((e) => e)).message).toBe("user left");
+    expect((await within(waiting.catch((e) => e), 5_000, "the aborted waitFor")).message).toBe("user left");
   });
 
   test("close() ends a pending waitFor with ClientClosedError; later calls reject too", async () => {
     const { id } = await client.enqueue("report", { month: "2026-04" });
     const polled = h.server.events.once("request", (r) => r.method === "GET");
     const waiting = client.waitFor(id, { pollMs: 1_000 });
-    await polled; // it is now in its pause between polls
+    await within(polled, 5_000, "the first poll"); // it is now in its pause between polls
     await client.close();
     await client.close();
-    expect(await waiting.catch((e) => e)).toBeInstanceOf(ClientClosedError);
+    expect(await within(waiting.catch((e) => e), 5_000, "waitFor after close()")).toBeInstanceOf(ClientClosedError);
     expect(await client.getJob(id).catch((e) => e)).toBeInstanceOf(ClientClosedError);
     expect(await client.enqueue("noop").catch((e) => e)).toBeInstanceOf(ClientClosedError);
   });
@@ -249,7 +249,7 @@ describe("connection and auth", () => {
     const silent = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Promise<Response>(() => {}) });
     const slow = new QworkerClient({ url: silent.url.href, requestTimeoutMs: 50 });
     try {
-      const err = await slow.getJob("x").catch((e) => e);
+      const err = await within(slow.getJob("x").catch((e) => e), 5_000, "a request with requestTimeoutMs 50");
       expect(err).toBeInstanceOf(StoreUnavailableError);
       expect(err.message).toContain("within 50 ms");
     } finally {

@@ -10,29 +10,33 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startHarness, type Harness } from "../admin/harness.ts";
+import { describeNeeding, toolPath } from "../helpers/requirements.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
-const node = Bun.which("node");
-const npm = Bun.which("npm");
+const node = toolPath("node");
+const npm = toolPath("npm");
 
-async function sh(cmd: string[], cwd: string): Promise<string> {
-  const proc = Bun.spawn(cmd, { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, npm_config_update_notifier: "false" } });
+/** Runs a command to completion, killed after `timeoutMs` so a stuck npm fails the test with its output. */
+async function sh(cmd: string[], cwd: string, timeoutMs = 120_000): Promise<string> {
+  const proc = Bun.spawn(cmd, { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, npm_config_update_notifier: "false" }, timeout: timeoutMs });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (proc.signalCode) throw new Error(`${cmd.join(" ")} was killed (${proc.signalCode}) after ${timeoutMs} ms:\n${out}\n${err}`);
   if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}:\n${out}\n${err}`);
   return out;
 }
 
-describe.skipIf(!node || !npm)("the npm package in a plain Node project", () => {
+describeNeeding("node", "npm")("the npm package in a plain Node project", () => {
   let dir: string;
   let h: Harness;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "qw-pack-"));
     h = await startHarness();
-    await sh([npm!, "pack", "--pack-destination", dir], ROOT);
+    // Both steps together stay under this hook's 180 s.
+    await sh([npm!, "pack", "--pack-destination", dir], ROOT, 80_000);
     const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
-    await sh([npm!, "install", "--prefer-offline", "--no-audit", "--no-fund", join(dir, tarball)], dir);
+    await sh([npm!, "install", "--prefer-offline", "--no-audit", "--no-fund", join(dir, tarball)], dir, 80_000);
   }, 180_000);
 
   afterAll(async () => {
@@ -50,7 +54,7 @@ describe.skipIf(!node || !npm)("the npm package in a plain Node project", () => 
        console.log(JSON.stringify({ id, bad, state: (await qw.getJob(id)).state }));
        await qw.close();`,
     );
-    const out = JSON.parse(await sh([node!, "app.mjs", h.url], dir));
+    const out = JSON.parse(await sh([node!, "app.mjs", h.url], dir, 30_000));
     expect(out).toMatchObject({ bad: true, state: "waiting" });
     expect((await h.store.getJob(out.id))!.data).toEqual({ to: "a@b.co", subject: "from an app" });
   }, 60_000);

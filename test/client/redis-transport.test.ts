@@ -1,14 +1,16 @@
 /**
  * `new QworkerClient({ redisUrl })` against a private redis-server: the
  * RedisStore loads lazily and the direct transport round-trips. Skips when
- * redis-server is not installed (CI sets QWORKER_REQUIRE_REDIS=1).
+ * redis-server is not installed, fails instead in CI (test/helpers/requirements.ts).
  */
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { NotFoundError, QworkerClient, StoreUnavailableError, UsageError } from "../../src/client.ts";
-import { redisAvailable, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { describeNeeding } from "../helpers/requirements.ts";
+import { within } from "../helpers/wait.ts";
 
-describe.skipIf(!redisAvailable)("client over Redis directly", () => {
+describeNeeding("redis-server")("client over Redis directly", () => {
   let redis: RedisServer;
   beforeAll(async () => {
     redis = await startRedisServer();
@@ -27,7 +29,7 @@ describe.skipIf(!redisAvailable)("client over Redis directly", () => {
       const bad = await client.enqueueMany([{ name: "send-email", data: { to: "b" } }, { name: "send-email", data: { to: "c" }, priority: -1 }]).catch((e) => e);
       expect(bad).toBeInstanceOf(UsageError);
       expect((await client.cancel(a.id)).state).toBe("cancelled");
-      expect((await client.waitFor(a.id, { timeoutMs: 5_000 })).state).toBe("cancelled");
+      expect((await within(client.waitFor(a.id, { timeoutMs: 5_000 }), 10_000, "waitFor of the cancelled job")).state).toBe("cancelled");
       expect((await client.retry(a.id)).state).toBe("waiting");
     } finally {
       await client.close();
@@ -36,7 +38,7 @@ describe.skipIf(!redisAvailable)("client over Redis directly", () => {
 
   test("an unreachable Redis is StoreUnavailableError, and the client stays usable for close()", async () => {
     const client = new QworkerClient({ redisUrl: "redis://127.0.0.1:1", connectTimeoutMs: 200 });
-    const err = await client.enqueue("x").catch((e) => e);
+    const err = await within(client.enqueue("x").catch((e) => e), 10_000, "enqueue to an unreachable Redis");
     expect(err).toBeInstanceOf(StoreUnavailableError);
     await client.close();
   });

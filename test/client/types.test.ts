@@ -1,11 +1,16 @@
 /**
- * Compile-time checks of the client's generics: `tsc --noEmit -p .` fails
- * if a `@ts-expect-error` below stops being an error. The calls never run
- * (no server); the test only keeps the file in the suite.
+ * Compile-time checks of the client's generics. The real assertions are the
+ * `@ts-expect-error` lines below, which bun never checks (it strips types),
+ * so the tests run tsc: on this file as it is (must compile), and on copies
+ * with one directive removed each (the line under it must then be an
+ * error). A typing that stops refusing something fails here, not only in
+ * `npm run typecheck`. The calls themselves never run (no server).
  */
 
-import { expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { QworkerClient, type EnqueueItem, type JobRecord } from "../../src/client.ts";
+import { tscWorkspace, type TscResult } from "../helpers/tsc.ts";
+import { within } from "../helpers/wait.ts";
 
 type Jobs = {
   "send-email": { to: string; subject: string };
@@ -44,7 +49,43 @@ async function untyped(client: QworkerClient): Promise<void> {
   await client.enqueueMany([{ name: "a", data: 1 }, { name: "b" }]);
 }
 
-test("the typing checks compile (see tsc)", () => {
+const SELF = import.meta.path;
+const DIRECTIVE = /^\s*\/\/ @ts-expect-error\b/;
+const lines = (await Bun.file(SELF).text()).split("\n");
+/** 1-based line numbers of the directives in this file. */
+const directives = lines.flatMap((l, i) => (DIRECTIVE.test(l) ? [i + 1] : []));
+
+const ws = tscWorkspace();
+let asIs: Promise<TscResult>;
+let mutants: { file: string; line: number; code: string }[];
+let mutated: Promise<TscResult>;
+
+beforeAll(() => {
+  // Both tsc runs start at once; each test awaits its own.
+  asIs = ws.check([SELF]);
+  mutants = directives.map((line, i) => {
+    const file = ws.copyWithEdit(SELF, `without-directive-${i + 1}.ts`, (text) => text.split("\n").filter((_, j) => j !== line - 1).join("\n"));
+    // With the directive gone, the statement it guarded moves up onto the directive's line number.
+    return { file, line, code: lines[line].trim() };
+  });
+  mutated = ws.check(mutants.map((m) => m.file));
+});
+afterAll(() => ws.cleanup());
+
+test("tsc accepts this file as it is: the valid calls compile and every @ts-expect-error line is an error", async () => {
+  const { code, output } = await within(asIs, 60_000, "tsc on types.test.ts");
+  expect(output).toBe("");
+  expect(code).toBe(0);
   expect(typeof typed).toBe("function");
   expect(typeof untyped).toBe("function");
-});
+}, 90_000);
+
+test("with any one @ts-expect-error removed, tsc reports an error on the line it guarded", async () => {
+  expect(directives.length).toBeGreaterThanOrEqual(5);
+  const { diagnostics, output } = await within(mutated, 60_000, "tsc on the copies without a directive");
+  for (const m of mutants) {
+    const errors = diagnostics.filter((d) => d.file === m.file);
+    expect({ statement: m.code, lines: [...new Set(errors.map((d) => d.line))] }).toEqual({ statement: m.code, lines: [m.line] });
+  }
+  expect(diagnostics.every((d) => mutants.some((m) => m.file === d.file)), output).toBe(true);
+}, 90_000);

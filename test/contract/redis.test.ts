@@ -4,12 +4,13 @@
  * other's keys.
  */
 
-import { afterAll, beforeAll, describe } from "bun:test";
+import { afterAll, beforeAll } from "bun:test";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
-import { redisAvailable, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { describeNeeding } from "../helpers/requirements.ts";
 import { describeStore } from "./store-contract.ts";
 
-describe.skipIf(!redisAvailable)("redis", () => {
+describeNeeding("redis-server")("redis", () => {
   let server: RedisServer;
   let n = 0;
 

@@ -84,7 +84,7 @@ describe("e2e: bad input is refused with exit 2 and nothing is stored", () => {
     await expectRefused(["status"], "is not valid JSON", { cwd: dir });
     await expectRefused(["status", "--config", "missing.json"], /missing\.json does not exist \(from --config\)/, { cwd: dir });
     await expectRefused(["status", "--concurrency", "x"], "Unknown argument: concurrency", { cwd: project.dir });
-    const env = await qw(["run", "--burst"], { cwd: project.dir, env: { QWORKER_CONCURRENCY: "many" } });
+    const env = await qw(["run", "--burst", "--admin-port", "0"], { cwd: project.dir, env: { QWORKER_CONCURRENCY: "many" } });
     expect(env.code).toBe(2);
     expect(env.stderr).toContain('env QWORKER_CONCURRENCY: "many" is not a number');
   });
@@ -105,6 +105,16 @@ describe("e2e: bad input is refused with exit 2 and nothing is stored", () => {
     expect(r.stderr).toMatch(/bad-cron\.ts: cron "61 \* \* \* \*" is invalid/);
     expect(r.stderr).toContain('bad-queue.ts: queue "urgent" is not configured');
     const run = await expectRefused(["run", "--admin-port", "0"], "job module problem(s)", { cwd: dir });
+    expect(run.stderr).not.toContain("qworker ready");
+  });
+
+  test("a job module with `atempts: 5`: validate and run exit 2 naming the file, `atempts` and `attempts`", async () => {
+    const dir = join(project.dir, "typojobs");
+    mkdirSync(join(dir, "jobs"), { recursive: true });
+    writeFileSync(join(dir, "jobs/resize.ts"), 'import { defineJob } from "qworker";\nexport default defineJob({ atempts: 5, run() {} });\n');
+    const validate = await expectRefused(["validate"], "job module problem(s)", { cwd: dir });
+    expect(validate.stderr).toMatch(/jobs\/resize\.ts: unknown option `atempts` .*did you mean `attempts`\?/);
+    const run = await expectRefused(["run", "--admin-port", "0"], /jobs\/resize\.ts: unknown option `atempts` .*did you mean `attempts`\?/, { cwd: dir });
     expect(run.stderr).not.toContain("qworker ready");
   });
 

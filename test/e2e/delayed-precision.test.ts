@@ -10,7 +10,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { QworkerClient } from "../../src/client.ts";
 import { makeProject, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
-import { redisAvailable, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { describeNeeding } from "../helpers/requirements.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 function lateness(out: string): number[] {
@@ -19,7 +20,7 @@ function lateness(out: string): number[] {
     .flatMap((f) => readFileSync(join(out, f), "utf8").split("\n").filter(Boolean).map(Number));
 }
 
-describe.skipIf(!redisAvailable)("e2e: delayed jobs on redis", () => {
+describeNeeding("redis-server")("e2e: delayed jobs on redis", () => {
   let redis: RedisServer;
   let project: Project;
   const fleet: Server[] = [];
@@ -34,7 +35,7 @@ describe.skipIf(!redisAvailable)("e2e: delayed jobs on redis", () => {
     await redis.stop();
   });
 
-  test("1,000 jobs spread over 10 s start close to their due time", async () => {
+  test("1,000 jobs due over 10 s: none starts early, p99 lateness under 1 s (generous; bench/ holds the 100 ms target)", async () => {
     const env = { QWORKER_BACKEND: "redis", QWORKER_REDIS_URL: redis.url, QW_TEST_OUT: project.out };
     fleet.push(startServer(["--role", "scheduler"], { cwd: project.dir, env }));
     for (let i = 0; i < 3; i++) fleet.push(startServer(["--role", "worker", "--concurrency", "20"], { cwd: project.dir, env }));

@@ -16,11 +16,12 @@ describe("e2e: memory store over the admin API", () => {
   test("enqueue --wait, status and jobs show reach the server's jobs; bad payloads are refused by it", async () => {
     const project = makeProject();
     projects.push(project);
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
-    const env = { QWORKER_BACKEND: "memory", QWORKER_ADMIN_PORT: port };
-    const server = startServer([], { cwd: project.dir, env });
+    // Port 0: the server picks a free port; the CLI is pointed at it afterwards (never a fixed port).
+    const server = startServer(["--admin-port", "0"], { cwd: project.dir, env: { QWORKER_BACKEND: "memory" } });
+    let env: Record<string, string> = { QWORKER_BACKEND: "memory" };
     try {
-      await server.waitForLine(/qworker ready/);
+      const port = new URL(await server.adminUrl()).port;
+      env = { QWORKER_BACKEND: "memory", QWORKER_ADMIN_PORT: port };
       expect(server.log()).toContain("everything is lost when it exits");
       const r = await qw(["enqueue", "email", "--data", '{"to":"a@b.co","subject":"hi"}', "--wait", "--json"], { cwd: project.dir, env });
       expect(r.code).toBe(0);
@@ -45,7 +46,7 @@ describe("e2e: memory store over the admin API", () => {
 });
 
 describe("e2e: backfill", () => {
-  test("enqueue --jsonl takes 100,000 lines in one go", async () => {
+  test("enqueue --jsonl stores 100,000 lines in one command, within a generous 60 s", async () => {
     const project = makeProject();
     projects.push(project);
     const file = join(project.dir, "big.jsonl");
@@ -55,7 +56,8 @@ describe("e2e: backfill", () => {
     const seconds = (performance.now() - started) / 1000;
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("enqueued 100000 job(s)\n");
-    // Generous bound for a shared machine; bench/ has the real figure.
+    // Generous bound for a shared machine; the README quotes the time printed here.
+    console.log(`enqueue --jsonl of 100,000 lines, process start included: ${seconds.toFixed(1)} s`);
     expect(seconds).toBeLessThan(60);
     const status = JSON.parse((await qw(["status", "--json"], { cwd: project.dir })).stdout);
     expect(status.queues.find((q: { queue: string }) => q.queue === "default").waiting).toBe(100_000);

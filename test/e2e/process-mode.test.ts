@@ -6,7 +6,7 @@
  */
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
 import { runsById } from "../helpers/run-log.ts";
@@ -17,7 +17,7 @@ let server: Server | undefined;
 
 afterEach(async () => {
   server?.kill("SIGKILL");
-  if (server) await server.exited;
+  if (server) await within(server.exited, 10_000, "the killed server to exit");
   server = undefined;
   project.cleanup();
 });
@@ -54,7 +54,7 @@ async function enqueue(name: string, data = "{}"): Promise<string> {
 }
 
 describe("e2e: process mode", () => {
-  test("two supervised worker processes run jobs and stop with the parent", async () => {
+  test("two supervised worker processes register as host-pid-index, run the jobs (the parent runs none), and stop with the parent", async () => {
     project = makeProject();
     server = startServer(["--mode", "process", "--processes", "2", "--concurrency", "5", "--admin-port", "0"], { cwd: project.dir, env: { QW_TEST_OUT: project.out } });
     await server.adminUrl();
@@ -68,9 +68,12 @@ describe("e2e: process mode", () => {
     writeFileSync(file, Array.from({ length: 200 }, (_, i) => `{"n":${i},"sleepMs":10}`).join("\n"));
     expect((await qw(["enqueue", "record", "--jsonl", file], { cwd: project.dir })).code).toBe(0);
     await waitFor(() => runsById(project.out).size === 200, { what: "200 jobs" });
-    // Both children took part: each writes its own <pid>.log, and neither is the parent.
+    // The record job writes <pid>.log in the process that ran it: only the registered children may have.
     const pids = new Set(workers.map((w: { pid: number }) => w.pid));
     expect(pids.has(parentPid)).toBe(false);
+    const ranIn = readdirSync(project.out).filter((f) => f.endsWith(".log")).map((f) => Number(f.slice(0, -4)));
+    expect(ranIn.length).toBeGreaterThan(0);
+    for (const pid of ranIn) expect(pids.has(pid)).toBe(true);
     server.kill("SIGTERM");
     expect(await within(server.exited, 30_000)).toBe(0);
     const down = JSON.parse((await qw(["status", "--json"], { cwd: project.dir })).stdout);

@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
-import { redisAvailable, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { describeNeeding } from "../helpers/requirements.ts";
 import { runsById, totalRuns } from "../helpers/run-log.ts";
-import { waitFor, within } from "../helpers/wait.ts";
+import { fetchWithin, waitFor, within } from "../helpers/wait.ts";
 
 let redis: RedisServer;
 let project: Project;
@@ -51,7 +52,7 @@ async function counts(): Promise<Record<string, number>> {
   return JSON.parse(r.stdout).queues.find((q: { queue: string }) => q.queue === "default");
 }
 
-describe.skipIf(!redisAvailable)("e2e: a fleet on one Redis", () => {
+describeNeeding("redis-server")("e2e: a fleet on one Redis", () => {
   beforeAll(async () => {
     redis = await startRedisServer({ appendOnly: true });
   });
@@ -77,21 +78,21 @@ describe.skipIf(!redisAvailable)("e2e: a fleet on one Redis", () => {
     }, 180_000);
   }
 
-  test("SIGKILL one of two workers with 200 jobs active: all complete, rescued within lease + rescue interval", async () => {
+  test("SIGKILL one of two workers with 200 jobs active: its 100 are rescued, every job completes once, all within 15 s of the kill (generous: lease 1 s + rescue 250 ms + the 3 s job)", async () => {
     project = makeProject();
     writeConfig(`kill-${prefixSeq++}`);
     const fleet: Server[] = [];
     try {
       const ids = await enqueueRecords(200, { sleepMs: 3_000 });
       fleet.push(startServer(["--role", "worker", "--concurrency", "100"], { cwd: project.dir, env: env() }));
-      fleet.push(startServer(["--concurrency", "100"], { cwd: project.dir, env: env() })); // role all: also the scheduler (rescuer)
+      fleet.push(startServer(["--concurrency", "100", "--admin-port", "0"], { cwd: project.dir, env: env() })); // role all: also the scheduler (rescuer)
       await waitFor(async () => (await counts()).active === 200, { what: "200 active jobs" });
       fleet[0].kill("SIGKILL");
       const killedAt = Date.now();
-      await fleet[0].exited;
+      await within(fleet[0].exited, 10_000, "the killed worker to exit");
       await waitFor(async () => (await counts()).completed === 200, { timeoutMs: 60_000, what: "all 200 to complete" });
-      // Lease 1 s + rescue every 250 ms + the 3 s job itself, with room for a loaded machine.
-      expect(Date.now() - killedAt).toBeLessThan(1_000 + 250 + 3_000 + 10_000);
+      // Lease 1 s + rescue every 250 ms + the 3 s job itself = 4.25 s; the rest is room for a loaded machine.
+      expect(Date.now() - killedAt).toBeLessThan(15_000);
       const runs = runsById(project.out);
       for (const id of ids) expect(runs.get(id)).toBe(1);
       const rescued = JSON.parse((await qw(["jobs", "list", "--state", "completed", "--limit", "1000", "--json"], { cwd: project.dir, env: env() })).stdout).jobs.filter((j: { stalls: number }) => j.stalls === 1);
@@ -110,9 +111,9 @@ describe.skipIf(!redisAvailable)("e2e: a fleet on one Redis", () => {
       const url = await server.adminUrl();
       // Idle: restart, then new work must still be picked up.
       await redis.halt();
-      await waitFor(async () => (await fetch(`${url}/health`)).status === 503, { what: "/health to report 503" });
+      await waitFor(async () => (await fetchWithin(`${url}/health`)).status === 503, { what: "/health to report 503" });
       await redis.start();
-      await waitFor(async () => (await fetch(`${url}/health`)).status === 200, { what: "/health to recover" });
+      await waitFor(async () => (await fetchWithin(`${url}/health`)).status === 200, { what: "/health to recover" });
       const idleIds = await enqueueRecords(20);
       await waitFor(() => idleIds.every((id) => runsById(project.out).has(id)), { timeoutMs: 30_000, what: "jobs after an idle restart" });
 
@@ -163,12 +164,12 @@ describe.skipIf(!redisAvailable)("e2e: a fleet on one Redis", () => {
     } finally {
       stopped = true;
       current.kill("SIGKILL");
-      await supervise;
+      await within(supervise, 15_000, "the supervising loop to end");
       project.cleanup();
     }
   }, 120_000);
 
-  test("enqueue fails fast with exit 3 when Redis is unreachable", async () => {
+  test("enqueue exits 3 within 15 s, naming the address, when Redis is unreachable", async () => {
     project = makeProject();
     try {
       const started = Date.now();

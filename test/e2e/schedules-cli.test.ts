@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeProject, qw, startServer } from "../helpers/qworker-binary.ts";
-import { waitFor, within } from "../helpers/wait.ts";
+import { fetchWithin, waitFor, within } from "../helpers/wait.ts";
 
 describe("e2e: schedules", () => {
   test("list, pause and resume a schedule; bad names and bad cron are refused", async () => {
@@ -36,7 +36,7 @@ describe("e2e: schedules", () => {
       expect(text.stdout).toContain("leader:");
 
       expect((await qw(["schedules", "pause", "every-second"], { cwd: project.dir })).stdout).toBe("schedule every-second paused\n");
-      const api = (await (await fetch(`${url}/api/schedules`)).json()) as { schedules: { name: string; paused: boolean; lastSlot: number; lastJobId: string }[] };
+      const api = (await (await fetchWithin(`${url}/api/schedules`)).json()) as { schedules: { name: string; paused: boolean; lastSlot: number; lastJobId: string }[] };
       const paused = api.schedules.find((s) => s.name === "every-second")!;
       expect(paused.paused).toBe(true);
       // While paused the scheduler moves past slots (so a resume does not replay them) but enqueues none.

@@ -58,7 +58,7 @@ describe("e2e: sqlite durability", () => {
     await first.waitForLine(/qworker ready/);
     await waitFor(() => totalRuns(project.out) >= 1_000, { timeoutMs: 60_000, what: "half the jobs to run" });
     first.kill("SIGKILL");
-    await first.exited;
+    await within(first.exited, 10_000, "the killed server to exit");
 
     // What the store held as active at the moment of the kill (leases not yet expired).
     const active = await qw(["jobs", "list", "--state", "active", "--limit", "1000", "--json"], { cwd: project.dir });
@@ -93,7 +93,8 @@ describe("e2e: sqlite durability", () => {
     const runs = runsById(project.out);
     expect(runs.size).toBe(5_000);
     for (const id of ids) expect(runs.get(id)).toBe(1);
-    // Both processes took a share (each writes its own <pid>.log).
+    // Both started and exited cleanly; a share each is not asserted (one can drain 5,000 no-op jobs
+    // before the other's first claim), only that no job ran twice.
     const perProcess = [a.log(), b.log()].map((l) => l.includes("qworker ready"));
     expect(perProcess).toEqual([true, true]);
     expect((await stateCounts()).completed).toBe(5_000);

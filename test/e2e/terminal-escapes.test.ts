@@ -8,6 +8,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
+import { within } from "../helpers/wait.ts";
 
 const EVIL = "\x1b]0;PWNED\x07\x1b[2J\u009b31m\x7f\rforged";
 /** Any C0 (but the newline that ends lines), DEL or C1 character. */
@@ -30,7 +31,7 @@ describe("e2e: job text is made inert at every terminal output", () => {
 
   afterAll(async () => {
     server.kill("SIGKILL");
-    await server.exited;
+    await within(server.exited, 10_000, "the killed server to exit");
     project.cleanup();
   });
 

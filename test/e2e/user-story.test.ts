@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
-import { within } from "../helpers/wait.ts";
+import { fetchWithin, within } from "../helpers/wait.ts";
 
 describe("e2e: the quick start on sqlite", () => {
   let project: Project;
@@ -20,12 +20,12 @@ describe("e2e: the quick start on sqlite", () => {
 
   afterAll(async () => {
     server.kill("SIGKILL");
-    await server.exited;
+    await within(server.exited, 10_000, "the killed server to exit");
     project.cleanup();
   });
 
   test("/health answers 200 with the store", async () => {
-    const res = await fetch(`${adminUrl}/health`);
+    const res = await fetchWithin(`${adminUrl}/health`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "ok" });
   });
@@ -44,7 +44,7 @@ describe("e2e: the quick start on sqlite", () => {
     expect(r.stdout).toContain("failed after 2 attempt(s): broken on try 2");
   });
 
-  test("enqueue --in returns an id at once and the job waits as delayed", async () => {
+  test("enqueue --in 300 prints an id and the job waits as delayed, due 300 s after it was enqueued", async () => {
     const r = await qw(["enqueue", "noop", "--in", "300", "--json"], { cwd: project.dir });
     expect(r.code).toBe(0);
     const { id } = JSON.parse(r.stdout);

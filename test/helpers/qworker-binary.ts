@@ -5,20 +5,49 @@
  */
 
 import { spawn, spawnSync, type Subprocess } from "bun";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 export const BINARY = join(ROOT, "dist", "qworker");
 
-/** Builds dist/qworker once if `npm test` has not already. */
+let checked = false;
+
+/**
+ * Builds dist/qworker when it is missing or older than what it is built
+ * from, so `bun test test/e2e/x.test.ts` after an edit never tests an old
+ * binary. Checked once per process (`npm test` has just built it anyway).
+ */
 export function ensureBinary(): string {
-  if (!existsSync(BINARY)) {
-    const r = spawnSync([process.execPath, "build.ts"], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
-    if (r.exitCode !== 0) throw new Error("building dist/qworker failed");
+  if (!checked) {
+    checked = true;
+    if (binaryIsStale(ROOT)) {
+      const r = spawnSync([process.execPath, "build.ts"], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
+      if (r.exitCode !== 0) throw new Error("building dist/qworker failed");
+    }
   }
   return BINARY;
+}
+
+/** True when the binary is missing (undefined) or any source is newer than it. */
+export function isStale(binaryMtimeMs: number | undefined, sourceMtimesMs: Iterable<number>): boolean {
+  if (binaryMtimeMs === undefined) return true;
+  for (const m of sourceMtimesMs) if (m > binaryMtimeMs) return true;
+  return false;
+}
+
+/** What dist/qworker is built from: every file under src/ (recursively), build.ts and package.json. */
+export function buildInputs(root: string): string[] {
+  const src = join(root, "src");
+  const files = (readdirSync(src, { recursive: true }) as string[]).map((f) => join(src, f));
+  return [...files, join(root, "build.ts"), join(root, "package.json")].filter((f) => existsSync(f) && statSync(f).isFile());
+}
+
+export function binaryIsStale(root: string): boolean {
+  const binary = join(root, "dist", "qworker");
+  const binaryMtime = existsSync(binary) ? statSync(binary).mtimeMs : undefined;
+  return isStale(binaryMtime, buildInputs(root).map((f) => statSync(f).mtimeMs));
 }
 
 export interface Project {
@@ -48,6 +77,7 @@ export interface CliResult {
 const BASE_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1" };
 
 export async function qw(args: string[], opts: { cwd: string; env?: Record<string, string>; stdin?: string; timeoutMs?: number }): Promise<CliResult> {
+  if (args[0] === "run") assertFreeAdminPort(args.slice(1), opts.env);
   const proc = spawn([ensureBinary(), ...args], {
     cwd: opts.cwd,
     env: { ...BASE_ENV, ...opts.env },
@@ -123,6 +153,7 @@ export class Server {
 }
 
 export function startServer(args: string[], opts: { cwd: string; env?: Record<string, string> }): Server {
+  assertFreeAdminPort(args, opts.env);
   const proc = spawn([ensureBinary(), "run", ...args], {
     cwd: opts.cwd,
     env: { ...BASE_ENV, ...opts.env },
@@ -131,4 +162,26 @@ export function startServer(args: string[], opts: { cwd: string; env?: Record<st
     stderr: "pipe",
   });
   return new Server(proc);
+}
+
+/**
+ * Tests never bind a fixed port: one that takes 7420 collides with a
+ * developer's `npm start` and with other test runs on the machine. A `run`
+ * that serves the admin API (role all or api, or any role given a port) must
+ * ask for port 0, and read the real one back with `Server.adminUrl()`.
+ */
+export function assertFreeAdminPort(runArgs: string[], env: Record<string, string> = {}): void {
+  const role = flagValue(runArgs, "--role") ?? env.QWORKER_ROLE ?? "all";
+  const port = flagValue(runArgs, "--admin-port") ?? env.QWORKER_ADMIN_PORT;
+  if (port === undefined ? role === "all" || role === "api" : port !== "0") {
+    throw new Error(`qworker run ${runArgs.join(" ")}: pass --admin-port 0 (tests must not bind ${port ?? "the default admin port 7420"}); read the port back from Server.adminUrl()`);
+  }
+}
+
+function flagValue(args: string[], flag: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === flag) return args[i + 1];
+    if (args[i].startsWith(`${flag}=`)) return args[i].slice(flag.length + 1);
+  }
+  return undefined;
 }

@@ -3,9 +3,10 @@
  * dir, so test files can run in parallel and never touch a developer's Redis.
  * Readiness is awaited by polling PING, never by sleeping a fixed time.
  *
- * When `redis-server` is not on PATH, suites skip via `describe.skipIf(!redisAvailable)`;
- * with `QWORKER_REQUIRE_REDIS=1` (CI) importing this module throws instead, so
- * a missing Redis fails the run rather than passing it silently.
+ * Whether Redis suites run is decided by test/helpers/requirements.ts: they
+ * skip when `redis-server` is not installed, and under QWORKER_REQUIRE_REDIS=1
+ * or QWORKER_CI=1 importing this module throws instead, so a missing Redis
+ * fails the run rather than passing it silently.
  */
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -13,14 +14,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
+import { toolPath } from "./requirements.ts";
 
-const binary = Bun.which("redis-server");
-
-export const redisAvailable = binary !== null;
-
-if (!redisAvailable && process.env.QWORKER_REQUIRE_REDIS === "1") {
-  throw new Error("QWORKER_REQUIRE_REDIS=1 but redis-server is not on PATH; install it (apt-get install redis-server) or unset the variable to skip Redis tests");
-}
+const binary = toolPath("redis-server");
 
 export interface RedisServerOptions {
   /** Turn on the append-only file so data survives `restart()`. Default false. */

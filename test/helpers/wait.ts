@@ -35,3 +35,17 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 25));
   }
 }
+
+/**
+ * `fetch` with its own deadline (headers and body): a server that never
+ * answers fails the test after `ms` naming the request, instead of hanging
+ * until the runner's timeout.
+ */
+export async function fetchWithin(url: string, init: RequestInit = {}, ms = 10_000): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(ms) });
+  } catch (err) {
+    if ((err as Error).name === "TimeoutError") throw new Error(`${init.method ?? "GET"} ${url}: no response within ${ms} ms`, { cause: err });
+    throw err;
+  }
+}

@@ -4,12 +4,13 @@
  * (test/contract/differential.ts).
  */
 
-import { afterAll, beforeAll, describe, test } from "bun:test";
+import { afterAll, beforeAll, test } from "bun:test";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import { compareWithMemory } from "../contract/differential.ts";
-import { redisAvailable, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { describeNeeding } from "../helpers/requirements.ts";
 
-describe.skipIf(!redisAvailable)("redis store matches the memory store", () => {
+describeNeeding("redis-server")("redis store matches the memory store", () => {
   let server: RedisServer;
 
   beforeAll(async () => {

@@ -13,13 +13,14 @@ import Redis from "ioredis";
 import { FakeClock, systemClock } from "../../src/core/clock.ts";
 import type { NewJob } from "../../src/core/types.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
-import { redisAvailable, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
+import { describeNeeding } from "../helpers/requirements.ts";
 import { waitFor, within } from "../helpers/wait.ts";
 
 const Q = ["critical", "default", "low"];
 const job = (i: number, extra: Partial<NewJob> = {}): NewJob => ({ name: "t", queue: "default", data: { i }, maxAttempts: 3, ...extra });
 
-describe.skipIf(!redisAvailable)("redis store", () => {
+describeNeeding("redis-server")("redis store", () => {
   // Most tests run on the real clock; the one that needs a fake one declares its own.
   const clock = systemClock;
   let server: RedisServer;
@@ -120,17 +121,17 @@ describe.skipIf(!redisAvailable)("redis store", () => {
     expect((await other.reserve({ queues: Q, workerId: "busy", max: 10, leaseMs: 30_000, now: clock.now() })).length).toBe(10);
     const ctl = new AbortController();
     let t = performance.now();
-    await store.waitForWork({ queues: Q, signal: ctl.signal, maxWaitMs: 400 });
+    await within(store.waitForWork({ queues: Q, signal: ctl.signal, maxWaitMs: 400 }), 5_000, "waitForWork with maxWaitMs 400");
     expect(performance.now() - t).toBeGreaterThanOrEqual(390);
 
     t = performance.now();
     const waiting = store.waitForWork({ queues: ["critical"], signal: ctl.signal, maxWaitMs: 400 });
     await other.enqueue({ jobs: [job(99, { queue: "low" })], now: clock.now() });
-    await waiting;
+    await within(waiting, 5_000, "waitForWork with maxWaitMs 400");
     expect(performance.now() - t).toBeGreaterThanOrEqual(390);
   });
 
-  test("idle waiting costs almost no Redis commands, and an abort frees the blocked connection", async () => {
+  test("an idle waiter sends no Redis command for 2 s, and an abort ends its wait within 2 s and frees the blocked connection", async () => {
     const store = await makeStore();
     const ctl = new AbortController();
     const commands = async () => Number(/total_commands_processed:(\d+)/.exec(await admin.info("stats"))![1]);
@@ -142,17 +143,17 @@ describe.skipIf(!redisAvailable)("redis store", () => {
     expect((await commands()) - before).toBeLessThanOrEqual(2);
     const t = performance.now();
     ctl.abort();
-    await waiting;
+    await within(waiting, 5_000, "the aborted waitForWork");
     // Far below the 60 s the BLPOP would otherwise hold (generous for a shared machine).
     expect(performance.now() - t).toBeLessThan(2_000);
     await waitFor(async () => /blocked_clients:0\b/.test(await admin.info("clients")), { what: "the BLPOP to be unblocked", timeoutMs: 3_000 });
   });
 
-  test("a waiter wakes when the next delayed job is due", async () => {
+  test("a waiter wakes for a delayed job due in 300 ms within 2 s, not at its 10 s maxWaitMs", async () => {
     const store = await makeStore();
     await store.enqueue({ jobs: [job(1, { runAt: Date.now() + 300 })], now: clock.now() });
     const t = performance.now();
-    await store.waitForWork({ queues: Q, signal: new AbortController().signal, maxWaitMs: 10_000 });
+    await within(store.waitForWork({ queues: Q, signal: new AbortController().signal, maxWaitMs: 10_000 }), 15_000, "waitForWork for a delayed job");
     expect(performance.now() - t).toBeLessThan(2_000);
     expect((await store.reserve({ queues: Q, workerId: "w", max: 1, leaseMs: 1_000, now: clock.now() })).length).toBe(1);
   });
@@ -177,7 +178,7 @@ describe.skipIf(!redisAvailable)("redis store", () => {
     expect((await store.checkServerConfig()).join("\n")).not.toContain("maxmemory-policy");
   });
 
-  test("a URL with an ACL user and password connects; a wrong password is StoreUnavailableError without the password", async () => {
+  test("a URL with an ACL user and password connects; a wrong password is StoreUnavailableError within 1 s, without the password", async () => {
     await admin.acl("SETUSER", "qw-app", "on", ">s3cret", "~*", "&*", "+@all");
     try {
       const port = server.port;
@@ -188,7 +189,7 @@ describe.skipIf(!redisAvailable)("redis store", () => {
       await store.close();
       const wrong = new RedisStore({ url: `redis://qw-app:nope-nope@127.0.0.1:${port}`, prefix, clock: systemClock });
       const t = performance.now();
-      const err = (await wrong.open().catch((e: unknown) => e)) as Error;
+      const err = (await within(wrong.open().catch((e: unknown) => e), 10_000, "open with a wrong password")) as Error;
       expect(performance.now() - t).toBeLessThan(1_000);
       expect(err.name).toBe("StoreUnavailableError");
       expect(err.message).toContain("WRONGPASS");
@@ -226,7 +227,7 @@ await store.close();
   }, 60_000);
 });
 
-describe.skipIf(!redisAvailable || !Bun.which("openssl"))("redis store over TLS", () => {
+describeNeeding("redis-server", "openssl")("redis store over TLS", () => {
   let server: RedisServer;
 
   beforeAll(async () => {

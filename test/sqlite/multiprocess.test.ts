@@ -28,7 +28,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  await Promise.all(children.map((c) => c.exited));
+  await within(Promise.all(children.map((c) => c.exited)), 10_000, "the killed children to exit");
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -95,7 +95,7 @@ test("an acknowledged enqueue survives SIGKILL of the enqueuing process", async 
   await waitFor(() => stdout.lines.length >= 300, { timeoutMs: 20_000, what: "the child to acknowledge 300 enqueues" });
   child.kill("SIGKILL");
   await within(child.exited, 10_000, "the killed child to exit");
-  await stdout.ended;
+  await within(stdout.ended, 5_000, "the killed child's stdout to close");
   expect(child.signalCode).toBe("SIGKILL");
   const printed = stdout.lines.filter(Boolean);
   expect(printed.length).toBeGreaterThanOrEqual(300);
@@ -109,7 +109,7 @@ test("an acknowledged enqueue survives SIGKILL of the enqueuing process", async 
   await store.close();
 }, 30_000);
 
-test("a job enqueued by another process starts within 250 ms (p99) on an idle-polling worker", async () => {
+test("a job enqueued by another process starts within 1 s (p99) on an idle-polling worker (generous; bench/ holds the 250 ms target)", async () => {
   const store = new SqliteStore({ path: dbPath, clock: systemClock });
   await store.open();
   const total = 120;

@@ -141,7 +141,7 @@ describe("the write lock", () => {
 });
 
 describe("waiting for work", () => {
-  test("an enqueue through another store on the same file wakes a waiter at once", async () => {
+  test("an enqueue through another store on the same file wakes a waiter within 2 s, long before its 60 s maxWaitMs", async () => {
     const a = await openStore();
     const b = await openStore();
     const ctl = new AbortController();

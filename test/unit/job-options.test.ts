@@ -1,0 +1,101 @@
+/**
+ * A job module may only set options defineJob knows: a typo such as
+ * `atempts: 5` is a load problem naming the file, the key and the nearest
+ * known option, never a silently ignored setting. JOB_SPEC_KEYS is the one
+ * list of those options; tsc keeps it equal to the keys of JobSpec.
+ */
+
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { closestName, Registry } from "../../src/registry/registry.ts";
+import { JOB_SPEC_KEYS } from "../../src/sdk/define-job.ts";
+import { tscWorkspace } from "../helpers/tsc.ts";
+
+const QUEUES = ["critical", "default", "low"];
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Loads one job module whose defineJob spec is `spec` (source text) and returns the reasons reported for it. */
+async function problemsOf(spec: string): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), "qw-job-options-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "job.ts"), `import { defineJob, z } from "qworker";\nexport default defineJob(${spec});\n`);
+  const registry = await Registry.load({ dir, queues: QUEUES });
+  for (const p of registry.problems) expect(p.file).toEndWith("job.ts");
+  return registry.problems.map((p) => p.reason);
+}
+
+describe("unknown options in defineJob", () => {
+  test("`atempts` is refused with “did you mean `attempts`?”", async () => {
+    expect(await problemsOf("{ atempts: 5, run() {} }")).toEqual(["unknown option `atempts` in defineJob({...}); did you mean `attempts`?"]);
+  });
+
+  test("`timout` suggests `timeout`; a key that differs only in case suggests the right spelling", async () => {
+    expect(await problemsOf('{ timout: "5s", run() {} }')).toEqual(["unknown option `timout` in defineJob({...}); did you mean `timeout`?"]);
+    expect(await problemsOf('{ timeZone: "UTC", run() {} }')).toEqual(["unknown option `timeZone` in defineJob({...}); did you mean `timezone`?"]);
+  });
+
+  test("`retries` and `mode` have no close match: the message lists every known option", async () => {
+    const [reason] = await problemsOf('{ retries: 3, mode: "process", run() {} }');
+    expect(reason).toContain("unknown option `retries`");
+    expect(reason).toContain("unknown option `mode`");
+    expect(reason).toContain(`known options: ${JOB_SPEC_KEYS.join(", ")}`);
+  });
+
+  test("nested keys of backoff and unique are checked the same way, and each must be an object", async () => {
+    expect(await problemsOf("{ backoff: { type: 'fixed', delayMs: 10, jiter: false }, run() {} }")).toEqual([
+      "unknown option `backoff.jiter` in defineJob({...}); did you mean `backoff.jitter`?",
+    ]);
+    expect(await problemsOf("{ unique: { key: () => 'k', tll: '1h' }, run() {} }")).toEqual([
+      "unknown option `unique.tll` in defineJob({...}); did you mean `unique.ttl`?",
+    ]);
+    expect(await problemsOf("{ backoff: { kind: 'fixed' }, run() {} }")).toEqual([
+      "unknown option `backoff.kind` in defineJob({...}); known options: backoff.type, backoff.delayMs, backoff.maxMs, backoff.jitter",
+    ]);
+    expect(await problemsOf("{ backoff: 'exponential', run() {} }")).toEqual(["`backoff` must be an object with `type`, `delayMs`, `maxMs`, `jitter`"]);
+    expect(await problemsOf("{ unique: 'by-email', run() {} }")).toEqual(["`unique` must be an object with `key`, `ttl`"]);
+  });
+
+  test("a module that sets every known option loads; wrong types of known options are still refused", async () => {
+    const every = `{
+      name: "every", queue: "low", schema: z.object({ to: z.string() }), attempts: 2,
+      backoff: { type: "fixed", delayMs: 5, maxMs: 5, jitter: false }, timeout: "1s", priority: 1,
+      cron: "0 3 * * *", cronPayload: { to: "x" }, timezone: "UTC", overlap: "allow",
+      unique: { key: (p) => p.to, ttl: "1m" }, run: () => {},
+    }`;
+    expect(await problemsOf(every)).toEqual([]);
+    for (const key of JOB_SPEC_KEYS) expect(every).toContain(`${key}:`);
+    expect(await problemsOf('{ attempts: "5", run() {} }')).toEqual(["attempts must be a whole number >= 1, got 5"]);
+  });
+
+  test("closestName: within a third of the name's length, case-insensitive, swaps count once", () => {
+    expect(closestName("atempts", JOB_SPEC_KEYS)).toBe("attempts");
+    expect(closestName("attmepts", JOB_SPEC_KEYS)).toBe("attempts");
+    expect(closestName("CRON", JOB_SPEC_KEYS)).toBe("cron");
+    expect(closestName("retries", JOB_SPEC_KEYS)).toBeUndefined();
+    expect(closestName("mode", JOB_SPEC_KEYS)).toBeUndefined();
+  });
+});
+
+describe("JOB_SPEC_KEYS lists exactly the keys of JobSpec", () => {
+  test("tsc accepts define-job.ts as it is, and refuses a copy whose JobSpec gains an unlisted `retries`", async () => {
+    const ws = tscWorkspace();
+    try {
+      const original = resolve(import.meta.dir, "../../src/sdk/define-job.ts");
+      const grown = ws.copyWithEdit(original, "define-job-grown.ts", (text) => {
+        const edited = text.replace(/(export interface JobSpec<[^\n]*\n)/, "$1  retries?: number;\n");
+        expect(edited).not.toBe(text);
+        return edited;
+      });
+      const { diagnostics, output } = await ws.check([original, grown]);
+      expect({ original: diagnostics.filter((d) => d.file === original) }).toEqual({ original: [] });
+      const refused = diagnostics.filter((d) => d.file === grown);
+      expect(refused.map((d) => [d.code, d.message])).toEqual([["TS2344", `Type '"retries"' does not satisfy the constraint 'never'.`]]);
+      expect(diagnostics.length, output).toBe(1);
+    } finally {
+      ws.cleanup();
+    }
+  }, 60_000);
+});
