@@ -1,7 +1,8 @@
 /**
  * `npm run build`: compiles the single-file binary `dist/qworker` (job
- * modules load beside it with no node_modules), writes the config's JSON
- * Schema for editors (`config/qworker.schema.json`), and, with `--client`,
+ * modules load beside it with no node_modules, the git commit baked in for
+ * `--version`), writes the config's JSON Schema for editors
+ * (`config/qworker.schema.json`), and, with `--client`,
  * the typed client for Node and Bun apps (`dist/client`, what `npm pack`
  * ships). Run with Bun.
  */
@@ -22,6 +23,7 @@ const result = await Bun.build({
   minify: { syntax: true, whitespace: true },
   sourcemap: "linked",
   target: "bun",
+  define: { QWORKER_COMMIT: JSON.stringify(buildCommit()) },
 });
 if (!result.success) {
   for (const log of result.logs) console.error(log);
@@ -46,6 +48,14 @@ async function buildClient(): Promise<void> {
     writeFileSync(file, readFileSync(file, "utf8").replace(/(from\s+["'](?:\.{1,2}\/)[^"']*?)\.ts(["'])/g, "$1.js$2"));
   }
   console.log("built dist/client (Node/Bun client and its types)");
+}
+
+/** The short hash of HEAD, "-dirty" when tracked files differ from it; "unknown" outside git. */
+function buildCommit(): string {
+  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" });
+  if (head.status !== 0) return "unknown";
+  const dirty = spawnSync("git", ["diff", "--quiet", "HEAD", "--"]).status !== 0;
+  return head.stdout.trim() + (dirty ? "-dirty" : "");
 }
 
 function walk(dir: string): string[] {

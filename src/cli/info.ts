@@ -1,14 +1,12 @@
 /**
- * `qworker info`: version, platform and the resolved configuration (with
- * the admin token redacted). Starts nothing, opens nothing.
+ * `qworker info`: version, commit, platform and the resolved configuration
+ * (with the admin token redacted). Starts nothing, opens nothing.
  */
 
 import type { Argv } from "yargs";
-import pkg from "../../package.json" with { type: "json" };
 import { cliContext } from "./context.ts";
 import { printJson } from "./output.ts";
-
-export const VERSION: string = pkg.version;
+import { gitCommit, VERSION } from "./version.ts";
 
 export const infoCommand = {
   command: "info",
@@ -19,6 +17,7 @@ export const infoCommand = {
     const config = { ...ctx.config, admin: { ...ctx.config.admin, token: ctx.config.admin.token ? "(set)" : undefined } };
     printJson({
       version: VERSION,
+      commit: gitCommit(),
       bun: Bun.version,
       platform: `${process.platform}-${process.arch}`,
       executable: process.execPath,
