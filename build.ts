@@ -2,7 +2,8 @@
  * `npm run build`: compiles the single-file binary `dist/qworker` (job
  * modules load beside it with no node_modules, the git commit baked in for
  * `--version`), writes the config's JSON Schema for editors
- * (`config/qworker.schema.json`), and, with `--client`,
+ * (`config/qworker.schema.json`) and the systemd units
+ * (`config/qworker.service`, `config/qworker@.service`), and, with `--client`,
  * the typed client for Node and Bun apps (`dist/client`, what `npm pack`
  * ships). Run with Bun.
  */
@@ -11,11 +12,13 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { configJsonSchema } from "./src/config/schema.ts";
+import { shippedUnits } from "./src/systemd/unit.ts";
 
 const started = performance.now();
 mkdirSync("dist", { recursive: true });
 
 writeFileSync("config/qworker.schema.json", JSON.stringify(configJsonSchema(), null, 2) + "\n");
+for (const unit of shippedUnits()) writeFileSync(join("config", unit.file), unit.text);
 
 const result = await Bun.build({
   entrypoints: ["./src/main.ts"],

@@ -16,6 +16,7 @@ import { runCommand } from "./cli/run.ts";
 import { schedulesCommand } from "./cli/schedules.ts";
 import { addSharedOptions } from "./cli/shared-options.ts";
 import { statusCommand } from "./cli/status.ts";
+import { systemdCommand } from "./cli/systemd.ts";
 import { validateCommand } from "./cli/validate.ts";
 import { VERSION, versionLine } from "./cli/version.ts";
 import { workerChildCommand } from "./cli/worker-child.ts";
@@ -41,6 +42,7 @@ export async function main(args: string[]): Promise<void> {
     .command(schedulesCommand)
     .command(validateCommand)
     .command(infoCommand)
+    .command(systemdCommand)
     .command(workerChildCommand)
     .demandCommand(1, "name a command; `qworker --help` lists them")
     .strict()
