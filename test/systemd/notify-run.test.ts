@@ -59,7 +59,7 @@ function pollHealth(port: number): { polls: Poll[]; stop(): Promise<void> } {
 }
 
 describe("sd_notify from dist/qworker run", () => {
-  test("READY=1 only once /health answers; WATCHDOG=1 every WATCHDOG_USEC/2; STATUS= with counts; STOPPING=1 on SIGTERM; JSON logs", async () => {
+  test("READY=1 only once /health answers; WATCHDOG=1 every WATCHDOG_USEC/2; STATUS= with counts; SIGHUP survived; STOPPING=1 on SIGTERM; JSON logs", async () => {
     project = makeProject("qw-notify-");
     rx = NotifyReceiver.open();
     const port = freePort();
@@ -93,6 +93,12 @@ describe("sd_notify from dist/qworker run", () => {
     for (let i = 0; i < 3; i++) expect((await qw(["enqueue", "noop", "--in", "3600"], { cwd: project.dir })).code).toBe(0);
     const counted = await rx.waitFor((m) => /3 delayed/.test(m.fields.STATUS ?? ""), { timeoutMs: 20_000, what: "STATUS with 3 delayed" });
     expect(counted.fields.STATUS).toMatch(STATUS_LINE);
+
+    // ExecReload= sends SIGHUP. Until reloading lands it is logged, and the service carries on.
+    const pingsBefore = rx.with("WATCHDOG").length;
+    server.kill("SIGHUP");
+    await server.waitForLine(/SIGHUP received/);
+    await rx.waitFor(() => rx!.with("WATCHDOG").length >= pingsBefore + 2, { timeoutMs: 20_000, what: "pings after SIGHUP" });
 
     server.kill("SIGTERM");
     const stopping = await rx.waitFor((m) => m.fields.STOPPING === "1", { timeoutMs: 10_000, what: "STOPPING=1" });
