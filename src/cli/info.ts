@@ -10,7 +10,7 @@ import { gitCommit, VERSION } from "./version.ts";
 
 export const infoCommand = {
   command: "info",
-  describe: "version, platform and resolved config; starts nothing",
+  describe: "version, commit, platform and resolved config; starts nothing",
   builder: (y: Argv) => y.option("json", { type: "boolean", describe: "print JSON (the default output is JSON too)" }),
   handler: (argv: Record<string, unknown>) => {
     const ctx = cliContext(argv);

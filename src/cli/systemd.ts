@@ -23,7 +23,7 @@ export const systemdCommand = {
       .option("workdir", { type: "string", default: DEFAULT_UNIT.workdir, describe: "absolute app directory: jobs/ and config/qworker.json" })
       .option("role", { type: "string", describe: "all | worker | scheduler | api (default all)" })
       .option("template", { type: "boolean", describe: "print the qworker@.service template instead: the instance name is the role" })
-      .example("$0 systemd --config /etc/qworker/qworker.json | sudo tee /etc/systemd/system/qworker.service", "install the unit")
+      .example("$0 systemd | sudo tee /etc/systemd/system/qworker.service", "install the unit (docs/deploy.md)")
       .example("$0 systemd --template | sudo tee /etc/systemd/system/qworker@.service", "then: systemctl enable --now qworker@worker qworker@scheduler"),
   handler: (argv: Record<string, unknown>) => {
     refuseUnitlessFlags(argv);
