@@ -1,7 +1,9 @@
 /**
  * `npm run build`: compiles the single-file binary `dist/qworker` (job
- * modules load beside it with no node_modules), writes the config's JSON
- * Schema for editors (`config/qworker.schema.json`), and, with `--client`,
+ * modules load beside it with no node_modules, the git commit baked in for
+ * `--version`), writes the config's JSON Schema for editors
+ * (`config/qworker.schema.json`) and the systemd units
+ * (`config/qworker.service`, `config/qworker@.service`), and, with `--client`,
  * the typed client for Node and Bun apps (`dist/client`, what `npm pack`
  * ships). Run with Bun.
  */
@@ -10,11 +12,13 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { configJsonSchema } from "./src/config/schema.ts";
+import { shippedUnits } from "./src/systemd/unit.ts";
 
 const started = performance.now();
 mkdirSync("dist", { recursive: true });
 
 writeFileSync("config/qworker.schema.json", JSON.stringify(configJsonSchema(), null, 2) + "\n");
+for (const unit of shippedUnits()) writeFileSync(join("config", unit.file), unit.text);
 
 const result = await Bun.build({
   entrypoints: ["./src/main.ts"],
@@ -22,6 +26,7 @@ const result = await Bun.build({
   minify: { syntax: true, whitespace: true },
   sourcemap: "linked",
   target: "bun",
+  define: { QWORKER_COMMIT: JSON.stringify(buildCommit()) },
 });
 if (!result.success) {
   for (const log of result.logs) console.error(log);
@@ -46,6 +51,14 @@ async function buildClient(): Promise<void> {
     writeFileSync(file, readFileSync(file, "utf8").replace(/(from\s+["'](?:\.{1,2}\/)[^"']*?)\.ts(["'])/g, "$1.js$2"));
   }
   console.log("built dist/client (Node/Bun client and its types)");
+}
+
+/** The short hash of HEAD, "-dirty" when tracked files differ from it; "unknown" outside git. */
+function buildCommit(): string {
+  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" });
+  if (head.status !== 0) return "unknown";
+  const dirty = spawnSync("git", ["diff", "--quiet", "HEAD", "--"]).status !== 0;
+  return head.stdout.trim() + (dirty ? "-dirty" : "");
 }
 
 function walk(dir: string): string[] {

@@ -10,13 +10,15 @@ import { hideBin } from "yargs/helpers";
 import { QworkerError } from "./core/errors.ts";
 import { inertLines } from "./core/inert.ts";
 import { enqueueCommand } from "./cli/enqueue.ts";
-import { infoCommand, VERSION } from "./cli/info.ts";
+import { infoCommand } from "./cli/info.ts";
 import { jobsCommand } from "./cli/jobs.ts";
 import { runCommand } from "./cli/run.ts";
 import { schedulesCommand } from "./cli/schedules.ts";
 import { addSharedOptions } from "./cli/shared-options.ts";
 import { statusCommand } from "./cli/status.ts";
+import { systemdCommand } from "./cli/systemd.ts";
 import { validateCommand } from "./cli/validate.ts";
+import { VERSION, versionLine } from "./cli/version.ts";
 import { workerChildCommand } from "./cli/worker-child.ts";
 
 /** yargs reads a lone "-" as a positional; `--jsonl -` and `--data @-` mean stdin, so glue it to its flag. */
@@ -40,10 +42,12 @@ export async function main(args: string[]): Promise<void> {
     .command(schedulesCommand)
     .command(validateCommand)
     .command(infoCommand)
+    .command(systemdCommand)
     .command(workerChildCommand)
     .demandCommand(1, "name a command; `qworker --help` lists them")
     .strict()
-    .version(VERSION)
+    // From source the commit costs a git spawn: only ask for it when it is printed.
+    .version(args.includes("--version") ? versionLine() : VERSION)
     .alias("h", "help")
     .wrap(Math.min(110, process.stdout.columns || 100))
     .epilog("Every option also reads QWORKER_<NAME> from the environment. Docs: README.md")

@@ -1,24 +1,23 @@
 /**
- * `qworker info`: version, platform and the resolved configuration (with
- * the admin token redacted). Starts nothing, opens nothing.
+ * `qworker info`: version, commit, platform and the resolved configuration
+ * (with the admin token redacted). Starts nothing, opens nothing.
  */
 
 import type { Argv } from "yargs";
-import pkg from "../../package.json" with { type: "json" };
 import { cliContext } from "./context.ts";
 import { printJson } from "./output.ts";
-
-export const VERSION: string = pkg.version;
+import { gitCommit, VERSION } from "./version.ts";
 
 export const infoCommand = {
   command: "info",
-  describe: "version, platform and resolved config; starts nothing",
+  describe: "version, commit, platform and resolved config; starts nothing",
   builder: (y: Argv) => y.option("json", { type: "boolean", describe: "print JSON (the default output is JSON too)" }),
   handler: (argv: Record<string, unknown>) => {
     const ctx = cliContext(argv);
     const config = { ...ctx.config, admin: { ...ctx.config.admin, token: ctx.config.admin.token ? "(set)" : undefined } };
     printJson({
       version: VERSION,
+      commit: gitCommit(),
       bun: Bun.version,
       platform: `${process.platform}-${process.arch}`,
       executable: process.execPath,

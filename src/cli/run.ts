@@ -24,6 +24,7 @@ export const runCommand = {
     await serve(
       {
         config: ctx.config,
+        configFile: ctx.configFile,
         clock: ctx.clock,
         log: ctx.log,
         burst,

@@ -7,6 +7,7 @@
  */
 
 import { Runtime, type RuntimeOptions } from "../app/runtime.ts";
+import { systemdLifecycle } from "../systemd/lifecycle.ts";
 
 export interface ServeHooks {
   afterStart?(runtime: Runtime, stop: () => void): Promise<void> | void;
@@ -18,7 +19,11 @@ export async function serve(opts: RuntimeOptions, hooks: ServeHooks = {}): Promi
   const { log } = opts;
   let signals = 0;
   let runtime: Runtime | undefined;
-  const stop = () => void runtime!.stop().then(() => process.exit(0));
+  const systemd = systemdLifecycle(log);
+  const stop = () => {
+    systemd.stopping(runtime);
+    void runtime!.stop().then(() => process.exit(0));
+  };
   const onSignal = (sig: string) => {
     signals += 1;
     if (signals === 1 || hooks.hurryOnSecondSignal === false) {
@@ -33,6 +38,7 @@ export async function serve(opts: RuntimeOptions, hooks: ServeHooks = {}): Promi
   process.on("SIGTERM", () => onSignal("SIGTERM"));
 
   runtime = await Runtime.start(opts);
+  systemd.ready(runtime);
   if (signals > 0) stop();
   else await hooks.afterStart?.(runtime, stop);
   return new Promise<never>(() => {});

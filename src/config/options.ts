@@ -23,7 +23,7 @@ export const SHARED_OPTIONS: SharedOption[] = [
   { flag: "admin-host", env: "QWORKER_ADMIN_HOST", path: ["admin", "host"], type: "string", describe: "admin API host (default 127.0.0.1)" },
   { flag: "admin-port", env: "QWORKER_ADMIN_PORT", path: ["admin", "port"], type: "number", describe: "admin API port (default 7420)" },
   { flag: "admin-token", env: "QWORKER_ADMIN_TOKEN", path: ["admin", "token"], type: "string", describe: "bearer token for the admin API" },
-  { flag: "log-format", env: "QWORKER_LOG_FORMAT", path: ["log", "format"], type: "string", describe: "pretty | json" },
+  { flag: "log-format", env: "QWORKER_LOG_FORMAT", path: ["log", "format"], type: "string", describe: "auto | pretty | json (default auto: pretty on a terminal, else JSON lines)" },
   { flag: "log-level", env: "QWORKER_LOG_LEVEL", path: ["log", "level"], type: "string", describe: "debug | info | warn | error" },
 ];
 

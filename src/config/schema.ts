@@ -104,7 +104,7 @@ export const configSchema = z
     log: z
       .object({
         level: z.enum(["debug", "info", "warn", "error"]).default("info"),
-        format: z.enum(["pretty", "json"]).default("pretty"),
+        format: z.enum(["auto", "pretty", "json"]).default("auto").describe("auto: pretty on a terminal, JSON lines otherwise (journald, files, pipes)"),
       })
       .strict()
       .prefault({}),

@@ -1,7 +1,8 @@
 /**
  * Structured logging, one line per event: `pretty` for terminals, `json`
- * for journald/log shippers. Small on purpose: a logging library would add
- * start-up time to every CLI call for features this needs none of.
+ * for journald/log shippers; by default whichever stderr is. Small on
+ * purpose: a logging library would add start-up time to every CLI call for
+ * features this needs none of.
  * Messages and fields may carry job text, so both formats make control
  * characters inert (inert.ts): a payload cannot drive the terminal.
  */
@@ -9,7 +10,8 @@
 import { inert, safeJson } from "./inert.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
-export type LogFormat = "pretty" | "json";
+/** "auto": pretty when stderr is a terminal, JSON lines when it is journald, a file or a pipe. */
+export type LogFormat = "auto" | "pretty" | "json";
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const COLOR: Record<LogLevel, string> = { debug: "\x1b[90m", info: "\x1b[36m", warn: "\x1b[33m", error: "\x1b[31m" };
@@ -25,6 +27,8 @@ export interface Logger {
 export interface LoggerOptions {
   level?: LogLevel;
   format?: LogFormat;
+  /** Whether "auto" means pretty; default: stderr is a TTY. */
+  tty?: boolean;
   /** Defaults to stderr, so stdout stays clean for command output (ids, JSON). */
   write?: (line: string) => void;
   fields?: Record<string, unknown>;
@@ -32,10 +36,11 @@ export interface LoggerOptions {
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const min = RANK[opts.level ?? "info"];
-  const format = opts.format ?? "pretty";
+  const tty = opts.tty ?? process.stderr.isTTY === true;
+  const format = opts.format === "pretty" || opts.format === "json" ? opts.format : tty ? "pretty" : "json";
   const write = opts.write ?? ((line: string) => process.stderr.write(line + "\n"));
   const base = opts.fields ?? {};
-  const color = format === "pretty" && process.stderr.isTTY === true;
+  const color = format === "pretty" && tty;
 
   const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < min) return;

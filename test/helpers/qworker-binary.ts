@@ -74,7 +74,9 @@ export interface CliResult {
   stderr: string;
 }
 
-const BASE_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1" };
+// Logs are JSON lines by default when stderr is a pipe; these tests read the key=value
+// lines a person sees (a test passes QWORKER_LOG_FORMAT: "" to get the default back).
+const BASE_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1", QWORKER_LOG_FORMAT: "pretty" };
 
 export async function qw(args: string[], opts: { cwd: string; env?: Record<string, string>; stdin?: string; timeoutMs?: number }): Promise<CliResult> {
   if (args[0] === "run") assertFreeAdminPort(args.slice(1), opts.env);
