@@ -170,14 +170,27 @@ export function startServer(args: string[], opts: { cwd: string; env?: Record<st
  * Tests never bind a fixed port: one that takes 7420 collides with a
  * developer's `npm start` and with other test runs on the machine. A `run`
  * that serves the admin API (role all or api, or any role given a port) must
- * ask for port 0, and read the real one back with `Server.adminUrl()`.
+ * ask for port 0 and read the real one back with `Server.adminUrl()`, or
+ * pass a port the test just found free (`freePort()`), for a test that must
+ * know it before the server is up.
  */
 export function assertFreeAdminPort(runArgs: string[], env: Record<string, string> = {}): void {
   const role = flagValue(runArgs, "--role") ?? env.QWORKER_ROLE ?? "all";
   const port = flagValue(runArgs, "--admin-port") ?? env.QWORKER_ADMIN_PORT;
-  if (port === undefined ? role === "all" || role === "api" : port !== "0") {
+  if (port === undefined ? role === "all" || role === "api" : port !== "0" && !pickedFree.has(Number(port))) {
     throw new Error(`qworker run ${runArgs.join(" ")}: pass --admin-port 0 (tests must not bind ${port ?? "the default admin port 7420"}); read the port back from Server.adminUrl()`);
   }
+}
+
+const pickedFree = new Set<number>();
+
+/** A port that is free right now (the OS picked it), for a test that must know the admin port before the server binds it. */
+export function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  pickedFree.add(port);
+  return port;
 }
 
 function flagValue(args: string[], flag: string): string | undefined {

@@ -4,7 +4,7 @@
  */
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
+import { freePort, makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
 import { NotifyReceiver } from "../helpers/notify-socket.ts";
 import { waitFor, within } from "../helpers/wait.ts";
 
@@ -21,13 +21,6 @@ afterEach(async () => {
   project?.cleanup();
   server = rx = project = undefined;
 });
-
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
 
 interface Poll {
   startedAt: number;
