@@ -58,7 +58,10 @@ export interface JobRecord {
 }
 
 export interface NewJob {
-  /** Optional explicit id (cron slots use `cron:<name>:<slotMs>`); an existing id is a no-op. */
+  /**
+   * Optional explicit id (cron slots use `cron:<name>:<slotMs>`); an existing id is a no-op.
+   * Never all digits: those are the ids stores number jobs with.
+   */
   id?: string;
   name: string;
   queue: string;

@@ -1,9 +1,11 @@
 /**
- * Job listings page newest first by (createdAt, id). The cursor is that key
- * of the last job on a page, base64url-encoded so callers treat it as opaque.
+ * Job listings page newest first by (createdAt, id), ids in shortlex order
+ * (core/ids.ts). The cursor is that key of the last job on a page,
+ * base64url-encoded so callers treat it as opaque.
  */
 
 import { UsageError } from "../core/errors.ts";
+import { compareIds } from "../core/ids.ts";
 
 export interface PageKey {
   createdAt: number;
@@ -25,5 +27,5 @@ export function decodeCursor(cursor: string): PageKey {
 /** Negative when `a` comes first in a newest-first listing. */
 export function comparePageKey(a: PageKey, b: PageKey): number {
   if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+  return -compareIds(a.id, b.id);
 }

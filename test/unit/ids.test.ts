@@ -1,24 +1,28 @@
+// Ids are numbers the store hands out; listings order them shortlex, which is numeric order
+// for numbers and stays a total order with explicit (cron) ids mixed in.
+
 import { describe, expect, test } from "bun:test";
-import { createIdGenerator, newJobId } from "../../src/core/ids.ts";
+import { compareIds, cronSlotId } from "../../src/core/ids.ts";
 
-describe("newJobId", () => {
-  test("is a UUIDv7 carrying the millisecond", () => {
-    const ms = Date.UTC(2026, 10, 22, 12, 34, 56, 789);
-    const id = createIdGenerator()(ms);
-    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(ms);
+describe("compareIds", () => {
+  test("numeric order for numbers, whatever their length", () => {
+    const ids = ["10", "9", "100", "1", "99", "11"];
+    expect([...ids].sort(compareIds)).toEqual(["1", "9", "10", "11", "99", "100"]);
   });
 
-  test("ids from one process sort in creation order, within a millisecond too", () => {
-    const ids = Array.from({ length: 20_000 }, () => newJobId());
-    expect([...ids].sort()).toEqual(ids);
-    expect(new Set(ids).size).toBe(ids.length);
+  test("a total order with cron ids mixed in: antisymmetric and transitive on a sample", () => {
+    const ids = ["7", "cron:tick:1780315200000", "12", "cron:a:1", "123456789012", "cron:tick:999"];
+    const sorted = [...ids].sort(compareIds);
+    for (let i = 0; i < sorted.length; i++) {
+      expect(compareIds(sorted[i], sorted[i])).toBe(0);
+      for (let j = i + 1; j < sorted.length; j++) {
+        expect(compareIds(sorted[i], sorted[j])).toBeLessThan(0);
+        expect(compareIds(sorted[j], sorted[i])).toBeGreaterThan(0);
+      }
+    }
   });
 
-  test("a clock that steps back does not break the order", () => {
-    const next = createIdGenerator();
-    const a = next(Date.now() + 60_000);
-    const b = next(Date.now());
-    expect(b > a).toBe(true);
+  test("cron slot ids are deterministic", () => {
+    expect(cronSlotId("nightly", 1780315200000)).toBe("cron:nightly:1780315200000");
   });
 });

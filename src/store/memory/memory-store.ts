@@ -10,7 +10,6 @@
 
 import type { Clock } from "../../core/clock.ts";
 import { InvalidStateError, NotFoundError } from "../../core/errors.ts";
-import { newJobId } from "../../core/ids.ts";
 import {
   type EnqueueResult,
   type JobRecord,
@@ -73,6 +72,8 @@ export class MemoryStore implements Store {
   private unique = new Map<string, { id: string; until: number }>();
   private paused = new Set<string>();
   private nextSeq = 0;
+  /** The last id handed out: ids are 1, 2, 3, … (core/ids.ts). */
+  private lastId = 0;
   private readonly signal = new WorkSignal();
   private closed = false;
 
@@ -113,7 +114,7 @@ export class MemoryStore implements Store {
       }
       const runAt = spec.runAt ?? now;
       const rec: JobRecord = {
-        id: spec.id ?? newJobId(now),
+        id: spec.id ?? String(++this.lastId),
         name: spec.name,
         queue: spec.queue,
         data: spec.data,

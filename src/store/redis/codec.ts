@@ -75,11 +75,11 @@ export function toJson(value: unknown, what: string): string {
   return text;
 }
 
-/** The 10 ARGV fields of one job in enqueue.lua. */
-export function enqueueArgs(spec: NewJob, now: number, newId: () => string): string[] {
+/** The 10 ARGV fields of one job in enqueue.lua; a job without an id is numbered by the script. */
+export function enqueueArgs(spec: NewJob, now: number): string[] {
   const ttl = Math.max(1, Math.round(spec.uniqueTtlMs ?? DEFAULT_UNIQUE_TTL_MS));
   return [
-    spec.id ?? newId(),
+    spec.id ?? "",
     spec.id === undefined ? "0" : "1",
     spec.name,
     spec.queue,

@@ -53,12 +53,12 @@ export class Keys {
     return `${this.base.replace(/[*?[\]\\]/g, "\\$&")}*`;
   }
 
-  /** The listing index member of a job: createdAt zero-padded to 16 digits, so byte order is (createdAt, id). */
+  /** The listing index member of a job: "<createdAt, 16 digits>:<id length, 3 digits>:<id>", so byte order is (createdAt, id in shortlex order). */
   static indexMember(createdAt: number, id: string): string {
-    return `${String(createdAt).padStart(16, "0")}:${id}`;
+    return `${String(createdAt).padStart(16, "0")}:${String(id.length).padStart(3, "0")}:${id}`;
   }
 
   static parseIndexMember(member: string): { createdAt: number; id: string } {
-    return { createdAt: Number(member.slice(0, 16)), id: member.slice(17) };
+    return { createdAt: Number(member.slice(0, 16)), id: member.slice(21) };
   }
 }

@@ -35,7 +35,6 @@ import type Redis from "ioredis";
 import type { Clock } from "../../core/clock.ts";
 import { STALLED_MESSAGE, uniqueTaken } from "../messages.ts";
 import { InvalidStateError, NotFoundError } from "../../core/errors.ts";
-import { newJobId } from "../../core/ids.ts";
 import { DEAD_WORKER_KEEP_MS, DEFAULT_UNIQUE_TTL_MS, type EnqueueResult, type JobRecord, type JobState, type LeaderInfo, type QueueCounts, type ScheduleState, type WorkerInfo, type WorkerRecord } from "../../core/types.ts";
 import { CountsTable } from "../counts.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
@@ -164,7 +163,7 @@ export class RedisStore implements Store {
   async enqueue({ jobs, now }: EnqueueParams): Promise<EnqueueResult[]> {
     if (jobs.length === 0) return [];
     // Serialise everything first: a payload that is not JSON fails the call before anything is stored.
-    const args = jobs.map((spec) => enqueueArgs(spec, now, () => newJobId(now)));
+    const args = jobs.map((spec) => enqueueArgs(spec, now));
     const base = [this.keys.base, now];
     const replies = await this.guard(async () => {
       if (args.length <= ENQUEUE_CHUNK) return [await runScript(this.client, "enqueue", this.keys.index, [...base, ...args.flat()])];
@@ -176,10 +175,10 @@ export class RedisStore implements Store {
       if (failed) throw failed[0];
       return results.map(([, reply]) => reply);
     });
-    const results: EnqueueResult[] = args.map(([id]) => ({ id, deduplicated: false }));
-    replies.forEach((reply, chunk) => {
-      for (const [pos, existing] of reply as [string, string][]) results[chunk * ENQUEUE_CHUNK + Number(pos) - 1] = { id: existing, deduplicated: true };
-    });
+    const results: EnqueueResult[] = [];
+    for (const reply of replies as string[][]) {
+      for (let i = 0; i < reply.length; i += 2) results.push({ id: reply[i], deduplicated: reply[i + 1] === "1" });
+    }
     return results;
   }
 

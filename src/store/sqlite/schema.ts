@@ -79,6 +79,12 @@ const MIGRATIONS: string[] = [
   CREATE INDEX jobs_active_worker ON jobs (lease_worker) WHERE state = 'active';
   CREATE INDEX workers_expires ON workers (expires_at);
   `,
+  // 3 -> 4: ids are numbers the store hands out (core/ids.ts), listed in shortlex order.
+  `
+  INSERT INTO counters (name, value) VALUES ('jobid', 0);
+  DROP INDEX jobs_created;
+  CREATE INDEX jobs_created ON jobs (created_at, length(id), id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -18,7 +18,6 @@
 import type { Clock } from "../../core/clock.ts";
 import { STALLED_MESSAGE, uniqueTaken } from "../messages.ts";
 import { InvalidStateError, StoreUnavailableError } from "../../core/errors.ts";
-import { newJobId } from "../../core/ids.ts";
 import {
   type EnqueueResult,
   type JobRecord,
@@ -121,6 +120,7 @@ export class SqliteStore implements Store {
   async enqueue({ jobs, now }: EnqueueParams): Promise<EnqueueResult[]> {
     const results = await this.write("enqueue", (st) => {
       let seq = st.getCounter.get("seq")!.value;
+      let lastId = st.getCounter.get("jobid")!.value;
       const out: EnqueueResult[] = [];
       // Rows go in one by one, so a later job in the batch dedupes onto an earlier one.
       for (const spec of jobs) {
@@ -134,7 +134,7 @@ export class SqliteStore implements Store {
           continue;
         }
         const runAt = spec.runAt ?? now;
-        const id = spec.id ?? newJobId(now);
+        const id = spec.id ?? String(++lastId);
         const state: JobState = runAt > now ? "delayed" : "waiting";
         const uniqueUntil = spec.uniqueKey === undefined ? null : now + (spec.uniqueTtlMs ?? DEFAULT_UNIQUE_TTL_MS);
         const row = [id, spec.name, spec.queue, state, spec.priority ?? 0, ++seq, toJson(spec.data), spec.maxAttempts, runAt, now, spec.uniqueKey ?? null, uniqueUntil];
@@ -142,6 +142,7 @@ export class SqliteStore implements Store {
         out.push({ id, deduplicated: st.insertJob.run(...row).changes === 0 });
       }
       st.setCounter.run(seq, "seq");
+      st.setCounter.run(lastId, "jobid");
       return out;
     });
     this.wake();
@@ -282,7 +283,7 @@ export class SqliteStore implements Store {
       if (p.state) args.push(p.state);
       if (p.queue) args.push(p.queue);
       if (p.name) args.push(p.name);
-      if (after) args.push(after.createdAt, after.createdAt, after.id);
+      if (after) args.push(after.createdAt, after.createdAt, after.id.length, after.id.length, after.id);
       // One extra row tells whether there is a next page.
       const rows = stmt.all(...args, Math.max(0, p.limit) + 1);
       const jobs = rows.slice(0, p.limit).map(toRecord);

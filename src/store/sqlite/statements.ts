@@ -167,8 +167,9 @@ export class ListQueries {
       if (filters.state) where.push("state = ?");
       if (filters.queue) where.push("queue = ?");
       if (filters.name) where.push("name = ?");
-      if (filters.after) where.push("(created_at < ? OR (created_at = ? AND id < ?))");
-      const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, id DESC LIMIT ?`;
+      // Newest first, ids in shortlex order (core/ids.ts): the jobs_created index serves this order.
+      if (filters.after) where.push("(created_at < ? OR (created_at = ? AND (length(id) < ? OR (length(id) = ? AND id < ?))))");
+      const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, length(id) DESC, id DESC LIMIT ?`;
       stmt = this.db.prepare<JobRow, SQLQueryBindings[]>(sql);
       this.cache.set(key, stmt);
     }

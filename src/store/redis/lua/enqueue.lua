@@ -6,26 +6,23 @@
   ARGV[1]  key base "{<prefix>}:"
   ARGV[2]  now (epoch ms)
   ARGV[3..] 10 fields per job:
-           id, explicit ("1": the caller chose the id, check it exists; "0": freshly generated),
+           id ("" = number it: the next value of <base>jobid), explicit ("1": the caller chose the id),
            name, queue, data (JSON, "" = undefined), priority, maxAttempts,
            runAt, unique ("" = none, else "k" .. key), uniqueTtlMs
-  Reply: one {position in the batch (1-based, as a string), existing id} per
-         deduplicated job; every other job was stored under its given id.
+  Reply: flat pairs per job, in batch order: id, "1" if deduplicated onto an existing job else "0".
 ]]
 local now = tonumber(ARGV[2])
 local nowText = ARGV[2]
-local indexPrefix = string.rep("0", 16 - #nowText) .. nowText .. ":"
 local live = { waiting = true, delayed = true, active = true }
 local count = (#ARGV - 2) / 10
 local seq = rcall("INCRBY", BASE .. "seq", count) - count
-local perQueue, dups = {}, {}
+local perQueue, reply = {}, {}
 local index, delayed = {}, {}
 for i = 3, #ARGV, 10 do
   local id, explicit, name, q, data = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local priority, maxAttempts, runAtText, uniq = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
-  local jk = BASE .. "job:" .. id
   local dup = nil
-  if explicit == "1" and rcall("EXISTS", jk) == 1 then dup = id end
+  if explicit == "1" and rcall("EXISTS", jobKey(id)) == 1 then dup = id end
   local uk, ukey = nil, nil
   if not dup and uniq ~= "" then
     ukey = string.sub(uniq, 2)
@@ -38,8 +35,14 @@ for i = 3, #ARGV, 10 do
     end
   end
   if dup then
-    dups[#dups + 1] = { tostring((i - 3) / 10 + 1), dup }
+    reply[#reply + 1] = dup
+    reply[#reply + 1] = "1"
   else
+    -- Numbered only when stored: a deduplicated job uses no number, as in every store.
+    if id == "" then id = tostring(rcall("INCR", BASE .. "jobid")) end
+    local jk = jobKey(id)
+    reply[#reply + 1] = id
+    reply[#reply + 1] = "0"
     seq = seq + 1
     local runAt = tonumber(runAtText)
     local state = "waiting"
@@ -61,7 +64,7 @@ for i = 3, #ARGV, 10 do
       rcall("SET", uk, string.format("%.0f", now + tonumber(ttl)) .. ":" .. id, "PX", ttl)
     end
     local n = #index
-    index[n + 1], index[n + 2] = 0, indexPrefix .. id
+    index[n + 1], index[n + 2] = 0, indexMember(nowText, id)
     local pq = perQueue[q]
     if not pq then
       pq = { waiting = {}, delayed = 0 }
@@ -92,4 +95,4 @@ for q, pq in pairs(perQueue) do
 end
 flushCounts(deltas)
 pushMarkers(marks)
-return dups
+return reply

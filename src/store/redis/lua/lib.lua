@@ -18,7 +18,8 @@
     <base>q:<queue>:cancelled      zset: cancelled jobs by finishedAt (retention)
     <base>delayed                  zset: delayed jobs by runAt
     <base>active                   zset: active jobs by lease until (rescue)
-    <base>idx                      zset, all scores 0: "<createdAt, 16 digits>:<id>" (listing)
+    <base>idx                      zset, all scores 0: "<createdAt, 16 digits>:<id length, 3 digits>:<id>" (listing)
+    <base>jobid                    string: the last id handed out (ids are 1, 2, 3, ...)
     <base>counts                   hash: "<state>:<queue>" -> jobs in that state
     <base>paused                   set: paused queue names
     <base>seq                      string: FIFO sequence counter
@@ -40,8 +41,9 @@ local function markerKey(q) return BASE .. "q:" .. q .. ":marker" end
 local function doneKey(q, state) return BASE .. "q:" .. q .. ":" .. state end
 local function uniqueKeyOf(name, key) return BASE .. "u:" .. #name .. ":" .. name .. ":" .. key end
 
+-- "<createdAt, 16 digits>:<id length, 3 digits>:<id>": byte order is (createdAt, id in shortlex order).
 local function indexMember(createdAt, id)
-  return string.rep("0", 16 - #createdAt) .. createdAt .. ":" .. id
+  return string.rep("0", 16 - #createdAt) .. createdAt .. ":" .. string.format("%03d", #id) .. ":" .. id
 end
 
 local function waitScore(priority, seq)

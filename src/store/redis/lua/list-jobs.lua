@@ -1,5 +1,5 @@
 --[[
-  list-jobs: one page of jobs, newest first by (createdAt, id), optionally
+  list-jobs: one page of jobs, newest first by (createdAt, id in shortlex order), optionally
   filtered by state, queue and name. Filters are checked while walking the
   index, and at most `budget` entries are examined per call: a sparse
   filter over a huge history returns a short page with a cursor to go on.
@@ -28,7 +28,7 @@ while not more and not exhausted do
   for _, m in ipairs(members) do
     scanned = scanned + 1
     lastSeen = m
-    local id = string.sub(m, 18)
+    local id = string.sub(m, 22)
     local jk = jobKey(id)
     local match = true
     if filtered then
