@@ -7,7 +7,9 @@ import type { Argv } from "yargs";
 import { UsageError } from "../core/errors.ts";
 import { JOB_STATES, type JobRecord, type JobState } from "../core/types.ts";
 import { cliContext, withOperations } from "./context.ts";
-import { inert, safeJson } from "../core/inert.ts";
+import { inert } from "../core/inert.ts";
+import type { WorkerView } from "../ops/operations.ts";
+import { attemptText, currentError, describeJob } from "./job-view.ts";
 import { ago, printJson, table } from "./output.ts";
 
 const idArg = (y: Argv) => y.positional("id", { type: "string", describe: "job id" }).option("json", { type: "boolean", describe: "print JSON" });
@@ -51,16 +53,21 @@ async function list(argv: Record<string, unknown>): Promise<void> {
   );
   if (argv.json) return printJson(page);
   const now = Date.now();
-  const rows = page.jobs.map((j) => [j.id, j.name, j.queue, j.state, `${j.attemptsMade}/${j.maxAttempts}`, ago(j.createdAt, now), j.errors.at(-1)?.message.slice(0, 60)]);
-  process.stdout.write(table(["id", "name", "queue", "state", "tries", "created", "last error"], rows) + "\n");
+  const rows = page.jobs.map((j) => [j.id, j.name, j.queue, j.state, attemptText(j), ago(j.createdAt, now), currentError(j)?.slice(0, 60)]);
+  process.stdout.write(table(["id", "name", "queue", "state", "tries", "created", "error"], rows) + "\n");
   if (page.nextCursor) process.stdout.write(`more: qworker jobs list --cursor ${page.nextCursor}\n`);
 }
 
 async function single(argv: Record<string, unknown>, action: "show" | "retry" | "cancel" | "remove"): Promise<void> {
   const id = String(argv.id);
   const ctx = cliContext(argv);
+  let workers: WorkerView[] | undefined;
   const job = await withOperations(ctx, async (ops): Promise<JobRecord | undefined> => {
-    if (action === "show") return ops.getJob(id);
+    if (action === "show") {
+      // Only to say why a waiting job does not run; the job is shown without it if the read fails.
+      workers = await ops.workers().catch(() => undefined);
+      return ops.getJob(id);
+    }
     if (action === "retry") return ops.retryJob(id);
     if (action === "cancel") return ops.cancelJob(id);
     await ops.removeJob(id);
@@ -69,26 +76,5 @@ async function single(argv: Record<string, unknown>, action: "show" | "retry" | 
   if (argv.json) return printJson(job ?? { id, removed: true });
   if (!job) return void process.stdout.write(`${inert(id)} removed\n`);
   if (action !== "show") return void process.stdout.write(`${inert(id)} ${job.state}\n`);
-  process.stdout.write(describeJob(job));
-}
-
-function describeJob(j: JobRecord): string {
-  const iso = (ms?: number) => (ms === undefined ? "-" : new Date(ms).toISOString());
-  const lines = [
-    `id:        ${j.id}`,
-    `name:      ${j.name}`,
-    `queue:     ${j.queue} (priority ${j.priority})`,
-    `state:     ${j.state}`,
-    `tries:     ${j.attemptsMade} of ${j.maxAttempts}${j.stalls ? `, stalled ${j.stalls}x` : ""}`,
-    `created:   ${iso(j.createdAt)}`,
-    `run at:    ${iso(j.runAt)}`,
-    `started:   ${iso(j.startedAt)}`,
-    `finished:  ${iso(j.finishedAt)}`,
-    `progress:  ${j.progress ? `${j.progress.pct}%${j.progress.msg ? ` ${j.progress.msg}` : ""}` : "-"}`,
-    `payload:   ${safeJson(j.data)}`,
-    `result:    ${j.result === undefined ? "-" : safeJson(j.result)}`,
-  ];
-  for (const e of j.errors) lines.push(`error:     try ${e.attempt} at ${iso(e.at)}: ${e.message}`);
-  // Every line is made inert: names, messages and ids may come from job code or payloads.
-  return lines.map((l) => inert(l)).join("\n") + "\n";
+  process.stdout.write(describeJob(job, workers));
 }

@@ -20,6 +20,20 @@ export interface JobErrorRecord {
   stack?: string;
 }
 
+/** A line a job wrote with `ctx.log`, kept on the job (newest last, the last JOB_LOG_LINES_KEPT). */
+export interface JobLogLine {
+  /** Epoch ms. */
+  at: number;
+  /** The attempt (1-based) that wrote it. */
+  attempt: number;
+  level: "debug" | "info" | "warn" | "error";
+  msg: string;
+  fields?: Record<string, unknown>;
+}
+
+/** Log lines a job keeps: older ones are dropped, so a chatty job cannot grow its record without bound. */
+export const JOB_LOG_LINES_KEPT = 200;
+
 export interface JobProgress {
   pct: number;
   msg?: string;
@@ -54,6 +68,8 @@ export interface JobRecord {
   progress?: JobProgress;
   result?: unknown;
   errors: JobErrorRecord[];
+  /** What the job wrote with `ctx.log`, across its attempts (cleared by a manual retry). */
+  logs?: JobLogLine[];
   uniqueKey?: string;
 }
 

@@ -20,6 +20,7 @@
 import type {
   EnqueueResult,
   JobErrorRecord,
+  JobLogLine,
   JobProgress,
   JobRecord,
   JobState,
@@ -103,6 +104,10 @@ export interface ReleaseParams {
 
 export interface ProgressParams extends LeaseRef {
   progress: JobProgress;
+}
+
+export interface AppendLogsParams extends LeaseRef {
+  lines: JobLogLine[];
 }
 
 export interface RescueParams {
@@ -205,6 +210,8 @@ export interface Store {
   cancelHeld(params: CancelHeldParams): Promise<void>;
   release(params: ReleaseParams): Promise<void>;
   progress(params: ProgressParams): Promise<void>;
+  /** Appends to the job's log while its lease holds, keeping the last JOB_LOG_LINES_KEPT lines. */
+  appendLogs(params: AppendLogsParams): Promise<void>;
   /**
    * Resolves when work may be available, on abort, or after maxWaitMs.
    * Never busy-polls, and never rejects: while the store is unreachable it

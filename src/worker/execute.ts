@@ -6,10 +6,9 @@
  */
 
 import { toError } from "../core/errors.ts";
-import type { Logger } from "../core/logger.ts";
 import type { JobEntry } from "../registry/job-entry.ts";
 import { parsePayload } from "../registry/job-entry.ts";
-import type { EnqueueOptions, JobContext } from "../sdk/define-job.ts";
+import type { EnqueueOptions, JobContext, JobLogger } from "../sdk/define-job.ts";
 import { TimedOut, Unrecoverable } from "../sdk/errors.ts";
 import type { ReservedJob } from "../store/store.ts";
 
@@ -23,7 +22,8 @@ export interface ExecuteParams {
   controller: AbortController;
   /** How long a job that ignores its aborted signal is awaited before the try is written off. */
   abandonAfterMs: number;
-  log: Logger;
+  /** `ctx.log`: the process log and the job's own (job-log.ts). */
+  log: JobLogger;
   progress(pct: number, msg?: string): void;
   enqueue(name: string, payload: unknown, opts?: EnqueueOptions): Promise<string>;
 }

@@ -14,14 +14,15 @@ import type { Outcome } from "./outcome.ts";
 export interface Written {
   id: string;
   name: string;
+  queue: string;
+  /** The attempt the outcome is about (1-based). */
+  attempt: number;
   outcome: Outcome;
 }
 
 interface Pending extends Written {
   token: number;
   workerId: string;
-  /** The attempt the outcome is about (1-based), for error records. */
-  attempt: number;
 }
 
 export class Outbox {

@@ -28,6 +28,7 @@ import type { EnqueueOptions } from "../sdk/define-job.ts";
 import { Cancelled, ShuttingDown } from "../sdk/errors.ts";
 import type { ReservedJob, Store } from "../store/store.ts";
 import { executeTry, type TryEnding } from "./execute.ts";
+import { JobLog } from "./job-log.ts";
 import { DEFAULT_HEARTBEAT_MS, Heartbeat } from "./heartbeat.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
 import { asCompleted, Outbox, type Written } from "./outbox.ts";
@@ -330,12 +331,13 @@ export class WorkerPool implements Service {
     let ending: TryEnding;
     if (entry) {
       const log = this.opts.log.child({ job: job.name, id: job.id, queue: job.queue, attempt });
+      const jobLog = new JobLog(log, attempt, (lines) => store.appendLogs({ id: job.id, token: job.lease.token, lines }));
       ending = await executeTry({
         entry,
         job,
         controller,
         abandonAfterMs: this.opts.abandonAfterMs ?? 5_000,
-        log,
+        log: jobLog,
         progress: (pct, msg) => {
           store.progress({ id: job.id, token: job.lease.token, progress: { pct, msg } }).catch(() => {});
         },
@@ -345,6 +347,8 @@ export class WorkerPool implements Service {
         log.warn("the job ignored its aborted signal; its try is written off while its code may still run", { reason: ending.error.message });
         this.events.emit("job:abandoned", { id: job.id, name: job.name });
       }
+      // Before the outcome: once it is recorded the lease is gone, and with it the right to write.
+      await jobLog.flush();
     } else {
       // Claimed by name, so only a reload that dropped the job gets here: put it back for a worker that has it.
       ending = { ok: false, error: new ShuttingDown() };
@@ -353,18 +357,24 @@ export class WorkerPool implements Service {
     this.durations.set(job.id, clock.mono() - r.started);
     // The try is over: free its slot, and let the next round write the outcome (with its claim).
     this.running.delete(job.id);
-    this.outbox.add({ id: job.id, name: job.name, token: job.lease.token, workerId: this.workerId, attempt, outcome });
+    this.outbox.add({ id: job.id, name: job.name, queue: job.queue, token: job.lease.token, workerId: this.workerId, attempt, outcome });
     this.nudgeLoop();
   }
 
-  /** An outcome is in the store (or dropped): log the end of the try and tell listeners. */
+  /** An outcome is in the store (or dropped): one log line for the finished try, and the event. */
   private ended(w: Written): void {
     const durationMs = this.durations.get(w.id) ?? 0;
     this.durations.delete(w.id);
-    const error = "error" in w.outcome ? w.outcome.error.message : undefined;
-    if (w.outcome.kind === "fail") this.opts.log.warn("job failed", { job: w.name, id: w.id, error });
-    else if (w.outcome.kind === "retry") this.opts.log.info("job will retry", { job: w.name, id: w.id, error, at: new Date(w.outcome.retryAt).toISOString() });
-    this.events.emit("job:end", { id: w.id, name: w.name, outcome: w.outcome.kind, error, durationMs });
+    const o = w.outcome;
+    const error = "error" in o ? o.error.message : undefined;
+    const { log } = this.opts;
+    const fields = { job: w.name, id: w.id, queue: w.queue, attempt: w.attempt, durationMs: Math.round(durationMs * 10) / 10 };
+    if (o.kind === "complete") log.info("job completed", fields);
+    else if (o.kind === "retry") log.warn("job failed; it will retry", { ...fields, error, retryAt: new Date(o.retryAt).toISOString() });
+    else if (o.kind === "fail") log.error("job failed", { ...fields, error });
+    else if (o.kind === "cancel") log.info("job cancelled itself", fields);
+    else if (o.kind === "release") log.info("job put back (shutdown)", fields);
+    this.events.emit("job:end", { id: w.id, name: w.name, outcome: o.kind, error, durationMs });
   }
 
   private nudgeLoop(): void {

@@ -126,7 +126,11 @@ export async function compareWithMemory(seed: number, steps: number, open: (cloc
         else await both("resume", (s) => s.resumeQueue(q));
       } else if (roll < 95 && held.length) {
         const j = r.pick(held);
-        await both("progress", (s) => s.progress({ id: j.id, token: j.lease.token, progress: { pct: step % 100 } }));
+        if (r.int(2)) await both("progress", (s) => s.progress({ id: j.id, token: j.lease.token, progress: { pct: step % 100 } }));
+        else {
+          const lines = Array.from({ length: 1 + r.int(3) }, (_, k) => ({ at: now(), attempt: j.attemptsMade + 1, level: "info" as const, msg: `step ${step}.${k}`, fields: { list: [], nested: { x: k } } }));
+          await both("appendLogs", (s) => s.appendLogs({ id: j.id, token: j.lease.token, lines }));
+        }
       } else {
         clock.advance(r.pick([1, 100, 1_000, 4_000, 11_000]));
       }

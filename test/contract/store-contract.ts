@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { FakeClock } from "../../src/core/clock.ts";
 import { InvalidStateError, NotFoundError } from "../../src/core/errors.ts";
-import { DEAD_WORKER_KEEP_MS, type NewJob, type WorkerInfo } from "../../src/core/types.ts";
+import { DEAD_WORKER_KEEP_MS, JOB_LOG_LINES_KEPT, type NewJob, type WorkerInfo } from "../../src/core/types.ts";
 import type {
   CompleteParams,
   ExtendLeasesParams,
@@ -627,6 +627,30 @@ export function describeStore(label: string, factory: StoreFactory): void {
     test("waitForWork never rejects: after close it resolves at once", async () => {
       await store.close();
       await within(store.waitForWork({ queues: QUEUES, signal: new AbortController().signal, maxWaitMs: 60_000 }), 5_000, "waitForWork on a closed store");
+    });
+
+    test("appendLogs keeps a job's last lines while its lease holds; a claim does not carry them; a retry clears them", async () => {
+      const [r] = await enq([job("chatty", { maxAttempts: 1 })]);
+      const [j] = await reserveAll();
+      const line = (n: number) => ({ at: clock.now(), attempt: 1, level: "info" as const, msg: `line ${n}`, fields: { n, tags: [] as string[] } });
+      await store.appendLogs({ id: r.id, token: j.lease.token, lines: [line(0), line(1)] });
+      await store.appendLogs({ id: r.id, token: j.lease.token + 1, lines: [line(99)] });
+      await store.appendLogs({ id: r.id, token: j.lease.token, lines: Array.from({ length: JOB_LOG_LINES_KEPT }, (_, i) => line(i + 2)) });
+      const logs = (await store.getJob(r.id))!.logs!;
+      expect(logs.length).toBe(JOB_LOG_LINES_KEPT);
+      expect(logs[0]).toEqual(line(2));
+      expect(logs.at(-1)).toEqual(line(JOB_LOG_LINES_KEPT + 1));
+      await fail({ workerId: W, id: r.id, token: j.lease.token, error: { attempt: 1, message: "x" } });
+      expect((await store.getJob(r.id))!.logs!.length).toBe(JOB_LOG_LINES_KEPT);
+      await retryJob(r.id);
+      expect((await store.getJob(r.id))!.logs).toBeUndefined();
+      const [again] = await reserveAll();
+      await store.appendLogs({ id: r.id, token: again.lease.token, lines: [line(7)] });
+      clock.advance(1);
+      await fail({ workerId: W, id: r.id, token: again.lease.token, error: { attempt: 1, message: "y" } });
+      await retryJob(r.id);
+      const [third] = await reserveAll();
+      expect(third.logs).toBeUndefined();
     });
   });
 }

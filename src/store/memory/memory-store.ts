@@ -19,9 +19,11 @@ import {
   type ScheduleState,
   type WorkerRecord,
   DEFAULT_UNIQUE_TTL_MS,
+  JOB_LOG_LINES_KEPT,
 } from "../../core/types.ts";
 import {
   PROMOTE_IN_RESERVE,
+  type AppendLogsParams,
   type CancelHeldParams,
   type CompleteParams,
   type EnqueueParams,
@@ -165,7 +167,10 @@ export class MemoryStore implements Store {
         rec.startedAt = now;
         rec.lease = { workerId: p.workerId, token, until: now + p.leaseMs };
         this.active.add(rec.id);
-        out.push(copy(rec) as ReservedJob);
+        // A claim does not carry the job's log: the worker never reads it, and it can be long.
+        const claimed = copy(rec) as ReservedJob;
+        delete claimed.logs;
+        out.push(claimed);
       }
       for (const slot of skipped) heap!.push(slot);
       if (out.length >= p.max) break;
@@ -243,6 +248,12 @@ export class MemoryStore implements Store {
   async progress(p: ProgressParams): Promise<void> {
     const rec = this.jobs.get(p.id);
     if (rec && rec.state === "active" && rec.lease?.token === p.token) rec.progress = { ...p.progress };
+  }
+
+  async appendLogs(p: AppendLogsParams): Promise<void> {
+    const rec = this.jobs.get(p.id);
+    if (!rec || rec.state !== "active" || rec.lease?.token !== p.token || p.lines.length === 0) return;
+    rec.logs = [...(rec.logs ?? []), ...p.lines.map((l) => ({ ...l }))].slice(-JOB_LOG_LINES_KEPT);
   }
 
   async waitForWork(p: WaitForWorkParams): Promise<void> {
@@ -336,6 +347,7 @@ export class MemoryStore implements Store {
     rec.finishedAt = undefined;
     rec.result = undefined;
     rec.progress = undefined;
+    delete rec.logs;
     this.seqOf.set(id, this.nextSeq++);
     this.pushWaiting(rec);
     this.signal.wakeAll();
@@ -465,5 +477,7 @@ function isLive(rec: JobRecord): boolean {
 }
 
 function copy(rec: JobRecord): JobRecord {
-  return { ...rec, errors: [...rec.errors], lease: rec.lease && { ...rec.lease } };
+  const out: JobRecord = { ...rec, errors: [...rec.errors], lease: rec.lease && { ...rec.lease } };
+  if (rec.logs) out.logs = [...rec.logs];
+  return out;
 }

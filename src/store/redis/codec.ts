@@ -39,6 +39,7 @@ export function decodeJob(id: string, h: Fields): JobRecord {
   if (h.finishedAt !== undefined) rec.finishedAt = Number(h.finishedAt);
   if (h.leaseToken !== undefined) rec.lease = { workerId: h.leaseWorker, token: Number(h.leaseToken), until: Number(h.leaseUntil) };
   if (h.progress !== undefined) rec.progress = JSON.parse(h.progress);
+  if (h.logs !== undefined) rec.logs = h.logs.split("\n").map((line) => JSON.parse(line));
   if (h.result !== undefined) rec.result = JSON.parse(h.result);
   if (h.uniqueKey !== undefined) rec.uniqueKey = h.uniqueKey;
   return rec;

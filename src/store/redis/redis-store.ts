@@ -35,11 +35,12 @@ import type Redis from "ioredis";
 import type { Clock } from "../../core/clock.ts";
 import { STALLED_MESSAGE, uniqueTaken } from "../messages.ts";
 import { InvalidStateError, NotFoundError } from "../../core/errors.ts";
-import { DEAD_WORKER_KEEP_MS, DEFAULT_UNIQUE_TTL_MS, type EnqueueResult, type JobRecord, type JobState, type LeaderInfo, type QueueCounts, type ScheduleState, type WorkerInfo, type WorkerRecord } from "../../core/types.ts";
+import { DEAD_WORKER_KEEP_MS, DEFAULT_UNIQUE_TTL_MS, JOB_LOG_LINES_KEPT, type EnqueueResult, type JobRecord, type JobState, type LeaderInfo, type QueueCounts, type ScheduleState, type WorkerInfo, type WorkerRecord } from "../../core/types.ts";
 import { CountsTable } from "../counts.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import {
   PROMOTE_IN_RESERVE,
+  type AppendLogsParams,
   type CancelHeldParams,
   type CompleteParams,
   type CompletedJob,
@@ -232,6 +233,12 @@ export class RedisStore implements Store {
 
   async progress(p: ProgressParams): Promise<void> {
     await this.script("progress", this.keys.job(p.id), [String(p.token), toJson(p.progress, "progress")]);
+  }
+
+  async appendLogs(p: AppendLogsParams): Promise<void> {
+    if (p.lines.length === 0) return;
+    const lines = p.lines.map((l) => toJson(l, "a log line")).join("\n");
+    await this.script("appendLogs", this.keys.job(p.id), [String(p.token), lines, JOB_LOG_LINES_KEPT]);
   }
 
   async waitForWork(p: WaitForWorkParams): Promise<void> {

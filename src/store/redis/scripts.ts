@@ -9,6 +9,7 @@
 import type { ChainableCommander } from "ioredis";
 import type Redis from "ioredis";
 import lib from "./lua/lib.lua" with { type: "text" };
+import appendLogs from "./lua/append-logs.lua" with { type: "text" };
 import cancelHeld from "./lua/cancel-held.lua" with { type: "text" };
 import cancelJob from "./lua/cancel-job.lua" with { type: "text" };
 import complete from "./lua/complete.lua" with { type: "text" };
@@ -33,6 +34,7 @@ import trim from "./lua/trim.lua" with { type: "text" };
 import waitCheck from "./lua/wait-check.lua" with { type: "text" };
 
 const SOURCES = {
+  appendLogs,
   cancelHeld,
   cancelJob,
   complete,

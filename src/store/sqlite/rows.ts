@@ -29,6 +29,7 @@ export interface JobRow {
   errors: string;
   unique_key: string | null;
   unique_until: number | null;
+  logs: string | null;
 }
 
 /** JSON text for a column, NULL for undefined (so `result: undefined` stays absent, `null` stays null). */
@@ -62,6 +63,7 @@ export function toRecord(r: JobRow): JobRecord {
   if (r.progress !== null) rec.progress = JSON.parse(r.progress);
   if (r.result !== null) rec.result = JSON.parse(r.result);
   if (r.unique_key !== null) rec.uniqueKey = r.unique_key;
+  if (r.logs !== null) rec.logs = JSON.parse(r.logs);
   return rec;
 }
 

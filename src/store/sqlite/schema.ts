@@ -85,6 +85,10 @@ const MIGRATIONS: string[] = [
   DROP INDEX jobs_created;
   CREATE INDEX jobs_created ON jobs (created_at, length(id), id);
   `,
+  // 4 -> 5: what a job writes with ctx.log is kept on it (JSON array, the last JOB_LOG_LINES_KEPT lines).
+  `
+  ALTER TABLE jobs ADD COLUMN logs TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

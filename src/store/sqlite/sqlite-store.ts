@@ -29,11 +29,14 @@ import {
   type WorkerRecord,
   DEAD_WORKER_KEEP_MS,
   DEFAULT_UNIQUE_TTL_MS,
+  JOB_LOG_LINES_KEPT,
+  type JobLogLine,
 } from "../../core/types.ts";
 import { CountsTable } from "../counts.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import {
   PROMOTE_IN_RESERVE,
+  type AppendLogsParams,
   type CancelHeldParams,
   type CompleteParams,
   type EnqueueParams,
@@ -166,7 +169,11 @@ export class SqliteStore implements Store {
         const left = p.max - claimed.length;
         const rows = names === undefined ? st.claim.all(now, p.workerId, now + p.leaseMs, queue, left) : st.claimNamed.all(now, p.workerId, now + p.leaseMs, queue, names, left);
         if (rows.length > 1) rows.sort(bySlot);
-        for (const row of rows) claimed.push(toRecord(row) as ReservedJob);
+        for (const row of rows) {
+          // A claim does not carry the job's log: the worker never reads it, and it can be long.
+          row.logs = null;
+          claimed.push(toRecord(row) as ReservedJob);
+        }
       }
       return claimed;
     });
@@ -209,6 +216,16 @@ export class SqliteStore implements Store {
 
   async progress(p: ProgressParams): Promise<void> {
     await this.write("progress", (st) => st.progress.run(JSON.stringify(p.progress), p.id, p.token));
+  }
+
+  async appendLogs(p: AppendLogsParams): Promise<void> {
+    if (p.lines.length === 0) return;
+    await this.write("appendLogs", (st) => {
+      const row = st.heldLogs.get(p.id, p.token);
+      if (!row) return;
+      const kept = [...(row.logs === null ? [] : (JSON.parse(row.logs) as JobLogLine[])), ...p.lines].slice(-JOB_LOG_LINES_KEPT);
+      st.setLogs.run(JSON.stringify(kept), p.id);
+    });
   }
 
   async waitForWork(p: WaitForWorkParams): Promise<void> {

@@ -82,6 +82,8 @@ export function prepareStatements(db: Database) {
     cancelHeld: q(`UPDATE jobs SET state = 'cancelled', finished_at = ?, unique_until = NULL WHERE ${HELD}`),
     release: q(`UPDATE jobs SET state = 'waiting', lease_until = 0 WHERE ${HELD}`),
     progress: q("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'active' AND lease_token = ?"),
+    heldLogs: q<{ logs: string | null }>("SELECT logs FROM jobs WHERE id = ? AND state = 'active' AND lease_token = ?"),
+    setLogs: q("UPDATE jobs SET logs = ? WHERE id = ?"),
     hasWaiting: q<{ x: number }>(HOT_SQL.hasWaiting),
     hasDue: q<{ x: number }>(HOT_SQL.hasDue),
     /** Changes when another connection commits; our own commits leave it alone. */
@@ -116,7 +118,7 @@ export function prepareStatements(db: Database) {
     ),
     retry: q<JobRow>(
       `UPDATE jobs SET state = 'waiting', attempts_made = 0, stalls = 0, run_at = ?, seq = ?, unique_until = ?,
-         finished_at = NULL, result = NULL, progress = NULL WHERE id = ? RETURNING *`,
+         finished_at = NULL, result = NULL, progress = NULL, logs = NULL WHERE id = ? RETURNING *`,
     ),
     cancel: q<JobRow>(`UPDATE jobs SET state = 'cancelled', finished_at = ?, unique_until = NULL WHERE id = ? AND ${LIVE} RETURNING *`),
     remove: q("DELETE FROM jobs WHERE id = ? AND state <> 'active'"),

@@ -31,7 +31,7 @@ end
 detach(id, state, q)
 local seq = rcall("INCR", BASE .. "seq")
 rcall("HSET", KEYS[1], "state", "waiting", "attemptsMade", 0, "stalls", 0, "runAt", now, "seq", seq)
-rcall("HDEL", KEYS[1], "finishedAt", "result", "progress")
+rcall("HDEL", KEYS[1], "finishedAt", "result", "progress", "logs")
 pushWaiting(id, q, f[3], seq)
 local deltas = {}
 bump(deltas, state, q, -1)
