@@ -15,7 +15,7 @@ import { HttpOperations } from "../ops/http.ts";
 import { LocalOperations } from "../ops/local.ts";
 import type { Operations } from "../ops/operations.ts";
 import { Registry } from "../registry/registry.ts";
-import { openStore } from "../store/open-store.ts";
+import { openStore, type StoreOpenOptions } from "../store/open-store.ts";
 
 export interface CliContext {
   config: Config;
@@ -40,19 +40,23 @@ export async function loadRegistry(ctx: CliContext, strict = true): Promise<Regi
  * validation) and to list schedules; without it the configured queues are
  * still known.
  */
-export async function openOperations(ctx: CliContext, registry?: Registry): Promise<Operations> {
+export async function openOperations(ctx: CliContext, registry?: Registry, opts: StoreOpenOptions = {}): Promise<Operations> {
   const { config } = ctx;
   if (config.store.backend === "memory") {
     const host = config.admin.host === "0.0.0.0" || config.admin.host === "::" ? "127.0.0.1" : config.admin.host;
     return new HttpOperations({ url: `http://${host.includes(":") ? `[${host}]` : host}:${config.admin.port}`, token: config.admin.token, requestTimeoutMs: 10_000 });
   }
-  const store = await openStore(config, ctx.clock);
+  const store = await openStore(config, ctx.clock, opts);
   return new LocalOperations({ store, clock: ctx.clock, registry: registry ?? Registry.empty({ dir: config.jobs, queues: config.queues }), ownsStore: true });
 }
 
-/** Runs `fn` with operations and always closes them. */
+/**
+ * Runs `fn` with operations and always closes them. For commands that read
+ * or manage what is there (never enqueue): a missing SQLite file is "no
+ * store at PATH" (exit 3), not a new empty store at a mistyped --db.
+ */
 export async function withOperations<T>(ctx: CliContext, fn: (ops: Operations) => Promise<T>, registry?: Registry): Promise<T> {
-  const ops = await openOperations(ctx, registry);
+  const ops = await openOperations(ctx, registry, { create: false });
   try {
     return await fn(ops);
   } finally {

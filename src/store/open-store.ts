@@ -7,7 +7,12 @@ import type { Clock } from "../core/clock.ts";
 import type { Config } from "../config/schema.ts";
 import type { Store } from "./store.ts";
 
-export async function createStore(config: Config, clock: Clock): Promise<Store> {
+export interface StoreOpenOptions {
+  /** False for commands that only inspect: a missing SQLite file is "no store at PATH" (exit 3), not a new empty store. */
+  create?: boolean;
+}
+
+export async function createStore(config: Config, clock: Clock, opts: StoreOpenOptions = {}): Promise<Store> {
   switch (config.store.backend) {
     case "memory": {
       const { MemoryStore } = await import("./memory/memory-store.ts");
@@ -15,7 +20,7 @@ export async function createStore(config: Config, clock: Clock): Promise<Store> 
     }
     case "sqlite": {
       const { SqliteStore } = await import("./sqlite/sqlite-store.ts");
-      return new SqliteStore({ path: config.store.db, clock });
+      return new SqliteStore({ path: config.store.db, clock, create: opts.create });
     }
     case "redis": {
       const { RedisStore } = await import("./redis/redis-store.ts");
@@ -25,8 +30,8 @@ export async function createStore(config: Config, clock: Clock): Promise<Store> 
 }
 
 /** Creates and opens the store; StoreUnavailableError propagates with exit code 3. */
-export async function openStore(config: Config, clock: Clock): Promise<Store> {
-  const store = await createStore(config, clock);
+export async function openStore(config: Config, clock: Clock, opts: StoreOpenOptions = {}): Promise<Store> {
+  const store = await createStore(config, clock, opts);
   await store.open();
   return store;
 }

@@ -20,7 +20,7 @@
 
 import type { Database } from "bun:sqlite";
 import { StoreUnavailableError, toError } from "../../core/errors.ts";
-import { BUSY_TIMEOUT_MS, openDatabase } from "./schema.ts";
+import { BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from "./schema.ts";
 import { ListQueries, prepareStatements, type Statements } from "./statements.ts";
 
 /** SQLite result codes that mean "the store cannot serve", not "you asked for something wrong". */
@@ -34,8 +34,11 @@ export class SqliteConnection {
   private closed = false;
 
   /** Opens, migrates and prepares; throws StoreUnavailableError naming the path. */
-  constructor(readonly path: string) {
-    this.db = openDatabase(path);
+  constructor(
+    readonly path: string,
+    opts: OpenOptions = {},
+  ) {
+    this.db = openDatabase(path, opts);
     try {
       this.st = prepareStatements(this.db);
       this.lists = new ListQueries(this.db);
@@ -90,6 +93,22 @@ export class SqliteConnection {
     } catch (err) {
       if (String((err as { code?: unknown }).code).startsWith("SQLITE_BUSY")) return false;
       throw this.translate(what, err);
+    } finally {
+      this.db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
+
+  /**
+   * Resets the WAL when no reader pins it, so the space retention freed
+   * leaves the disk too. Never waits for the lock: a busy store is simply
+   * compacted next time.
+   */
+  checkpoint(): void {
+    this.db.run("PRAGMA busy_timeout = 0");
+    try {
+      this.db.query("PRAGMA wal_checkpoint(TRUNCATE)").get();
+    } catch {
+      // Busy: another connection is writing or reading; the next retention pass tries again.
     } finally {
       this.db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }

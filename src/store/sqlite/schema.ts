@@ -7,9 +7,10 @@
  */
 
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { StoreUnavailableError, toError } from "../../core/errors.ts";
+import { unwritableReason } from "./writable.ts";
 
 /**
  * One entry per schema version; entry i upgrades a file from version i to i + 1.
@@ -96,15 +97,33 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /** How long a connection waits for another process's write transaction before giving up. */
 export const BUSY_TIMEOUT_MS = 5_000;
 
+/** WAL pages past this are cut back when a checkpoint resets the WAL: retention frees space on disk, not just in the file. */
+const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
+
+export interface OpenOptions {
+  /** False for commands that only inspect: a missing file is "no store at PATH", not a new empty store. Default true. */
+  create?: boolean;
+}
+
 /**
- * Opens (creating file and parent folder if missing), sets the pragmas and
- * migrates. Any failure becomes a StoreUnavailableError naming the path.
+ * Opens (creating file and parent folder if missing, unless `create` is
+ * false), sets the pragmas and migrates. Any failure becomes a
+ * StoreUnavailableError naming the path and the reason.
  */
-export function openDatabase(path: string): Database {
+export function openDatabase(path: string, opts: OpenOptions = {}): Database {
+  const onDisk = path !== ":memory:" && path !== "";
+  if (onDisk && opts.create === false && !existsSync(path)) {
+    throw new StoreUnavailableError(`no store at ${path}: nothing has been enqueued there yet (check --db / QWORKER_DB, or run \`qworker run\` first)`);
+  }
+  const unwritable = onDisk ? unwritableReason(path) : undefined;
+  if (unwritable) throw new StoreUnavailableError(`SQLite store at ${path} cannot be written: ${unwritable}`);
   let db: Database | undefined;
   try {
-    if (path !== ":memory:" && path !== "") mkdirSync(dirname(path), { recursive: true });
+    if (onDisk) mkdirSync(dirname(path), { recursive: true });
+    const fresh = onDisk && !existsSync(path);
     db = new Database(path, { create: true, readwrite: true, strict: true });
+    // Before any table exists: free pages can then be handed back to the file system (store.compact()).
+    if (fresh) db.run("PRAGMA auto_vacuum = INCREMENTAL");
     // First, so that everything below waits for a concurrent opener instead of failing.
     db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const mode = (db.query("PRAGMA journal_mode = WAL").get() as { journal_mode: string }).journal_mode;
@@ -121,8 +140,9 @@ export function openDatabase(path: string): Database {
     db.run("PRAGMA cache_size = -20000");
     db.run("PRAGMA temp_store = MEMORY");
     // A busy WAL may grow while readers pin old pages; shrink it back after checkpoints.
-    db.run("PRAGMA journal_size_limit = 67108864");
+    db.run(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     migrate(db);
+    if (onDisk) enableIncrementalVacuum(db);
     return db;
   } catch (err) {
     try {
@@ -132,6 +152,22 @@ export function openDatabase(path: string): Database {
     }
     if (err instanceof StoreUnavailableError) throw err;
     throw new StoreUnavailableError(`cannot open SQLite store at ${path}: ${toError(err).message}`, { cause: err });
+  }
+}
+
+/**
+ * A file made before qworker set auto_vacuum cannot shrink: switch it over
+ * once with a VACUUM. Another process holding the file makes that fail
+ * harmlessly; the next open tries again.
+ */
+function enableIncrementalVacuum(db: Database): void {
+  const mode = (db.query("PRAGMA auto_vacuum").get() as { auto_vacuum: number }).auto_vacuum;
+  if (mode === 2) return;
+  try {
+    db.run("PRAGMA auto_vacuum = INCREMENTAL");
+    db.run("VACUUM");
+  } catch {
+    // Busy or locked: the store works as before, it just cannot shrink yet.
   }
 }
 

@@ -16,6 +16,7 @@
  */
 
 import type { Clock } from "../../core/clock.ts";
+import { yieldMacrotask } from "../../core/loop.ts";
 import { STALLED_MESSAGE, uniqueTaken } from "../messages.ts";
 import { InvalidStateError, StoreUnavailableError } from "../../core/errors.ts";
 import {
@@ -65,10 +66,15 @@ import { completeIn, mustGet, pausedSet, promoteDueIn, type Statements } from ".
 export interface SqliteStoreOptions {
   /** The database file; its folder is created if missing. */
   path: string;
+  /** False for commands that only inspect: a missing file is an error, not a new store. Default true. */
+  create?: boolean;
   /** Only times waits (idle polling until a delayed job is due); recorded times come from the caller. */
   clock: Clock;
 }
 
+
+/** Rows one trim transaction deletes at most. */
+const TRIM_BATCH = 5_000;
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
@@ -79,15 +85,17 @@ export class SqliteStore implements Store {
   private poller?: AdaptivePoller;
   private readonly path: string;
   private readonly clock: Clock;
+  private readonly create: boolean;
 
   constructor(opts: SqliteStoreOptions) {
     this.path = opts.path;
     this.clock = opts.clock;
+    this.create = opts.create ?? true;
   }
 
   async open(): Promise<void> {
     if (this.conn) return;
-    const conn = new SqliteConnection(this.path);
+    const conn = new SqliteConnection(this.path, { create: this.create });
     const { st } = conn;
     this.conn = conn;
     this.local = acquireLocalWake(this.path);
@@ -276,10 +284,23 @@ export class SqliteStore implements Store {
   }
 
   async trim({ policy, now }: TrimParams): Promise<number> {
-    return this.write("trim", (st) => {
-      const { completedMaxCount, completedMaxAgeMs, failedMaxCount, failedMaxAgeMs } = policy;
-      return st.trim.run(now, completedMaxCount, completedMaxAgeMs, failedMaxCount, failedMaxAgeMs).changes;
-    });
+    const { completedMaxCount, completedMaxAgeMs, failedMaxCount, failedMaxAgeMs } = policy;
+    let removed = 0;
+    // Short transactions: a backlog of 300,000 old jobs is trimmed without holding the write lock for seconds.
+    for (;;) {
+      const n = await this.write("trim", (st) => st.trim.run(now, completedMaxCount, completedMaxAgeMs, failedMaxCount, failedMaxAgeMs, TRIM_BATCH).changes);
+      removed += n;
+      if (n < TRIM_BATCH) break;
+      await yieldMacrotask();
+    }
+    if (removed > 0) await this.compact();
+    return removed;
+  }
+
+  /** Hands the pages retention freed back to the file system, then resets the WAL: the file shrinks, not just empties. */
+  private async compact(): Promise<void> {
+    await this.write("compact", (st) => st.incrementalVacuum.run());
+    this.conn?.checkpoint();
   }
 
   // ---- inspecting and managing -----------------------------------------

@@ -98,8 +98,9 @@ export function prepareStatements(db: Database) {
          errors = json_insert(errors, '$[#]', json(?)), unique_until = NULL WHERE id = ?`,
     ),
     /**
-     * now, completed max count, completed max age, failed max count, failed max age.
+     * now, completed max count, completed max age, failed max count, failed max age, batch.
      * Cancelled jobs use the failed limits, ranked apart from failed ones. Ties on finished_at keep the older row.
+     * At most `batch` rows per call, so one call is one short write transaction.
      */
     trim: q(
       `DELETE FROM jobs WHERE rowid IN (
@@ -108,8 +109,12 @@ export function prepareStatements(db: Database) {
                   row_number() OVER (PARTITION BY queue, state ORDER BY finished_at DESC, rowid) AS rn
            FROM jobs WHERE state IN ('completed', 'failed', 'cancelled'))
          WHERE (state = 'completed'              AND (rn > ?2 OR ?1 - finished_at > ?3))
-            OR (state IN ('failed', 'cancelled') AND (rn > ?4 OR ?1 - finished_at > ?5)))`,
+            OR (state IN ('failed', 'cancelled') AND (rn > ?4 OR ?1 - finished_at > ?5))
+         LIMIT ?6)`,
     ),
+
+    /** Frees every page on the freelist (auto_vacuum = INCREMENTAL, set when the file was made). */
+    incrementalVacuum: q("PRAGMA incremental_vacuum"),
 
     // ---- inspecting and managing ----------------------------------------
     getJob: q<JobRow>("SELECT * FROM jobs WHERE id = ?"),
