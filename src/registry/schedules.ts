@@ -9,8 +9,7 @@
  */
 
 import type { ScheduleConfig } from "../config/schema.ts";
-import { parsePayload, type JobEntry } from "../registry/job-entry.ts";
-import type { Registry } from "../registry/registry.ts";
+import { parsePayload, type JobEntry } from "./job-entry.ts";
 import { cronProblem, timezoneProblem } from "../cron/expr.ts";
 
 export interface Schedule {

@@ -118,6 +118,21 @@ describe("WorkerPool (async mode, memory store)", () => {
     expect((await store.getJob(id))!.errors[0].message).toContain("timed out after 2000 ms");
   });
 
+  test("a job that throws Cancelled after its lease passed to another worker does not cancel that worker's run", async () => {
+    pool.start();
+    const id = await enqueue({ action: "sleep-then-cancel", ms: 300 });
+    await started(id);
+    // Meanwhile the job's lease is taken from this pool (as the rescuer does for a worker it thinks dead)
+    // and another worker claims it: now 60 s ahead, so this lease has run out.
+    const later = Date.now() + 60_000;
+    expect((await store.rescueExpired({ maxStalls: 5, limit: 10, now: later })).rescued).toEqual([id]);
+    const [theirs] = await store.reserve({ queues: QUEUES, workerId: "other-worker", max: 1, leaseMs: 120_000, now: later });
+    expect(theirs.id).toBe(id);
+    const end = await ended(id);
+    expect(end.outcome).toBe("cancel");
+    expect(await store.getJob(id)).toMatchObject({ state: "active", lease: { workerId: "other-worker", token: theirs.lease.token } });
+  });
+
   test("cancelling an active job aborts it at the next lease renewal", async () => {
     pool = makePool({ leaseMs: 300 });
     pool.start();
