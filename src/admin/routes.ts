@@ -103,6 +103,7 @@ const ROUTES: Route[] = [
     await deps.ops.resumeSchedule(params.name);
     return jsonResponse({ name: params.name, paused: false });
   }),
+  route("POST", "/api/schedules/:name/trigger", async ({ deps, params }) => jsonResponse(await deps.ops.triggerSchedule(params.name), 201)),
 ];
 
 /** Every route as `method` and `pattern` (`/api/jobs/:id`): for tests that must cover each one, and for the CLI parity check. */

@@ -55,8 +55,8 @@ export async function openOperations(ctx: CliContext, registry?: Registry, opts:
  * or manage what is there (never enqueue): a missing SQLite file is "no
  * store at PATH" (exit 3), not a new empty store at a mistyped --db.
  */
-export async function withOperations<T>(ctx: CliContext, fn: (ops: Operations) => Promise<T>, registry?: Registry): Promise<T> {
-  const ops = await openOperations(ctx, registry, { create: false });
+export async function withOperations<T>(ctx: CliContext, fn: (ops: Operations) => Promise<T>, registry?: Registry, opts: StoreOpenOptions = { create: false }): Promise<T> {
+  const ops = await openOperations(ctx, registry, opts);
   try {
     return await fn(ops);
   } finally {

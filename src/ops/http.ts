@@ -13,7 +13,7 @@ import type { EnqueueResult, JobRecord, QueueCounts } from "../core/types.ts";
 import type { JobPage, ListJobsParams } from "../store/store.ts";
 import { ClientClosedError, errorFromReply, RemoteError } from "./remote-errors.ts";
 import type { Operations, ScheduleListing, StatusReport, WorkerView } from "./operations.ts";
-import { ackWire, enqueueResultsWire, jobPageWire, jobRecordWire, queuesWire, schedulesWire, statusWire, workersWire } from "./wire.ts";
+import { ackWire, enqueueResultWire, enqueueResultsWire, jobPageWire, jobRecordWire, queuesWire, schedulesWire, statusWire, workersWire } from "./wire.ts";
 
 export interface HttpOperationsOptions {
   /** Base URL of the admin API, e.g. `http://127.0.0.1:7420`. */
@@ -92,6 +92,10 @@ export class HttpOperations implements Operations {
 
   async resumeSchedule(name: string): Promise<void> {
     await this.call("POST", `/api/schedules/${seg(name)}/resume`, ackWire);
+  }
+
+  async triggerSchedule(name: string): Promise<EnqueueResult> {
+    return this.call("POST", `/api/schedules/${seg(name)}/trigger`, enqueueResultWire);
   }
 
   status(): Promise<StatusReport> {

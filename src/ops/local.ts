@@ -11,6 +11,7 @@ import { NotFoundError, QworkerError, UsageError } from "../core/errors.ts";
 import { SCHEDULER_LEASE, type EnqueueResult, type JobRecord, type QueueCounts } from "../core/types.ts";
 import { buildNewJob, buildOpenNewJob, parseEnqueueRequest } from "../registry/enqueue-request.ts";
 import type { Registry } from "../registry/registry.ts";
+import type { Schedule } from "../registry/schedules.ts";
 import type { JobPage, ListJobsParams, Store } from "../store/store.ts";
 import type { Operations, ScheduleListing, StatusReport, WorkerView } from "./operations.ts";
 import { listSchedules } from "./schedule-listing.ts";
@@ -113,6 +114,12 @@ export class LocalOperations implements Operations {
     await this.store.scheduleSetPaused(name, false);
   }
 
+  async triggerSchedule(name: string): Promise<EnqueueResult> {
+    const schedule = this.assertSchedule(name);
+    const [result] = await this.enqueue([{ name: schedule.job.name, data: schedule.payload }]);
+    return result;
+  }
+
   async status(): Promise<StatusReport> {
     const now = this.clock.now();
     const [queues, workers, leader] = await Promise.all([this.queues(), this.workers(), this.store.leaderGet({ name: SCHEDULER_LEASE, now })]);
@@ -132,9 +139,10 @@ export class LocalOperations implements Operations {
     }
   }
 
-  private assertSchedule(name: string): void {
+  private assertSchedule(name: string): Schedule {
     const schedules = this.registry?.schedules ?? [];
-    if (schedules.some((s) => s.name === name)) return;
+    const found = schedules.find((s) => s.name === name);
+    if (found) return found;
     const known = schedules.map((s) => s.name);
     throw new NotFoundError(
       `no schedule named "${name}"; schedules: ${known.length ? known.join(", ") : "(none: add `cron` to a job or `schedules` to the config)"}`,

@@ -67,6 +67,8 @@ export interface Operations {
   schedules(): Promise<ScheduleListing>;
   pauseSchedule(name: string): Promise<void>;
   resumeSchedule(name: string): Promise<void>;
+  /** Enqueues the schedule's job now, with its payload, as a job of its own (not a slot: the next slot still runs). */
+  triggerSchedule(name: string): Promise<EnqueueResult>;
 
   status(): Promise<StatusReport>;
   close(): Promise<void>;
