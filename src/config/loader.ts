@@ -5,10 +5,11 @@
  * user knows what to edit.
  */
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { z } from "zod";
 import { ConfigError } from "../core/errors.ts";
+import { JsoncError, parseJsonc } from "./jsonc.ts";
 import { ALL_OPTIONS, type SharedOption } from "./options.ts";
 import { configSchema, type Config } from "./schema.ts";
 
@@ -38,6 +39,12 @@ export function loadConfig(params: LoadConfigParams = {}): LoadedConfig {
   const env = params.env ?? process.env;
   const cwd = params.cwd ?? process.cwd();
 
+  for (const opt of [...ALL_OPTIONS]) {
+    // yargs collects a repeated flag into an array: `--db A --db B` would open "A,B".
+    if (opt.type !== "list" && Array.isArray(flags[opt.flag])) {
+      throw new ConfigError(`--${opt.flag} is given ${(flags[opt.flag] as unknown[]).length} times; give it once`);
+    }
+  }
   const explicitFile = pick(flags.config) ?? env.QWORKER_CONFIG;
   const file = resolve(cwd, explicitFile ?? DEFAULT_CONFIG_FILE);
   let fromFile: Record<string, unknown> = {};
@@ -87,18 +94,28 @@ function checkConsistency(config: Config, file: string | undefined): void {
   }
 }
 
+/** Config files larger than this are refused before reading: a config is a few kilobytes. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 function readJsonObject(file: string): Record<string, unknown> {
   let text: string;
   try {
+    // A FIFO or a device would block the read forever, or never end.
+    const st = statSync(file);
+    if (!st.isFile()) throw new ConfigError(`config file ${file} is not a regular file; point --config at a JSON file`);
+    if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(`config file ${file} is ${st.size} bytes; a config file may be at most ${MAX_CONFIG_BYTES} bytes`);
     text = readFileSync(file, "utf8");
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`, { cause: err });
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonc(text);
   } catch (err) {
-    throw new ConfigError(`config file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    const where = err instanceof JsoncError ? `${file}:${err.line}:${err.column}` : file;
+    const why = err instanceof JsoncError ? err.reason : (err as Error).message;
+    throw new ConfigError(`config file ${where} is not valid JSON: ${why} (comments and trailing commas are fine)`, { cause: err });
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ConfigError(`config file ${file} must hold a JSON object`);
   return value as Record<string, unknown>;

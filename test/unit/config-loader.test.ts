@@ -86,4 +86,31 @@ describe("loadConfig", () => {
     expect(Object.keys(schema.properties.worker.properties!)).toEqual(expect.arrayContaining(["concurrency", "lease", "maxStalls", "role", "mode"]));
     expect(schema.additionalProperties).toBe(false);
   });
+
+  test("comments and trailing commas are accepted, as in the README's example", () => {
+    writeConfig('{\n  // the queues\n  "queues": ["a", "b",], /* strict order */\n  "worker": { "concurrency": 3, },\n}\n');
+    const c = load();
+    expect(c.queues).toEqual(["a", "b"]);
+    expect(c.worker.concurrency).toBe(3);
+  });
+
+  test("a syntax error names the file, the line and the column", () => {
+    writeConfig('{\n  "queues": ["a"]\n  "worker": {}\n}');
+    expect(failure(load)).toMatch(/config\/qworker\.json:3:3 is not valid JSON: expected , or }/);
+  });
+
+  test("a config nested 100,000 levels deep is refused by its depth, not a stack overflow", () => {
+    writeConfig(`{"x":${"[".repeat(100_000)}`);
+    expect(failure(load)).toContain("nest more than 64 levels deep");
+  });
+
+  test("--config must be a regular file: a FIFO is refused at once, never read", () => {
+    const fifo = join(dir, "fifo.json");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    expect(failure(() => load({ config: fifo }))).toContain("is not a regular file");
+  });
+
+  test("a single-valued flag given twice is an error naming it, not the two values joined by a comma", () => {
+    expect(failure(() => load({ db: ["a.db", "b.db"] }))).toBe("--db is given 2 times; give it once");
+  });
 });
