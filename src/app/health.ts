@@ -9,14 +9,18 @@
 import { storeHealth, type HealthCheck } from "../admin/server.ts";
 import type { Store } from "../store/store.ts";
 import type { WorkerPool } from "../worker/pool.ts";
+import type { ReloadState } from "./reload.ts";
 
-export function runtimeHealth(p: { store: Store; pool?: WorkerPool; role: string }): HealthCheck {
+export function runtimeHealth(p: { store: Store; pool?: WorkerPool; role: string; reload?: () => ReloadState | undefined }): HealthCheck {
   const ping = storeHealth(p.store);
   return async () => {
     const report = await ping();
     const details: Record<string, unknown> = { ...report.details, role: p.role };
     const pool = p.pool?.health();
     if (pool) details.worker = pool;
+    // A refused reload leaves the old code serving: healthy, but the operator should see why.
+    const reload = p.reload?.();
+    if (reload) details.reload = reload;
     if (!report.ok) return { ok: false, status: "unavailable", details };
     if (pool && !pool.ok) {
       details.failing = `store writes: ${pool.failing?.error ?? "refused"}`;

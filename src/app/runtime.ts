@@ -18,6 +18,7 @@ import { WorkerPool } from "../worker/pool.ts";
 import { AdminServer } from "../admin/server.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import { runtimeHealth } from "./health.ts";
+import { Reloader, type ReloadState } from "./reload.ts";
 import { ProcessSupervisor } from "./supervisor.ts";
 
 export interface RuntimeOptions {
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   workerId?: string;
   /** Process mode: the `run` arguments, passed on to each worker process. */
   childArgs?: string[];
+  /** Re-reads the config for a reload (flags, env and file, as at start). */
+  readConfig?(): { config: Config; file?: string };
 }
 
 export class Runtime {
@@ -40,6 +43,8 @@ export class Runtime {
   readonly admin?: AdminServer;
   readonly supervisor?: ProcessSupervisor;
   private stopping: Promise<void> | undefined;
+  private readonly reloader: Reloader;
+  private current: Registry;
 
   private constructor(
     readonly options: RuntimeOptions,
@@ -49,6 +54,36 @@ export class Runtime {
     parts: { pool?: WorkerPool; scheduler?: Scheduler; admin?: AdminServer; supervisor?: ProcessSupervisor },
   ) {
     Object.assign(this, parts);
+    this.current = registry;
+    this.reloader = new Reloader({
+      config: options.config,
+      configFile: options.configFile,
+      log: options.log,
+      readConfig: options.readConfig,
+      apply: (next) => {
+        this.current = next;
+        this.ops.useRegistry(next);
+        this.pool?.useRegistry(next);
+        this.scheduler?.useRegistry(next);
+        // Process mode: each worker process loads its own modules; it reloads them the same way.
+        this.supervisor?.reload();
+      },
+    });
+  }
+
+  /** The job modules and schedules in use (they change on a reload). */
+  get jobs(): Registry {
+    return this.current;
+  }
+
+  /** Reloads job modules and schedules in place (SIGHUP, --watch); see reload.ts. */
+  reload(): Promise<ReloadState> {
+    return this.reloader.reload();
+  }
+
+  /** The last reload, for /health. */
+  get lastReload(): ReloadState | undefined {
+    return this.reloader.last;
   }
 
   /** Builds and starts everything the role needs; throws before starting anything on bad jobs or config. */
@@ -66,6 +101,8 @@ export class Runtime {
     const store = await openStore(config, clock);
     const ops = new LocalOperations({ store, clock, registry });
     const id = opts.workerId ?? `${hostname()}-${process.pid}`;
+    // /health reports the last reload; the runtime exists only once everything started.
+    let made: Runtime | undefined;
     const parts: { pool?: WorkerPool; scheduler?: Scheduler; admin?: AdminServer; supervisor?: ProcessSupervisor } = {};
     try {
       for (const warning of (await store.checkServerConfig?.()) ?? []) log.warn(warning);
@@ -107,7 +144,7 @@ export class Runtime {
           allowedHosts: config.admin.allowedHosts,
           maxBodyBytes: config.admin.maxBodyBytes,
           log: log.child({ service: "admin" }),
-          health: runtimeHealth({ store, pool: parts.pool, role }),
+          health: runtimeHealth({ store, pool: parts.pool, role, reload: () => made?.lastReload }),
         });
         await parts.admin.start();
       }
@@ -120,7 +157,7 @@ export class Runtime {
       await store.close().catch(() => {});
       throw err;
     }
-    const runtime = new Runtime(opts, store, registry, ops, parts);
+    const runtime = (made = new Runtime(opts, store, registry, ops, parts));
     if (!store.durable) log.warn("the memory store keeps jobs in this process only: everything is lost when it exits");
     log.info("qworker ready", {
       role,

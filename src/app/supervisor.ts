@@ -64,6 +64,11 @@ export class ProcessSupervisor implements Service {
     for (const child of this.children.values()) tell(child, "hurry");
   }
 
+  /** A reload: each child reloads its job modules (jobs it runs finish on their old code). */
+  reload(): void {
+    for (const child of this.children.values()) tell(child, "reload");
+  }
+
   /** One Loop per child slot: each round runs the child until it exits and returns the delay before the next start. */
   private keeper(index: number): Loop {
     let delay = FIRST_DELAY_MS;
@@ -104,7 +109,7 @@ export class ProcessSupervisor implements Service {
   }
 }
 
-function tell(child: Subprocess, message: "stop" | "hurry"): void {
+function tell(child: Subprocess, message: "stop" | "hurry" | "reload"): void {
   try {
     child.send(message);
   } catch {

@@ -5,9 +5,11 @@
  */
 
 import type { Argv } from "yargs";
+import { loadConfig } from "../config/loader.ts";
 import { cliContext } from "./context.ts";
 import { serve } from "./serve.ts";
 import { addRunOptions } from "./shared-options.ts";
+import { watchForReload } from "./watch.ts";
 
 export const runCommand = {
   command: "run",
@@ -15,6 +17,7 @@ export const runCommand = {
   builder: (y: Argv) =>
     addRunOptions(y)
       .option("burst", { type: "boolean", describe: "process what is ready, then exit 0" })
+      .option("watch", { type: "boolean", describe: "reload job modules and schedules when a job file or the config changes (development)" })
       .example("$0 run", "all roles on ./data/qworker.db with ./jobs")
       .example("$0 run --mode process --processes 4", "four supervised worker processes")
       .example("$0 run --backend redis --redis-url redis://10.0.0.5:6379 --role worker --concurrency 50", "a worker of a Redis fleet"),
@@ -30,9 +33,11 @@ export const runCommand = {
         burst,
         forceAdmin: argv["admin-port"] !== undefined || process.env.QWORKER_ADMIN_PORT !== undefined,
         childArgs: childArgs(process.argv),
+        readConfig: () => loadConfig({ flags: argv }),
       },
       {
         afterStart: async (runtime, stop) => {
+          if (argv.watch === true) watchForReload(runtime, ctx.config.jobs, ctx.configFile, ctx.log);
           if (!burst || !runtime.pool) return;
           await runtime.pool.drained;
           stop();
@@ -48,6 +53,8 @@ function childArgs(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const [flag] = args[i].split("=");
+    // The parent keeps these: a flag with a value drops its value too; --watch is a switch.
+    if (flag === "--watch") continue;
     if (["--admin-port", "--admin-host", "--admin-token", "--mode", "--processes", "--role"].includes(flag)) {
       if (!args[i].includes("=")) i++;
       continue;

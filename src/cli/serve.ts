@@ -36,6 +36,14 @@ export async function serve(opts: RuntimeOptions, hooks: ServeHooks = {}): Promi
   };
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
+  // SIGHUP (systemctl reload) reloads job modules and schedules in place; before start-up ends it is ignored,
+  // since the modules being loaded are already the newest.
+  process.on("SIGHUP", () => {
+    if (!runtime || signals > 0) return;
+    log.info("SIGHUP received: reloading job modules and schedules");
+    systemd.reloading();
+    void runtime.reload().then(() => systemd.ready(runtime!));
+  });
 
   runtime = await Runtime.start(opts);
   systemd.ready(runtime);

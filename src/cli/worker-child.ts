@@ -32,6 +32,7 @@ export const workerChildCommand = {
         process.on("message", (message: unknown) => {
           if (message === "stop") stop();
           if (message === "hurry") runtime.hurry();
+          if (message === "reload") void runtime.reload();
         });
         runtime.pool?.events.on("job:abandoned", ({ name }) => {
           log.warn(`job "${name}" ignored its aborted signal: recycling this worker process to stop it`);

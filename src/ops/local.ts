@@ -27,7 +27,7 @@ export interface LocalOperationsParams {
 
 export class LocalOperations implements Operations {
   readonly store: Store;
-  readonly registry?: Registry;
+  private registry?: Registry;
   private readonly clock: Clock;
   private readonly ownsStore: boolean;
 
@@ -36,6 +36,11 @@ export class LocalOperations implements Operations {
     this.clock = p.clock;
     this.registry = p.registry;
     this.ownsStore = p.ownsStore ?? false;
+  }
+
+  /** After a reload: enqueues are checked against the new job modules, and schedules come from the new catalogue. */
+  useRegistry(registry: Registry): void {
+    this.registry = registry;
   }
 
   async enqueue(requests: unknown[]): Promise<EnqueueResult[]> {

@@ -37,7 +37,16 @@ export interface RegistryOptions {
   schedules?: ScheduleConfig[];
   /** Where `schedules` came from, for problems (default "config"). */
   configFile?: string;
+  /**
+   * A reload: modules are imported afresh (a new module URL each time), so
+   * edited files run their new code. Modules they import themselves stay
+   * as first loaded until a restart.
+   */
+  reload?: boolean;
 }
+
+/** Bumped on every reload, to give each reload its own module URLs. */
+let generation = 0;
 
 const JOB_FILE = /\.(ts|js|mjs|mts)$/;
 
@@ -65,9 +74,10 @@ export class Registry {
     installSdkPlugin();
     const problems: LoadProblem[] = [];
     const byName = new Map<string, JobEntry>();
+    const version = opts.reload ? ++generation : 0;
     for (const file of discoverJobFiles(opts.dir, problems)) {
       const shown = relative(process.cwd(), file) || file;
-      const loaded = await importJob(file);
+      const loaded = await importJob(version ? `${file}?v=${version}` : file);
       if ("reason" in loaded) {
         problems.push({ file: shown, reason: loaded.reason });
         continue;

@@ -60,7 +60,8 @@ const DEFAULT_MAX_SLEEP_MS = 1_000;
 const RETRY_AFTER_ERROR_MS = 1_000;
 
 export class CronService extends LoopService<CronEvents> {
-  readonly schedules: readonly Schedule[];
+  private schedules: readonly Schedule[];
+  private registry: Registry;
   /** Per schedule, where slots start when the store has no lastSlot: "now" at construction, so no past slot runs on first start. */
   private readonly anchors = new Map<string, number>();
   /**
@@ -73,6 +74,7 @@ export class CronService extends LoopService<CronEvents> {
 
   constructor(private readonly opts: CronServiceOptions) {
     super({ service: "cron", failure: "cron pass", log: opts.log, retryAfterMs: RETRY_AFTER_ERROR_MS });
+    this.registry = opts.registry;
     this.schedules = opts.registry.schedules;
     this.maxSleepMs = opts.maxSleepMs ?? DEFAULT_MAX_SLEEP_MS;
     const now = opts.clock.now();
@@ -80,8 +82,14 @@ export class CronService extends LoopService<CronEvents> {
   }
 
 
-  has(name: string): boolean {
-    return this.schedules.some((s) => s.name === name);
+  /** After a reload: new and changed schedules take effect from the next pass; a new one starts from now (no past slot is owed). */
+  useRegistry(registry: Registry): void {
+    const now = this.opts.clock.now();
+    for (const s of registry.schedules) if (!this.anchors.has(s.name)) this.anchors.set(s.name, now);
+    this.registry = registry;
+    this.schedules = registry.schedules;
+    this.upcoming.clear();
+    this.wake();
   }
 
   /** One pass over every schedule; resolves to the earliest upcoming slot. Public for tests. */
@@ -175,7 +183,7 @@ export class CronService extends LoopService<CronEvents> {
       if (!this.opts.isLeader()) return;
       const id = cronSlotId(s.name, slot);
       const now = this.opts.clock.now();
-      const job = { ...buildNewJob(this.opts.registry, { name: s.job.name, data: s.payload }, now), id };
+      const job = { ...buildNewJob(this.registry, { name: s.job.name, data: s.payload }, now), id };
       const [result] = await store.enqueue({ jobs: [job], now });
       await store.scheduleRecordSlot(s.name, slot, result.id);
       if (result.deduplicated) {

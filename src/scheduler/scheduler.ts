@@ -131,6 +131,11 @@ export class Scheduler implements Service {
     for (const duty of this.duties) duty.wake();
   }
 
+  /** After a reload: the cron service runs the new catalogue from its next pass. */
+  useRegistry(registry: Registry): void {
+    this.cron.useRegistry(registry);
+  }
+
   /** Whether this process holds the lease right now. */
   isLeader(): boolean {
     return this.elector.isLeader();

@@ -13,20 +13,18 @@ import { runtimeStatus } from "./runtime-status.ts";
 export interface SystemdLifecycle {
   readonly notifier: SystemdNotifier;
   ready(runtime: Runtime): void;
+  /** RELOADING=1 before a reload; `ready()` again when it is done. */
+  reloading(): void;
   stopping(runtime: Runtime | undefined): void;
 }
 
 /** Call once, before anything spawns: it takes NOTIFY_SOCKET and WATCHDOG_* out of the environment. */
 export function systemdLifecycle(log: Logger): SystemdLifecycle {
   const notifier = new SystemdNotifier({ log });
-  if (notifier.enabled) {
-    // ExecReload= sends SIGHUP, whose default action ends the process, and systemd counts
-    // that as a clean exit (no restart). Until reloading lands, a reload must not stop us.
-    process.on("SIGHUP", () => log.warn("SIGHUP received: reloading is not available in this version; carrying on"));
-  }
   return {
     notifier,
     ready: (runtime) => notifier.ready(runtimeStatus(runtime)),
+    reloading: () => notifier.reloading(),
     stopping: (runtime) => notifier.stopping(`stopping: finishing ${runtime?.pool?.activeCount ?? 0} running jobs`),
   };
 }

@@ -49,6 +49,7 @@ export interface PoolEvents extends Record<string, unknown> {
 
 export interface PoolOptions {
   store: Store;
+  /** The jobs this pool can run; `useRegistry` swaps it on a reload. */
   registry: Registry;
   clock: Clock;
   log: Logger;
@@ -105,7 +106,10 @@ export class WorkerPool implements Service {
   readonly drained: Promise<void>;
   private markDrained!: () => void;
 
-  constructor(private readonly opts: PoolOptions) {
+  private readonly opts: PoolOptions;
+
+  constructor(opts: PoolOptions) {
+    this.opts = { ...opts };
     this.workerId = opts.workerId ?? `${hostname()}-${process.pid}`;
     this.startedAt = opts.clock.now();
     this.outbox = new Outbox((w) => this.ended(w));
@@ -134,7 +138,7 @@ export class WorkerPool implements Service {
         role: opts.role ?? "worker",
         queues: opts.queues,
         concurrency: opts.concurrency,
-        jobs: opts.registry.names(),
+        jobs: this.opts.registry.names(),
         startedAt: this.startedAt,
         running: [...this.running.keys()],
       }),
@@ -150,6 +154,12 @@ export class WorkerPool implements Service {
 
   get activeCount(): number {
     return this.running.size;
+  }
+
+  /** After a reload: jobs claimed from now on run the new code; those running finish on the code they started with. */
+  useRegistry(registry: Registry): void {
+    this.opts.registry = registry;
+    this.nudgeLoop();
   }
 
   health(): PoolHealth {

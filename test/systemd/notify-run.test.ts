@@ -52,7 +52,7 @@ function pollHealth(port: number): { polls: Poll[]; stop(): Promise<void> } {
 }
 
 describe("sd_notify from dist/qworker run", () => {
-  test("READY=1 only once /health answers; WATCHDOG=1 every WATCHDOG_USEC/2; STATUS= with counts; SIGHUP survived; STOPPING=1 on SIGTERM; JSON logs", async () => {
+  test("READY=1 only once /health answers; WATCHDOG=1 every WATCHDOG_USEC/2; STATUS= with counts; SIGHUP reloads (RELOADING=1, then READY=1 again); STOPPING=1 on SIGTERM; JSON logs", async () => {
     project = makeProject("qw-notify-");
     rx = NotifyReceiver.open();
     const port = freePort();
@@ -87,16 +87,20 @@ describe("sd_notify from dist/qworker run", () => {
     const counted = await rx.waitFor((m) => /3 delayed/.test(m.fields.STATUS ?? ""), { timeoutMs: 20_000, what: "STATUS with 3 delayed" });
     expect(counted.fields.STATUS).toMatch(STATUS_LINE);
 
-    // ExecReload= sends SIGHUP. Until reloading lands it is logged, and the service carries on.
+    // ExecReload= sends SIGHUP: the job modules reload in place, with RELOADING=1 before and READY=1 after.
     const pingsBefore = rx.with("WATCHDOG").length;
     server.kill("SIGHUP");
     await server.waitForLine(/SIGHUP received/);
+    const reloading = await rx.waitFor((m) => m.fields.RELOADING === "1", { timeoutMs: 20_000, what: "RELOADING=1" });
+    expect(reloading.fields.MONOTONIC_USEC).toMatch(/^\d+$/);
+    await rx.waitFor((m) => m.fields.READY === "1" && rx!.messages.indexOf(m) > rx!.messages.indexOf(reloading), { timeoutMs: 20_000, what: "READY=1 after the reload" });
+    await server.waitForLine(/reloaded job modules/);
     await rx.waitFor(() => rx!.with("WATCHDOG").length >= pingsBefore + 2, { timeoutMs: 20_000, what: "pings after SIGHUP" });
 
     server.kill("SIGTERM");
     const stopping = await rx.waitFor((m) => m.fields.STOPPING === "1", { timeoutMs: 10_000, what: "STOPPING=1" });
     expect(await within(server.exited, 30_000, "exit after SIGTERM")).toBe(0);
-    expect(rx.with("READY").length).toBe(1);
+    expect(rx.with("READY").length).toBe(2); // at start, and after the reload
     expect(rx.messages.slice(rx.messages.indexOf(stopping) + 1).filter((m) => "STATUS" in m.fields || "READY" in m.fields)).toEqual([]);
 
     // Every datagram came from the main process (NotifyAccess=main), not a helper process.
