@@ -4,8 +4,8 @@
  * `--version`), writes the config's JSON Schema for editors
  * (`config/qworker.schema.json`) and the systemd units
  * (`config/qworker.service`, `config/qworker@.service`), and, with `--client`,
- * the typed client for Node and Bun apps (`dist/client`, what `npm pack`
- * ships). Run with Bun.
+ * the client package for Node and Bun apps (`dist/client-package`, what
+ * `npm run pack:client` packs). Run with Bun.
  */
 
 import { spawnSync } from "node:child_process";
@@ -36,10 +36,16 @@ console.log(`built dist/qworker in ${Math.round(performance.now() - started)} ms
 
 if (process.argv.includes("--client")) await buildClient();
 
-/** ESM for Node >= 20 and Bun; dependencies stay external (installed with the package). */
+/**
+ * The client package an app installs (`dist/client-package`, packed by `npm
+ * run pack:client`): ESM for Node >= 20 and Bun, with zod bundled in, so it
+ * has no dependency of its own; ioredis stays external and is loaded only by
+ * the direct-Redis mode (an optional peer). None of the server comes along.
+ */
 async function buildClient(): Promise<void> {
-  rmSync("dist/client", { recursive: true, force: true });
-  const bundle = await Bun.build({ entrypoints: ["./src/client.ts"], outdir: "dist/client", target: "node", format: "esm", splitting: true, packages: "external" });
+  const out = "dist/client-package";
+  rmSync(out, { recursive: true, force: true });
+  const bundle = await Bun.build({ entrypoints: ["./src/client.ts"], outdir: `${out}/dist`, naming: { entry: "index.js" }, target: "node", format: "esm", splitting: true, external: ["ioredis"], minify: true });
   if (!bundle.success) {
     for (const log of bundle.logs) console.error(log);
     process.exit(1);
@@ -47,10 +53,27 @@ async function buildClient(): Promise<void> {
   const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.client.json"], { stdio: "inherit" });
   if (tsc.status !== 0) process.exit(1);
   // Declarations keep the sources' ".ts" specifiers; consumers resolve ".js" to the ".d.ts" beside it.
-  for (const file of walk("dist/client").filter((f) => f.endsWith(".d.ts"))) {
+  for (const file of walk(`${out}/dist`).filter((f) => f.endsWith(".d.ts"))) {
     writeFileSync(file, readFileSync(file, "utf8").replace(/(from\s+["'](?:\.{1,2}\/)[^"']*?)\.ts(["'])/g, "$1.js$2"));
   }
-  console.log("built dist/client (Node/Bun client and its types)");
+  const root = JSON.parse(readFileSync("package.json", "utf8")) as { version: string; license: string; dependencies: Record<string, string> };
+  const pkg = {
+    name: "qworker-client",
+    version: root.version,
+    description: "Enqueue and follow qworker jobs from Node >= 20 or Bun: the client only, no server.",
+    license: root.license,
+    type: "module",
+    main: "./dist/index.js",
+    types: "./dist/client.d.ts",
+    exports: { ".": { types: "./dist/client.d.ts", default: "./dist/index.js" }, "./package.json": "./package.json" },
+    files: ["dist/", "README.md"],
+    engines: { node: ">=20" },
+    peerDependencies: { ioredis: root.dependencies.ioredis },
+    peerDependenciesMeta: { ioredis: { optional: true } },
+  };
+  writeFileSync(`${out}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
+  writeFileSync(`${out}/README.md`, readFileSync("packages/client/README.md", "utf8"));
+  console.log(`built ${out} (the qworker-client package: npm run pack:client packs it)`);
 }
 
 /** The short hash of HEAD, "-dirty" when tracked files differ from it; "unknown" outside git. */

@@ -14,7 +14,6 @@ import type { Registry } from "../registry/registry.ts";
 import type { Schedule } from "../registry/schedules.ts";
 import type { JobPage, ListJobsParams, Store } from "../store/store.ts";
 import type { Operations, ScheduleListing, StatusReport, WorkerView } from "./operations.ts";
-import { listSchedules } from "./schedule-listing.ts";
 
 export interface LocalOperationsParams {
   store: Store;
@@ -101,6 +100,8 @@ export class LocalOperations implements Operations {
 
   async schedules(): Promise<ScheduleListing> {
     const now = this.clock.now();
+    // Loaded when first asked: the client package (which never lists schedules) then carries no cron parser.
+    const { listSchedules } = await import("./schedule-listing.ts");
     const [schedules, leader] = await Promise.all([
       listSchedules(this.registry?.schedules ?? [], this.store, now),
       this.store.leaderGet({ name: SCHEDULER_LEASE, now }),

@@ -1,12 +1,14 @@
 /**
- * The published package, as an app installs it: `npm pack`, `npm install`
- * of the tarball into a plain Node project, then the app imports "qworker"
- * and enqueues over the admin API. Catches a broken `exports` map, a
- * missing file in `files`, or a Bun-only import in the client.
+ * The client package, as a web app installs it: `npm run pack:client`,
+ * `npm install` of the tarball into a plain Node project, then the app
+ * imports "qworker-client" and enqueues over the admin API. Catches a
+ * broken `exports` map, a missing file, a Bun-only import, and the server
+ * creeping in: the install must bring no dependency at all (no ioredis, no
+ * yargs, no cron-parser; zod is bundled), and the tarball stays small.
  */
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startHarness, type Harness } from "../admin/harness.ts";
@@ -27,14 +29,16 @@ async function sh(cmd: string[], cwd: string, timeoutMs = 120_000): Promise<stri
 
 describeNeeding("node", "npm")("the npm package in a plain Node project", () => {
   let dir: string;
+  let tarball: string;
   let h: Harness;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "qw-pack-"));
     h = await startHarness();
-    // Both steps together stay under this hook's 180 s.
-    await sh([npm!, "pack", "--pack-destination", dir], ROOT, 80_000);
-    const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
+    // All steps together stay under this hook's 180 s.
+    await sh([process.execPath, "build.ts", "--client"], ROOT, 60_000);
+    await sh([npm!, "pack", "./dist/client-package", "--pack-destination", dir], ROOT, 60_000);
+    tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
     await sh([npm!, "install", "--prefer-offline", "--no-audit", "--no-fund", join(dir, tarball)], dir, 80_000);
   }, 180_000);
@@ -44,10 +48,16 @@ describeNeeding("node", "npm")("the npm package in a plain Node project", () => 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test("the app imports QworkerClient from 'qworker' and enqueues a job", async () => {
+  test("the package is qworker-client, under 300 KB, and installs with no dependency of its own", () => {
+    expect(tarball).toMatch(/^qworker-client-\d+\.\d+\.\d+\.tgz$/);
+    expect(statSync(join(dir, tarball)).size).toBeLessThan(300 * 1024);
+    expect(readdirSync(join(dir, "node_modules")).filter((d) => !d.startsWith("."))).toEqual(["qworker-client"]);
+  });
+
+  test("the app imports QworkerClient from 'qworker-client' under plain Node and enqueues a job", async () => {
     writeFileSync(
       join(dir, "app.mjs"),
-      `import { QworkerClient, ValidationError } from "qworker";
+      `import { QworkerClient, ValidationError } from "qworker-client";
        const qw = new QworkerClient({ url: process.argv[2] });
        const { id } = await qw.enqueue("send-email", { to: "a@b.co", subject: "from an app" });
        const bad = await qw.enqueue("send-email", { to: 1 }).catch((e) => e instanceof ValidationError);
