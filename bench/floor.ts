@@ -1,0 +1,157 @@
+/**
+ * `npm run bench:floor`: qworker against the least work possible (issue 19),
+ * median of several rounds, alternating which goes first:
+ *
+ *  - SQLite drain: `qworker run --burst` (the compiled binary, start-up
+ *    included) against floor/sqlite-floor.ts, both timed as whole processes
+ *    from spawn to exit over a file seeded beforehand with the same jobs;
+ *  - memory drain: qworker's pool over its memory store against
+ *    floor/memory-floor.ts, each in its own process, drain only;
+ *  - bulk insert: `qworker enqueue --jsonl` (whole process) against the
+ *    floor's insert loop (whole process).
+ *
+ *   npm run bench:floor -- [--jobs 50000] [--rounds 3] [--concurrency 50]
+ */
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Database } from "bun:sqlite";
+import { ensureBinary, ROOT } from "./binary.ts";
+import { completedCount, insertFloor, openFloor } from "./floor/sqlite-floor.ts";
+import { median } from "./stats.ts";
+import { systemClock } from "../src/core/clock.ts";
+import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
+
+const { values: args } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    jobs: { type: "string", default: "50000" },
+    rounds: { type: "string", default: "3" },
+    concurrency: { type: "string", default: "50" },
+  },
+  strict: true,
+});
+const jobs = Number(args.jobs);
+const rounds = Number(args.rounds);
+const concurrency = Number(args.concurrency);
+for (const [name, v] of Object.entries({ jobs, rounds, concurrency })) {
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive whole number`);
+}
+
+const binary = ensureBinary();
+const dir = mkdtempSync(join(tmpdir(), "qworker-floor-"));
+const jobsDir = join(ROOT, "bench", "jobs");
+const config = join(dir, "qworker.json");
+writeFileSync(config, JSON.stringify({ queues: ["bench"] }));
+const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, NO_COLOR: "1" };
+
+interface Timed {
+  ms: number;
+  rssMb: number;
+}
+
+/** Spawn to exit, with the child's peak RSS from the kernel. */
+async function timeProcess(cmd: string[]): Promise<Timed> {
+  const t0 = performance.now();
+  const proc = Bun.spawn(cmd, { cwd: dir, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const ms = performance.now() - t0;
+  if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}\n${out}${err}`);
+  return { ms, rssMb: (proc.resourceUsage()?.maxRSS ?? Number.NaN) / 1024 };
+}
+
+function clean(path: string): void {
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+}
+
+async function seedQworker(path: string): Promise<void> {
+  const store = new SqliteStore({ path, clock: systemClock });
+  await store.open();
+  for (let i = 0; i < jobs; i += 1_000) {
+    await store.enqueue({ jobs: Array.from({ length: Math.min(1_000, jobs - i) }, (_, j) => ({ name: "noop", queue: "bench", data: { i: i + j }, maxAttempts: 3 })), now: Date.now() });
+  }
+  await store.close();
+}
+
+async function qworkerSqliteDrain(): Promise<Timed> {
+  const db = join(dir, "qworker.db");
+  clean(db);
+  await seedQworker(db);
+  const t = await timeProcess([binary, "run", "--burst", "--config", config, "--db", db, "--jobs", jobsDir, "--concurrency", String(concurrency), "--log-level", "warn"]);
+  const check = new Database(db, { readonly: true });
+  const done = (check.query("SELECT count(*) AS n FROM jobs WHERE state = 'completed'").get() as { n: number }).n;
+  check.close();
+  if (done !== jobs) throw new Error(`qworker run --burst completed ${done} of ${jobs}`);
+  return t;
+}
+
+async function floorSqliteDrain(): Promise<Timed> {
+  const path = join(dir, "floor.db");
+  clean(path);
+  const db = openFloor(path);
+  insertFloor(db, jobs);
+  db.close();
+  const t = await timeProcess([process.execPath, join(ROOT, "bench", "floor", "sqlite-floor.ts"), "drain", path, String(concurrency)]);
+  const check = openFloor(path);
+  const done = completedCount(check);
+  check.close();
+  if (done !== jobs) throw new Error(`floor drain completed ${done} of ${jobs}`);
+  return t;
+}
+
+async function qworkerInsert(): Promise<Timed> {
+  const db = join(dir, "insert.db");
+  clean(db);
+  const file = join(dir, "jobs.jsonl");
+  writeFileSync(file, Array.from({ length: jobs }, (_, i) => JSON.stringify({ name: "noop", data: { i } })).join("\n") + "\n");
+  return timeProcess([binary, "enqueue", "--jsonl", file, "--config", config, "--db", db, "--jobs", jobsDir]);
+}
+
+async function floorInsert(): Promise<Timed> {
+  const path = join(dir, "floor-insert.db");
+  clean(path);
+  return timeProcess([process.execPath, join(ROOT, "bench", "floor", "sqlite-floor.ts"), "insert", path, String(jobs)]);
+}
+
+async function memoryDrain(which: "floor" | "qworker"): Promise<Timed> {
+  const proc = Bun.spawn([process.execPath, join(ROOT, "bench", "floor", "memory-floor.ts"), which, String(jobs), String(concurrency)], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`memory-floor.ts ${which} exited ${code}\n${out}${err}`);
+  const r = JSON.parse(out.trim().split("\n").at(-1)!) as { ms: number };
+  return { ms: r.ms, rssMb: (proc.resourceUsage()?.maxRSS ?? Number.NaN) / 1024 };
+}
+
+const PAIRS: { name: string; qworker: () => Promise<Timed>; floor: () => Promise<Timed> }[] = [
+  { name: `SQLite drain, ${jobs.toLocaleString("en-US")} no-op jobs, whole process`, qworker: qworkerSqliteDrain, floor: floorSqliteDrain },
+  { name: `memory drain, ${jobs.toLocaleString("en-US")} no-op jobs, drain only`, qworker: () => memoryDrain("qworker"), floor: () => memoryDrain("floor") },
+  { name: `SQLite bulk insert, ${jobs.toLocaleString("en-US")} jobs, whole process (enqueue --jsonl)`, qworker: qworkerInsert, floor: floorInsert },
+];
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+try {
+  console.log(`qworker against the floor: ${rounds} rounds, concurrency ${concurrency}, median per column\n`);
+  console.log("| what | floor jobs/s | qworker jobs/s | share of floor | floor peak RSS | qworker peak RSS |");
+  console.log("|---|---|---|---|---|---|");
+  for (const pair of PAIRS) {
+    const q: Timed[] = [];
+    const f: Timed[] = [];
+    for (let r = 0; r < rounds; r++) {
+      // Alternate who goes first, so neither always meets a warm page cache.
+      if (r % 2 === 0) {
+        q.push(await pair.qworker());
+        f.push(await pair.floor());
+      } else {
+        f.push(await pair.floor());
+        q.push(await pair.qworker());
+      }
+    }
+    const qRate = median(q.map((t) => (jobs / t.ms) * 1000));
+    const fRate = median(f.map((t) => (jobs / t.ms) * 1000));
+    const rss = (ts: Timed[]) => `${fmt(median(ts.map((t) => t.rssMb)))} MB`;
+    console.log(`| ${pair.name} | ${fmt(fRate)} | ${fmt(qRate)} | ${(qRate / fRate).toFixed(2)} | ${rss(f)} | ${rss(q)} |`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
