@@ -1,0 +1,44 @@
+/**
+ * `qworker __job-host` (hidden): one child process of process mode's host
+ * pool (worker/executors/process.ts). It runs job tries sent by its parent
+ * over IPC, one at a time, loading each job module once. It has no store,
+ * config or log of its own. Signals from a terminal's Ctrl-C or systemd
+ * reach the whole process group; the parent decides how its tries end, so
+ * this process ignores SIGINT/SIGTERM and leaves only when the parent
+ * kills it or goes away.
+ */
+
+import { runJobHost } from "../worker/executors/job-host.ts";
+
+export const jobHostChildCommand = {
+  command: "__job-host",
+  describe: false as const,
+  builder: {},
+  handler: async () => {
+    if (typeof process.send !== "function") {
+      process.stderr.write("qworker: __job-host is started by `qworker run` for process-mode jobs; it is not a command to run by hand\n");
+      process.exit(2);
+    }
+    // As in a worker thread, an error nobody catches (thrown from a job's timer, a rejection left
+    // unhandled) ends this host; the parent counts a stall for the try and starts another host.
+    const fatal = (err: unknown) => {
+      process.stderr.write(`qworker job host: uncaught ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    };
+    process.on("uncaughtException", fatal);
+    process.on("unhandledRejection", fatal);
+    process.on("SIGINT", () => {});
+    process.on("SIGTERM", () => {});
+    const parent = process.ppid;
+    process.on("disconnect", () => process.exit(0));
+    // Also keeps this process alive between tries.
+    setInterval(() => {
+      if (process.ppid !== parent) process.exit(0);
+    }, 1_000);
+    runJobHost({
+      send: (msg) => process.send!(msg),
+      listen: (fn) => process.on("message", (m) => fn(m as never)),
+    });
+    await new Promise<never>(() => {});
+  },
+};

@@ -1,0 +1,24 @@
+/**
+ * The entry file of every worker thread qworker starts, and a second
+ * entrypoint of the compiled binary (build.ts): a Worker cannot be pointed
+ * at a module that is not one. `workerData.role` picks what the thread is:
+ * a job host (thread mode) or the event-loop watchdog of async mode.
+ */
+
+import { workerData } from "node:worker_threads";
+
+declare const self: Worker;
+
+const data = (workerData ?? {}) as { role?: string };
+if (data.role === "watchdog") {
+  const { runLoopWatchdog } = await import("../loop-watchdog-thread.ts");
+  runLoopWatchdog(workerData);
+} else {
+  const { runJobHost } = await import("./job-host.ts");
+  runJobHost({
+    send: (msg) => self.postMessage(msg),
+    listen: (fn) => {
+      self.onmessage = (ev: MessageEvent) => fn(ev.data);
+    },
+  });
+}
