@@ -1,8 +1,9 @@
 /**
- * `qworker __worker` (hidden): one worker process of `run --mode process`.
- * It is a plain async worker pool named `<host>-<pid>-<index>` after its
- * supervisor. It exits 0 to be recycled when a job ignored its timeout
- * (the only way to stop that code), and exits when its supervisor is gone,
+ * `qworker __worker` (hidden): one worker process of `run --processes N`.
+ * It is a plain worker pool (each job in its mode) named
+ * `<host>-<pid>-<index>` after its supervisor. It exits 0 to be recycled
+ * when an async job ignored its timeout (the only way to stop that code),
+ * and exits when its supervisor is gone,
  * so no orphan keeps working unseen. The supervisor steers it over IPC
  * ("stop", "hurry"); a signal only ever means a graceful stop here, since a
  * terminal's Ctrl-C or systemd reach every process of the group at once.
@@ -21,11 +22,11 @@ export const workerChildCommand = {
       .option("index", { type: "number", demandOption: true })
       .option("worker-name", { type: "string", demandOption: true }),
   handler: async (argv: Record<string, unknown>) => {
-    const ctx = cliContext({ ...argv, role: "worker", mode: "async" });
+    const ctx = cliContext({ ...argv, role: "worker" });
     const log = ctx.log.child({ worker: argv["worker-name"] });
     const supervisor = process.ppid;
     await serve(
-      { config: { ...ctx.config, admin: { ...ctx.config.admin, enabled: false } }, configFile: ctx.configFile, clock: ctx.clock, log, workerId: String(argv["worker-name"]) },
+      { config: { ...ctx.config, admin: { ...ctx.config.admin, enabled: false } }, configFile: ctx.configFile, clock: ctx.clock, log, workerId: String(argv["worker-name"]), supervised: true },
       {
         hurryOnSecondSignal: false,
         afterStart: (runtime, stop) => {
