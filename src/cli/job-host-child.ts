@@ -9,6 +9,7 @@
  */
 
 import { runJobHost } from "../worker/executors/job-host.ts";
+import { decodeToHost, encodeFromHost, type Wire } from "../worker/executors/wire.ts";
 
 export const jobHostChildCommand = {
   command: "__job-host",
@@ -36,8 +37,8 @@ export const jobHostChildCommand = {
       if (process.ppid !== parent) process.exit(0);
     }, 1_000);
     runJobHost({
-      send: (msg) => process.send!(msg),
-      listen: (fn) => process.on("message", (m) => fn(m as never)),
+      send: (msg) => process.send!(encodeFromHost(msg)),
+      listen: (fn) => process.on("message", (m) => fn(decodeToHost(m as Wire))),
     });
     await new Promise<never>(() => {});
   },

@@ -34,9 +34,9 @@ export interface ExecutorsOptions {
   /** The pool's concurrency: no more hosts than jobs that can run at once. */
   concurrency: number;
   log: Logger;
-  /** Most worker threads (default: concurrency, at most max(4, 2 x CPUs)). */
+  /** Most worker threads (default: defaultHosts). */
   threads?: number;
-  /** Most child processes (default: concurrency, at most max(2, CPUs)). */
+  /** Most child processes (default: defaultHosts). */
   children?: number;
   /** maxMemoryMb of a thread or child try whose job sets none. */
   maxMemoryMb?: number;
@@ -44,9 +44,14 @@ export interface ExecutorsOptions {
   loopWatchdog?: boolean;
 }
 
-export function defaultHosts(kind: "thread" | "process", concurrency: number): number {
-  const cpus = availableParallelism();
-  return Math.max(1, Math.min(concurrency, kind === "thread" ? Math.max(4, 2 * cpus) : Math.max(2, cpus)));
+/**
+ * One host per CPU (at least 2), never more than can run at once. More
+ * threads than cores only adds switching: on 2 cores, 4 threads drained
+ * no-op jobs slower than 2 (bench/modes.ts). Jobs that wait on I/O rather
+ * than the CPU can use more: worker.threads / worker.children.
+ */
+export function defaultHosts(_kind: "thread" | "process", concurrency: number): number {
+  return Math.max(1, Math.min(concurrency, Math.max(2, availableParallelism())));
 }
 
 export class Executors {

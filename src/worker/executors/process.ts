@@ -10,7 +10,7 @@ import type { Subprocess } from "bun";
 import { selfCommand } from "../../app/self-command.ts";
 import type { Host, HostExit } from "./host.ts";
 import { residentBytes } from "./memory-watch.ts";
-import type { FromHost, ToHost } from "./wire.ts";
+import { decodeFromHost, encodeToHost, type ToHost, type Wire } from "./wire.ts";
 
 export function startChildHost(): Host {
   let markReady!: () => void;
@@ -30,7 +30,7 @@ export function startChildHost(): Host {
     onExit: undefined,
     send: (msg: ToHost) => {
       try {
-        child?.send(msg);
+        child?.send(encodeToHost(msg));
       } catch {
         // The channel closed: the child is exiting, and its exit ends the try.
       }
@@ -47,7 +47,8 @@ export function startChildHost(): Host {
     stderr: "inherit",
     env: process.env,
     serialization: "json",
-    ipc: (m: FromHost) => {
+    ipc: (w: Wire) => {
+      const m = decodeFromHost(w);
       if (m.t === "ready") markReady();
       else host.onMessage?.(m);
     },

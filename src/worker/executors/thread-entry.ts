@@ -15,10 +15,11 @@ if (data.role === "watchdog") {
   runLoopWatchdog(workerData);
 } else {
   const { runJobHost } = await import("./job-host.ts");
+  const { decodeToHost, encodeFromHost } = await import("./wire.ts");
   runJobHost({
-    send: (msg) => self.postMessage(msg),
+    send: (msg) => self.postMessage(encodeFromHost(msg)),
     listen: (fn) => {
-      self.onmessage = (ev: MessageEvent) => fn(ev.data);
+      self.onmessage = (ev: MessageEvent) => fn(decodeToHost(ev.data));
     },
   });
 }

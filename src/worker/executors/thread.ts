@@ -8,7 +8,7 @@
 
 import { COMPILED } from "../../app/self-command.ts";
 import type { Host, HostExit } from "./host.ts";
-import type { FromHost, ToHost } from "./wire.ts";
+import { decodeFromHost, encodeToHost, type ToHost, type Wire } from "./wire.ts";
 
 /**
  * Where the thread entry lives. From source, beside this file; in the
@@ -38,15 +38,15 @@ export function startThreadHost(): Host {
     exit: undefined,
     onMessage: undefined,
     onExit: undefined,
-    send: (msg: ToHost) => worker.postMessage(msg),
+    send: (msg: ToHost) => worker.postMessage(encodeToHost(msg)),
     kill: async () => {
       if (!host.exit) worker.terminate();
       await exited;
     },
     memoryBytes: () => undefined,
   };
-  worker.addEventListener("message", (ev: MessageEvent<FromHost>) => {
-    const m = ev.data;
+  worker.addEventListener("message", (ev: MessageEvent<Wire>) => {
+    const m = decodeFromHost(ev.data);
     if (m.t === "ready") markReady();
     else host.onMessage?.(m);
   });
