@@ -59,6 +59,7 @@ export class HostPool {
   /** A host for one try: idle, newly started, or the next one freed. Rejects with the signal's reason on abort. */
   async acquire(signal: AbortSignal): Promise<Host> {
     if (signal.aborted) throw toError(signal.reason);
+    if (this.stopped) throw new HostStartError(`the ${this.opts.kind} pool is stopped`);
     const idle = this.idle.pop();
     if (idle) return idle;
     if (this.live < this.opts.size && !this.stopped) return this.startOne(signal);
