@@ -44,7 +44,7 @@ function makePool(q: Awaited<ReturnType<typeof openQworker>>, concurrency: numbe
     queues: [QUEUE],
     concurrency,
     leaseMs: 30_000,
-    mode,
+    execution: { mode },
     enqueue: async (name, data) => (await q.ops.enqueue([{ name, data }]))[0].id,
   });
 }

@@ -96,10 +96,7 @@ export class Runtime {
           workerId: id,
           burst: opts.burst,
           maxJobs: opts.maxJobs,
-          mode: config.worker.mode,
-          threads: config.worker.threads,
-          children: config.worker.children,
-          maxMemoryMb: config.worker.maxMemoryMb,
+          execution: { mode: config.worker.mode, threads: config.worker.threads, children: config.worker.children, maxMemoryMb: config.worker.maxMemoryMb },
           maxStalls: config.worker.maxStalls,
           enqueue: async (name, payload, o) => {
             const [r] = await ops.enqueue([{ name, data: payload, ...o, at: o?.at instanceof Date ? o.at.toISOString() : o?.at }]);

@@ -25,11 +25,11 @@ import type { Logger } from "../core/logger.ts";
 import { growingPause, Loop } from "../core/loop.ts";
 import { abortableSleep, TypedEmitter, type Service } from "../core/service.ts";
 import type { Registry } from "../registry/registry.ts";
-import type { EnqueueOptions, ExecMode } from "../sdk/define-job.ts";
+import type { EnqueueOptions } from "../sdk/define-job.ts";
 import { Cancelled, ShuttingDown } from "../sdk/errors.ts";
 import type { ReservedJob, Store } from "../store/store.ts";
 import type { TryEnding } from "./execute.ts";
-import { Executors } from "./executors/executor.ts";
+import { Executors, type ExecutorsOptions } from "./executors/executor.ts";
 import { JobLog } from "./job-log.ts";
 import { DEFAULT_HEARTBEAT_MS, Heartbeat } from "./heartbeat.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
@@ -67,13 +67,8 @@ export interface PoolOptions {
   heartbeatMs?: number;
   /** For `ctx.enqueue`; returns the new job's id. */
   enqueue(name: string, payload: unknown, opts?: EnqueueOptions): Promise<string>;
-  /** Where jobs that name no `mode` run (default async). */
-  mode?: ExecMode;
-  /** Most worker threads / child processes for thread and process modes (defaults: executors/executor.ts). */
-  threads?: number;
-  children?: number;
-  /** maxMemoryMb of thread/process tries whose job sets none. */
-  maxMemoryMb?: number;
+  /** Where jobs that name no `mode` run (default async), host pool sizes, maxMemoryMb: executors/executor.ts. */
+  execution?: Omit<ExecutorsOptions, "concurrency" | "log">;
   /** A job whose thread or child died more often than this fails (default 2, as the rescuer's). */
   maxStalls?: number;
   /** Start at most this many jobs, then drain like a burst (`run --max-jobs`). */
@@ -162,14 +157,7 @@ export class WorkerPool implements Service {
       onError: (err, failures) => this.onStoreError(err, failures),
     });
     this.drained = new Promise((resolve) => (this.markDrained = resolve));
-    this.executors = new Executors({
-      mode: opts.mode ?? "async",
-      concurrency: opts.concurrency,
-      log: opts.log,
-      threads: opts.threads,
-      children: opts.children,
-      maxMemoryMb: opts.maxMemoryMb,
-    });
+    this.executors = new Executors({ mode: "async", ...opts.execution, concurrency: opts.concurrency, log: opts.log });
   }
 
   get activeCount(): number {

@@ -71,7 +71,7 @@ describe("WorkerPool with thread and process modes", () => {
   });
 
   test("the pool's mode applies to jobs that set none; a job's own mode wins", async () => {
-    makePool({ mode: "process" }).start();
+    makePool({ execution: { mode: "process" } }).start();
     const viaPool = await enqueue("modal", { action: "ok" });
     const own = await enqueue("in-thread", { action: "ok" });
     await ended(viaPool);
