@@ -5,9 +5,11 @@
  * config or log of its own. Signals from a terminal's Ctrl-C or systemd
  * reach the whole process group; the parent decides how its tries end, so
  * this process ignores SIGINT/SIGTERM and leaves only when the parent
- * kills it or goes away.
+ * kills it or goes away (app/parent-watch.ts notices even while a job
+ * spins).
  */
 
+import { watchParent } from "../app/parent-watch.ts";
 import { runJobHost } from "../worker/executors/job-host.ts";
 import { decodeToHost, encodeFromHost, type Wire } from "../worker/executors/wire.ts";
 
@@ -30,12 +32,11 @@ export const jobHostChildCommand = {
     process.on("unhandledRejection", fatal);
     process.on("SIGINT", () => {});
     process.on("SIGTERM", () => {});
-    const parent = process.ppid;
+    // Parent gone: a thread that no spinning job can block ends this process (SIGKILL: nothing here is worth a grace).
+    watchParent(0);
     process.on("disconnect", () => process.exit(0));
-    // Also keeps this process alive between tries.
-    setInterval(() => {
-      if (process.ppid !== parent) process.exit(0);
-    }, 1_000);
+    // Keeps this process alive between tries.
+    setInterval(() => {}, 60_000);
     runJobHost({
       send: (msg) => process.send!(encodeFromHost(msg)),
       listen: (fn) => process.on("message", (m) => fn(decodeToHost(m as Wire))),

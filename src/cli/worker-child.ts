@@ -10,6 +10,7 @@
  */
 
 import type { Argv } from "yargs";
+import { watchParent } from "../app/parent-watch.ts";
 import { cliContext } from "./context.ts";
 import { serve } from "./serve.ts";
 import { addRunOptions } from "./shared-options.ts";
@@ -44,6 +45,8 @@ export const workerChildCommand = {
             stop();
           }
         }, 1_000).unref();
+        // The same from a thread, for when a job blocks this event loop: SIGTERM, then SIGKILL after the shutdown grace.
+        watchParent(runtime.options.config.worker.shutdownTimeout + 5_000);
         },
       },
     );

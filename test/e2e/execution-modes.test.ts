@@ -9,7 +9,7 @@
  */
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
 import { runsById } from "../helpers/run-log.ts";
@@ -57,6 +57,15 @@ function until(id: string, state: string, timeoutMs: number): Promise<ShownJob> 
     const j = await show(id);
     return j.state === state ? j : undefined;
   }, { timeoutMs, what: `job ${id} to be ${state}`, intervalMs: 200 });
+}
+
+/** Alive and not a zombie (an orphan's zombie may wait for a reaper that never comes in a container). */
+function running(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
 }
 
 async function listed(name: string, state: string): Promise<ShownJob[]> {
@@ -117,6 +126,34 @@ describe("e2e: execution modes", () => {
     const after = await enqueue("record");
     await waitFor(() => runsById(project.out).has(after), { what: "a job after the poison one" });
   }, 120_000);
+
+  test("a process-mode job spinning when its server is killed with SIGKILL does not live on: its child process ends within 5 s", async () => {
+    project = makeProject();
+    addJob(
+      "orphan.ts",
+      `import { defineJob } from "qworker";
+       import { readFileSync, writeFileSync } from "node:fs";
+       export default defineJob({ name: "orphan", mode: "process", timeout: "5m", async run() {
+         writeFileSync(process.env.QW_TEST_OUT + "/orphan.pid", String(process.pid));
+         for (;;) {}
+       } });`,
+    );
+    server = startServer(["--admin-port", "0"], { cwd: project.dir, env: { QW_TEST_OUT: project.out } });
+    await server.adminUrl();
+    await enqueue("orphan");
+    const pid = await waitFor(() => {
+      try {
+        return Number(readFileSync(join(project.out, "orphan.pid"), "utf8")) || undefined;
+      } catch {
+        return undefined;
+      }
+    }, { timeoutMs: 30_000, what: "the spinning job to start in its child process" });
+    expect(running(pid)).toBe(true);
+    server.kill("SIGKILL");
+    await within(server.exited, 10_000, "the killed server to exit");
+    server = undefined;
+    await waitFor(() => !running(pid), { timeoutMs: 5_000, what: `child process ${pid} to end after its parent was killed` });
+  }, 60_000);
 
   test("a mode: \"thread\" job's progress, log lines, follow-up job and result are all visible in jobs show", async () => {
     project = makeProject();

@@ -156,6 +156,35 @@ for (const mode of ["thread", "process"] as const) {
   });
 }
 
+describe("module loading in a host", () => {
+  test("a module's first load on a host is not charged to the try's timeout; one that never loads times out after the load allowance", async () => {
+    const slow = (await Registry.load({ dir: join(import.meta.dir, "../fixtures/load-jobs"), queues: ["default"] })).assertValid();
+    const executors = new Executors({ mode: "async", concurrency: 2, log: silentLogger, moduleLoadMs: 1_000 });
+    const line = () => () => {};
+    const run = (name: string) =>
+      executors.for(slow.get(name)).run({
+        entry: slow.get(name),
+        job: { ...job({}), name } as ReservedJob,
+        controller: new AbortController(),
+        abandonAfterMs: 200,
+        log: { debug: line(), info: line(), warn: line(), error: line() },
+        progress() {},
+        enqueue: async () => "0",
+      });
+    try {
+      // 600 ms to load, 300 ms timeout: the try itself is quick, so it completes.
+      expect(await run("slow-load")).toEqual({ ok: true, result: "loaded and ran" });
+      const t0 = performance.now();
+      const hung = failure(await run("never-loads"));
+      expect(hung.error.message).toBe("timed out after 300 ms");
+      // 300 ms timeout + 1 s load allowance + 200 ms grace.
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(1_450);
+    } finally {
+      await executors.stop();
+    }
+  }, 30_000);
+});
+
 describe("maxMemoryMb", () => {
   test("process mode: a try whose child passes maxMemoryMb is stopped and fails naming the limit (within 20 s)", async () => {
     const executors = new Executors({ mode: "process", concurrency: 1, log: silentLogger });

@@ -19,6 +19,7 @@ function fakeHost(): Host & { die(exit?: HostExit): void } {
     ready: Promise.resolve(),
     exited,
     exit: undefined as HostExit | undefined,
+    loaded: new Set<string>(),
     onMessage: undefined,
     onExit: undefined as ((e: HostExit) => void) | undefined,
     send() {},

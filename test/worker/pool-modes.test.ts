@@ -100,7 +100,7 @@ describe("WorkerPool with thread and process modes", () => {
 
   test("a thread job spinning past its 300 ms timeout fails while 100 async jobs beside it complete", async () => {
     makePool({ concurrency: 4 }).start();
-    const spin = await enqueue("in-thread", { action: "spin" });
+    const spin = await enqueue("spin-in-thread", { action: "spin" });
     await events.next("job:start", (e) => e.id === spin);
     const others = await Promise.all(Array.from({ length: 100 }, () => enqueue("modal", { action: "ok" })));
     for (const id of others) expect((await ended(id)).outcome).toBe("complete");

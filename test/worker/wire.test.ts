@@ -26,6 +26,7 @@ describe("wire", () => {
   test("every message from a host decodes to what was encoded", () => {
     const msgs: FromHost[] = [
       { t: "ready", pid: 123 },
+      { t: "loaded", id: "7" },
       { t: "progress", id: "7", pct: 40, msg: "half" },
       { t: "progress", id: "7", pct: 100, msg: undefined },
       { t: "log", id: "7", level: "warn", msg: "odd", fields: { a: 1 } },

@@ -42,6 +42,8 @@ export interface ExecutorsOptions {
   maxMemoryMb?: number;
   /** The async executor's event-loop watchdog (default on). */
   loopWatchdog?: boolean;
+  /** How long a job module may take to load in a thread or child, on top of the first try's timeout (default 30 s). */
+  moduleLoadMs?: number;
 }
 
 /**
@@ -83,7 +85,7 @@ export class Executors {
       const thread = mode === "thread";
       const size = Math.min(opts.concurrency, (thread ? opts.threads : opts.children) ?? defaultHosts(mode, opts.concurrency));
       const hosts = new HostPool({ kind: mode, size, start: thread ? startThreadHost : startChildHost, log: opts.log });
-      made = new RemoteExecutor({ mode, hosts, maxMemoryMb: opts.maxMemoryMb });
+      made = new RemoteExecutor({ mode, hosts, maxMemoryMb: opts.maxMemoryMb, moduleLoadMs: opts.moduleLoadMs });
       opts.log.info(`${mode} mode: up to ${size} ${thread ? "worker threads" : "child processes"}, started as jobs need them`);
     }
     this.made.set(mode, made);

@@ -33,6 +33,8 @@ export interface Host {
   readonly exit: HostExit | undefined;
   /** Stops it now (terminate / SIGKILL); resolves once it is gone. */
   kill(): Promise<void>;
+  /** Job modules this host has loaded (it said so): a try of one of them starts its clock at once. */
+  readonly loaded: Set<string>;
   /** Bytes of memory this host alone uses, where it can be told apart (a child on Linux); undefined otherwise. */
   memoryBytes(): number | undefined;
 }

@@ -53,7 +53,9 @@ export function runJobHost(port: HostPort): void {
     current = me;
     let reply: FromHost;
     try {
+      const fresh = !modules.has(m.file);
       const def = await load(m.file);
+      if (fresh) port.send({ t: "loaded", id: m.id });
       let payload: unknown;
       try {
         payload = parsePayload({ name: m.name, schema: def.schema } as JobEntry, m.data);

@@ -26,6 +26,7 @@ export function startChildHost(): Host {
     ready,
     exited,
     exit: undefined,
+    loaded: new Set(),
     onMessage: undefined,
     onExit: undefined,
     send: (msg: ToHost) => {

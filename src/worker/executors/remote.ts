@@ -7,7 +7,10 @@
  *    over the host's channel and go to the pool's callbacks (so the store
  *    is only ever touched by the pool); the result comes back as JSON.
  * 2. Hard timeout: at the job's timeout `ctx.signal` aborts inside the
- *    host (as in async mode); a try still running a grace period later is
+ *    host (as in async mode; on a host's first try of a job the clock
+ *    starts once the module has loaded, so loading is not charged to the
+ *    try, and a module that never loads times out after `moduleLoadMs`
+ *    more); a try still running a grace period later is
  *    stopped for real (thread terminated, child SIGKILLed), counts as
  *    failed with the abort's reason ("timed out after 1s"), and the host is
  *    replaced. Cancel, lost lease and shutdown abort the same way.
@@ -33,7 +36,11 @@ export interface RemoteExecutorOptions {
   hosts: HostPool;
   /** maxMemoryMb for jobs that set none; undefined: no limit. */
   maxMemoryMb?: number;
+  /** Time a job module may take to load on a host, on top of the try's timeout (default 30 s). */
+  moduleLoadMs?: number;
 }
+
+const MODULE_LOAD_MS = 30_000;
 
 export class RemoteExecutor implements Executor {
   readonly mode: Exclude<ExecMode, "async">;
@@ -93,9 +100,18 @@ export class RemoteExecutor implements Executor {
         }, p.abandonAfterMs);
       };
 
+      const startClock = (extraMs: number) => {
+        clearTimeout(timeout);
+        timeout = setTimeout(() => controller.abort(new TimedOut(entry.timeoutMs)), entry.timeoutMs + extraMs);
+      };
+
       host.onMessage = (m: FromHost) => {
         if (!("id" in m) || m.id !== job.id) return; // a line left over from an earlier try on this host
         switch (m.t) {
+          case "loaded":
+            host.loaded.add(entry.file);
+            if (!controller.signal.aborted) startClock(0);
+            return;
           case "progress":
             p.progress(m.pct, m.msg);
             return;
@@ -144,7 +160,7 @@ export class RemoteExecutor implements Executor {
         maxAttempts: job.maxAttempts,
         data: job.data,
       });
-      timeout = setTimeout(() => controller.abort(new TimedOut(entry.timeoutMs)), entry.timeoutMs);
+      startClock(host.loaded.has(entry.file) ? 0 : (this.opts.moduleLoadMs ?? MODULE_LOAD_MS));
       if (controller.signal.aborted) onAbort();
       else controller.signal.addEventListener("abort", onAbort, { once: true });
     });

@@ -36,6 +36,7 @@ export function startThreadHost(): Host {
     ready,
     exited,
     exit: undefined,
+    loaded: new Set(),
     onMessage: undefined,
     onExit: undefined,
     send: (msg: ToHost) => worker.postMessage(encodeToHost(msg)),

@@ -56,6 +56,8 @@ export type ToHost =
 /** Host → parent. */
 export type FromHost =
   | { t: "ready"; pid: number }
+  /** The try's module was loaded just now (its first try on this host): its timeout starts over from here. */
+  | { t: "loaded"; id: string }
   | { t: "progress"; id: string; pct: number; msg?: string }
   | { t: "log"; id: string; level: JobLogLine["level"]; msg: string; fields?: Record<string, unknown> }
   | { t: "enqueue"; id: string; req: number; name: string; data: unknown; opts?: WireEnqueueOptions }
@@ -151,6 +153,8 @@ export function encodeFromHost(m: FromHost): Wire {
       return [3, m.id, m.req, m.name, json(m.data), m.opts === undefined ? null : json(m.opts)];
     case "done":
       return m.ok ? [4, m.id, 1, json(m.result)] : [4, m.id, 0, json(m.error)];
+    case "loaded":
+      return [5, m.id];
   }
 }
 
@@ -164,6 +168,8 @@ export function decodeFromHost(w: Wire): FromHost {
       return { t: "log", id: String(w[1]), level: String(w[2]) as JobLogLine["level"], msg: String(w[3]), fields: w[4] === null ? undefined : unjson(w[4]) };
     case 3:
       return { t: "enqueue", id: String(w[1]), req: Number(w[2]), name: String(w[3]), data: unjson(w[4]), opts: w[5] === null ? undefined : unjson(w[5]) };
+    case 5:
+      return { t: "loaded", id: String(w[1]) };
     default:
       return w[2] === 1 ? { t: "done", id: String(w[1]), ok: true, result: unjson(w[3]) ?? null } : { t: "done", id: String(w[1]), ok: false, error: unjson(w[3]) };
   }
