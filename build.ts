@@ -21,7 +21,10 @@ writeFileSync("config/qworker.schema.json", JSON.stringify(configJsonSchema(), n
 for (const unit of shippedUnits()) writeFileSync(join("config", unit.file), unit.text);
 
 const result = await Bun.build({
-  entrypoints: ["./src/main.ts"],
+  // The second entry is what every worker thread runs (thread mode, the event-loop watchdog): a Worker
+  // can only be pointed at an entrypoint. Both sit under src/, the bundle's root, so the thread entry
+  // ends up at /$bunfs/root/worker/executors/thread-entry.js (see src/worker/executors/thread.ts).
+  entrypoints: ["./src/main.ts", "./src/worker/executors/thread-entry.ts"],
   compile: { outfile: "./dist/qworker" },
   minify: { syntax: true, whitespace: true },
   sourcemap: "linked",

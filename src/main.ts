@@ -22,6 +22,7 @@ import { systemdCommand } from "./cli/systemd.ts";
 import { validateCommand } from "./cli/validate.ts";
 import { VERSION, versionLine } from "./cli/version.ts";
 import { workerChildCommand } from "./cli/worker-child.ts";
+import { jobHostChildCommand } from "./cli/job-host-child.ts";
 
 /** yargs reads a lone "-" as a positional; `--jsonl -` and `--data @-` mean stdin, so glue it to its flag. */
 function glueStdinDash(args: string[]): string[] {
@@ -48,6 +49,7 @@ export async function main(args: string[]): Promise<void> {
     .command(infoCommand)
     .command(systemdCommand)
     .command(workerChildCommand)
+    .command(jobHostChildCommand)
     .demandCommand(1, "name a command; `qworker --help` lists them")
     .strict()
     // From source the commit costs a git spawn: only ask for it when it is printed.

@@ -19,6 +19,7 @@ import { AdminServer } from "../admin/server.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import { runtimeHealth } from "./health.ts";
 import { Reloader, type ReloadState } from "./reload.ts";
+import { forgetGoneWorkers } from "./gone-workers.ts";
 import { ProcessSupervisor } from "./supervisor.ts";
 
 export interface RuntimeOptions {
@@ -31,10 +32,14 @@ export interface RuntimeOptions {
   /** Start the admin API even for worker/scheduler roles (an explicit --admin-port). */
   forceAdmin?: boolean;
   workerId?: string;
-  /** Process mode: the `run` arguments, passed on to each worker process. */
+  /** `--processes`: the `run` arguments, passed on to each worker process. */
   childArgs?: string[];
   /** Re-reads the config for a reload (flags, env and file, as at start). */
   readConfig?(): { config: Config; file?: string };
+  /** `run --max-jobs N`: start N jobs, then drain and exit. */
+  maxJobs?: number;
+  /** A worker process of `--processes` (its supervisor cleans up the host's records, not each child). */
+  supervised?: boolean;
 }
 
 export class Runtime {
@@ -90,12 +95,10 @@ export class Runtime {
   static async start(opts: RuntimeOptions): Promise<Runtime> {
     const { config, clock, log } = opts;
     const role = config.worker.role;
-    if (config.worker.mode === "thread") {
-      throw new ConfigError("--mode thread is not available in this version; use --mode async (the default) or --mode process");
-    }
-    const processMode = config.worker.mode === "process";
-    if (opts.burst && role !== "all" && role !== "worker") throw new ConfigError(`--burst drains queues, so it needs --role all or worker (got ${role})`);
-    if (opts.burst && processMode) throw new ConfigError("--burst works in --mode async only; drop --mode process or --burst");
+    const supervising = config.worker.processes !== undefined && !opts.supervised;
+    const drains = opts.burst ? "--burst" : opts.maxJobs !== undefined ? "--max-jobs" : undefined;
+    if (drains && role !== "all" && role !== "worker") throw new ConfigError(`${drains} drains queues, so it needs --role all or worker (got ${role})`);
+    if (drains && supervising) throw new ConfigError(`${drains} runs one worker pool in this process; drop --processes (QWORKER_PROCESSES, worker.processes) or ${drains}`);
 
     const registry = (await Registry.load({ dir: config.jobs, queues: config.queues, schedules: config.schedules, configFile: opts.configFile })).assertValid();
     const store = await openStore(config, clock);
@@ -106,10 +109,13 @@ export class Runtime {
     const parts: { pool?: WorkerPool; scheduler?: Scheduler; admin?: AdminServer; supervisor?: ProcessSupervisor } = {};
     try {
       for (const warning of (await store.checkServerConfig?.()) ?? []) log.warn(warning);
-      if ((role === "all" || role === "worker") && processMode) {
+      if ((role === "all" || role === "worker") && !opts.supervised) {
+        await forgetGoneWorkers({ store, now: clock.now(), leaseMs: config.worker.lease, log });
+      }
+      if ((role === "all" || role === "worker") && supervising) {
         const passOn = opts.childArgs ?? [];
         parts.supervisor = new ProcessSupervisor({
-          processes: config.worker.processes,
+          processes: config.worker.processes!,
           childArgs: (index) => ["__worker", "--index", String(index), "--worker-name", `${id}-${index}`, ...passOn],
           log: log.child({ service: "supervisor" }),
         });
@@ -126,13 +132,17 @@ export class Runtime {
           role,
           workerId: id,
           burst: opts.burst,
+          maxJobs: opts.maxJobs,
+          execution: { mode: config.worker.mode, threads: config.worker.threads, children: config.worker.children, maxMemoryMb: config.worker.maxMemoryMb },
+          maxStalls: config.worker.maxStalls,
           enqueue: async (name, payload, o) => {
             const [r] = await ops.enqueue([{ name, data: payload, ...o, at: o?.at instanceof Date ? o.at.toISOString() : o?.at }]);
             return r.id;
           },
         });
+        warnUnenforcedMemoryLimits(registry, config.worker.mode, log);
       }
-      if ((role === "all" || role === "scheduler") && !opts.burst) {
+      if ((role === "all" || role === "scheduler") && !drains) {
         parts.scheduler = new Scheduler({ store, registry, config, clock, log: log.child({ service: "scheduler" }), holderId: id });
       }
       if (config.admin.enabled && (role === "all" || role === "api" || opts.forceAdmin)) {
@@ -165,6 +175,7 @@ export class Runtime {
       jobs: registry.names().length,
       queues: (config.worker.queues ?? config.queues).join(","),
       concurrency: parts.pool || parts.supervisor ? config.worker.concurrency : undefined,
+      mode: parts.pool || parts.supervisor ? config.worker.mode : undefined,
       processes: parts.supervisor ? config.worker.processes : undefined,
       admin: parts.admin?.url,
     });
@@ -190,5 +201,14 @@ export class Runtime {
   hurry(): void {
     this.pool?.abortAll();
     this.supervisor?.hurry();
+  }
+}
+
+/** maxMemoryMb needs a thread or a child to measure and stop; in async mode it cannot be kept. */
+function warnUnenforcedMemoryLimits(registry: Registry, mode: string, log: Logger): void {
+  for (const entry of registry.list()) {
+    if (entry.maxMemoryMb !== undefined && (entry.mode ?? mode) === "async") {
+      log.warn(`job "${entry.name}" sets maxMemoryMb, which async mode cannot enforce; give it mode: "process" (exact) or "thread"`, { file: entry.file });
+    }
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Process mode: runs N worker processes (this same binary, hidden command
- * `__worker`) and keeps them running. A child that crashes (a job called
+ * `run --processes N`: runs N worker processes (this same binary, hidden
+ * command `__worker`, each a whole worker pool) and keeps them running. A child that crashes (a job called
  * process.exit, ran out of memory, segfaulted) is restarted after a delay
  * that grows while it keeps crashing; its jobs come back through the
  * rescuer like any lost worker's. A child that exits 0 on its own was
@@ -13,6 +13,7 @@ import type { Subprocess } from "bun";
 import type { Logger } from "../core/logger.ts";
 import { Loop } from "../core/loop.ts";
 import { TypedEmitter, type Service } from "../core/service.ts";
+import { selfCommand } from "./self-command.ts";
 
 export interface SupervisorEvents extends Record<string, unknown> {
   "child:started": { index: number; pid: number };
@@ -77,7 +78,7 @@ export class ProcessSupervisor implements Service {
       round: async () => {
         if (this.stopping) return 0;
         const started = performance.now();
-        const child = Bun.spawn([process.execPath, ...selfScript(), ...this.opts.childArgs(index)], {
+        const child = Bun.spawn([...selfCommand(), ...this.opts.childArgs(index)], {
           stdin: "ignore",
           stdout: "inherit",
           stderr: "inherit",
@@ -116,9 +117,4 @@ function tell(child: Subprocess, message: "stop" | "hurry" | "reload"): void {
     // Its IPC channel is gone: it is exiting anyway; a signal makes sure.
     child.kill("SIGTERM");
   }
-}
-
-/** From source, the child needs the script path; a compiled binary is its own script. */
-function selfScript(): string[] {
-  return Bun.main.startsWith("/$bunfs/") ? [] : [Bun.main];
 }

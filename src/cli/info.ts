@@ -1,28 +1,22 @@
 /**
- * `qworker info`: version, commit, platform and the resolved configuration
- * (with the admin token redacted). Starts nothing, opens nothing.
+ * `qworker info`: version, platform, worker id, modes, queues, store,
+ * admin address, the QWORKER_* env in effect and the resolved config, with
+ * secrets masked (info-report.ts). Starts nothing, opens nothing.
  */
 
 import type { Argv } from "yargs";
 import { cliContext } from "./context.ts";
+import { infoReport } from "./info-report.ts";
 import { printJson } from "./output.ts";
-import { gitCommit, VERSION } from "./version.ts";
+import { addRunOptions } from "./shared-options.ts";
 
 export const infoCommand = {
   command: "info",
-  describe: "version, commit, platform and resolved config; starts nothing",
-  builder: (y: Argv) => y.option("json", { type: "boolean", describe: "print JSON (the default output is JSON too)" }),
+  describe: "version, commit, platform, modes, store and resolved config (secrets masked); starts nothing",
+  // The run options too, so `info --mode thread --processes 4` shows what that `run` would do.
+  builder: (y: Argv) => addRunOptions(y).option("json", { type: "boolean", describe: "print JSON (the default output is JSON too)" }),
   handler: (argv: Record<string, unknown>) => {
     const ctx = cliContext(argv);
-    const config = { ...ctx.config, admin: { ...ctx.config.admin, token: ctx.config.admin.token ? "(set)" : undefined } };
-    printJson({
-      version: VERSION,
-      commit: gitCommit(),
-      bun: Bun.version,
-      platform: `${process.platform}-${process.arch}`,
-      executable: process.execPath,
-      configFile: ctx.configFile ?? null,
-      config,
-    });
+    printJson(infoReport(ctx.config, ctx.configFile));
   },
 };

@@ -32,8 +32,8 @@ export const RUN_OPTIONS: SharedOption[] = [
   { flag: "queues", env: "QWORKER_QUEUES", path: ["worker", "queues"], type: "list", describe: "queues to work, comma-separated, in priority order" },
   { flag: "concurrency", env: "QWORKER_CONCURRENCY", path: ["worker", "concurrency"], type: "number", describe: "jobs run at once per process (default 10)" },
   { flag: "role", env: "QWORKER_ROLE", path: ["worker", "role"], type: "string", describe: "all | worker | scheduler | api" },
-  { flag: "mode", env: "QWORKER_MODE", path: ["worker", "mode"], type: "string", describe: "async | thread | process" },
-  { flag: "processes", env: "QWORKER_PROCESSES", path: ["worker", "processes"], type: "number", describe: "worker processes to supervise (process mode)" },
+  { flag: "mode", env: "QWORKER_MODE", path: ["worker", "mode"], type: "string", describe: "where jobs that set no mode run: async | thread | process (default async)" },
+  { flag: "processes", env: "QWORKER_PROCESSES", path: ["worker", "processes"], type: "number", describe: "supervise N worker processes, 1-64" },
 ];
 
 export const ALL_OPTIONS = [...SHARED_OPTIONS, ...RUN_OPTIONS];

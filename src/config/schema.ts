@@ -58,8 +58,11 @@ export const configSchema = z
       .object({
         role: z.enum(ROLES).default("all"),
         concurrency: z.number().int().min(1).max(10_000).default(10),
-        mode: z.enum(MODES).default("async"),
-        processes: z.number().int().min(1).max(256).default(1),
+        mode: z.enum(MODES).default("async").describe("Where jobs that set no `mode` run: the event loop, worker threads or child processes"),
+        processes: z.number().int().min(1).max(64).optional().describe("Supervise this many worker processes (named <host>-<pid>-<index>); unset: the pool runs in this process"),
+        threads: z.number().int().min(1).max(256).optional().describe("Most worker threads for thread-mode jobs (default: one per CPU, at least 2, at most concurrency)"),
+        children: z.number().int().min(1).max(64).optional().describe("Most child processes for process-mode jobs (default: one per CPU, at least 2, at most concurrency)"),
+        maxMemoryMb: z.number().int().min(16).max(1_048_576).optional().describe("Stop a thread or process try past this much memory, for jobs that set no maxMemoryMb"),
         lease: duration("30s"),
         heartbeat: duration("2s").describe("How often a worker tells the fleet it lives; after 3 missed beats its jobs are handed out again"),
         maxStalls: z.number().int().min(0).default(2),

@@ -22,6 +22,19 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /**
+   * How a logger made by createLogger writes to stderr, so another thread
+   * can write lines that look the same (the event-loop watchdog must log
+   * while this thread is blocked). Absent for other loggers.
+   */
+  readonly settings?: LoggerSettings;
+}
+
+export interface LoggerSettings {
+  level: LogLevel;
+  format: "pretty" | "json";
+  tty: boolean;
+  fields: Record<string, unknown>;
 }
 
 export interface LoggerOptions {
@@ -73,6 +86,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     warn: (m, f) => log("warn", m, f),
     error: (m, f) => log("error", m, f),
     child: (fields) => createLogger({ ...opts, fields: { ...base, ...fields } }),
+    settings: opts.write ? undefined : { level: opts.level ?? "info", format, tty, fields: base },
   };
 }
 

@@ -7,16 +7,20 @@
 import type { z } from "zod";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "../core/backoff.ts";
 import { ValidationError } from "../core/errors.ts";
-import type { JobContext, JobDefinition } from "../sdk/define-job.ts";
+import type { ExecMode, JobContext, JobDefinition } from "../sdk/define-job.ts";
 
 export const DEFAULT_ATTEMPTS = 3;
 export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+/** Bounds of `maxMemoryMb`: below 16 MB no Bun thread or process starts; above 1 TB is a typo. */
+export const MAX_MEMORY_MB_RANGE = [16, 1_048_576] as const;
 export { DEFAULT_UNIQUE_TTL_MS } from "../core/types.ts";
 
 export interface JobEntry {
   name: string;
   /** Absolute path of the module. */
   file: string;
+  /** What was imported: the path, or after a reload the path with its reload's `?v=N`, so a thread or child host loads the code this registry holds. */
+  module: string;
   queue: string;
   attempts: number;
   backoff: BackoffPolicy;
@@ -25,6 +29,10 @@ export interface JobEntry {
   cron?: { expression: string; timezone: string; payload: unknown; overlap: "skip" | "allow" };
   unique?: { key: (payload: any) => string; ttlMs: number };
   schema?: z.ZodType;
+  /** The job's own mode; undefined follows the server's `--mode`. */
+  mode?: ExecMode;
+  /** Thread/process modes: stop a try past this much memory (MB). */
+  maxMemoryMb?: number;
   run: (payload: any, ctx: JobContext) => unknown;
   definition: JobDefinition;
 }

@@ -11,12 +11,13 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, extname, join, relative } from "node:path";
 import { parseDuration } from "../core/duration.ts";
 import { JobLoadError, UnknownJobError } from "../core/errors.ts";
-import { BACKOFF_KEYS, isJobDefinition, JOB_SPEC_KEYS, UNIQUE_KEYS, type JobDefinition } from "../sdk/define-job.ts";
+import { BACKOFF_KEYS, EXEC_MODES, isJobDefinition, JOB_SPEC_KEYS, UNIQUE_KEYS, type JobDefinition } from "../sdk/define-job.ts";
 import { cronProblem, timezoneProblem } from "../cron/expr.ts";
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_UNIQUE_TTL_MS,
+  MAX_MEMORY_MB_RANGE,
   mergeBackoff,
   parsePayload,
   type JobEntry,
@@ -77,7 +78,8 @@ export class Registry {
     const version = opts.reload ? ++generation : 0;
     for (const file of discoverJobFiles(opts.dir, problems)) {
       const shown = relative(process.cwd(), file) || file;
-      const loaded = await importJob(version ? `${file}?v=${version}` : file);
+      const module = version ? `${file}?v=${version}` : file;
+      const loaded = await importJob(module);
       if ("reason" in loaded) {
         problems.push({ file: shown, reason: loaded.reason });
         continue;
@@ -87,7 +89,7 @@ export class Registry {
         problems.push({ file: shown, reason: unknown });
         continue;
       }
-      const entry = toEntry(file, loaded.definition, opts.queues);
+      const entry = toEntry(file, module, loaded.definition, opts.queues);
       if ("reason" in entry) {
         problems.push({ file: shown, reason: entry.reason });
         continue;
@@ -237,7 +239,7 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-function toEntry(file: string, def: JobDefinition, queues: string[]): JobEntry | { reason: string } {
+function toEntry(file: string, module: string, def: JobDefinition, queues: string[]): JobEntry | { reason: string } {
   const name = def.name ?? basename(file, extname(file));
   if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(name)) {
     return { reason: `job name "${String(name)}" is invalid; use letters, digits, '_', '.', ':', '-' (max 128)` };
@@ -262,6 +264,13 @@ function toEntry(file: string, def: JobDefinition, queues: string[]): JobEntry |
     return { reason: (err as Error).message };
   }
   if (def.unique !== undefined && typeof def.unique.key !== "function") return { reason: "unique.key must be a function (payload) => string" };
+  if (def.mode !== undefined && !EXEC_MODES.includes(def.mode)) {
+    return { reason: `\`mode\` must be ${EXEC_MODES.map((m) => `"${m}"`).join(", ")} or left out (the server's --mode), got ${JSON.stringify(def.mode)}` };
+  }
+  const [minMb, maxMb] = MAX_MEMORY_MB_RANGE;
+  if (def.maxMemoryMb !== undefined && !(Number.isInteger(def.maxMemoryMb) && def.maxMemoryMb >= minMb && def.maxMemoryMb <= maxMb)) {
+    return { reason: `\`maxMemoryMb\` must be a whole number of MB from ${minMb} to ${maxMb}, got ${JSON.stringify(def.maxMemoryMb)}` };
+  }
   const backoff = mergeBackoff(def.backoff);
   if (!(backoff.delayMs >= 0 && backoff.maxMs >= backoff.delayMs) || !["exponential", "fixed"].includes(backoff.type)) {
     return { reason: `backoff is invalid: type must be "exponential" or "fixed", 0 <= delayMs <= maxMs` };
@@ -270,6 +279,7 @@ function toEntry(file: string, def: JobDefinition, queues: string[]): JobEntry |
   const entry: JobEntry = {
     name,
     file,
+    module,
     queue,
     attempts,
     backoff,
@@ -278,6 +288,8 @@ function toEntry(file: string, def: JobDefinition, queues: string[]): JobEntry |
     schema: def.schema,
     run: def.run,
     unique: def.unique && { key: def.unique.key, ttlMs: uniqueTtl },
+    mode: def.mode,
+    maxMemoryMb: def.maxMemoryMb,
     definition: def,
   };
   if (def.cron !== undefined) {

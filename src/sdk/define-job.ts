@@ -27,6 +27,10 @@ export interface EnqueueOptions {
   key?: string;
 }
 
+/** Where a job's tries run; see src/worker/executors/. */
+export type ExecMode = "async" | "thread" | "process";
+export const EXEC_MODES = ["async", "thread", "process"] as const satisfies readonly ExecMode[];
+
 export interface JobContext {
   id: string;
   name: string;
@@ -63,6 +67,10 @@ export interface JobSpec<S extends z.ZodType = z.ZodType, R = unknown> {
   overlap?: "skip" | "allow";
   /** Dedupe: an enqueue whose key matches a pending/active job returns that job's id. */
   unique?: { key: (payload: z.output<S>) => string; ttl?: Duration };
+  /** Where a try runs: the event loop (`async`), a worker thread, or a child process. Default: the server's `--mode`. */
+  mode?: ExecMode;
+  /** Thread and process modes: a try whose memory passes this many MB is stopped and counts as failed. */
+  maxMemoryMb?: number;
   run(payload: z.output<S>, ctx: JobContext): Promise<R> | R;
 }
 
@@ -85,6 +93,8 @@ export const JOB_SPEC_KEYS = [
   "timezone",
   "overlap",
   "unique",
+  "mode",
+  "maxMemoryMb",
   "run",
 ] as const satisfies readonly (keyof JobSpec)[];
 

@@ -40,9 +40,16 @@ export class Cancelled extends Error {
 export class TimedOut extends Error {
   readonly [BRAND] = "timed-out";
   constructor(readonly timeoutMs: number) {
-    super(`timed out after ${timeoutMs} ms`);
+    super(`timed out after ${shortDuration(timeoutMs)}`);
     this.name = "TimedOut";
   }
+}
+
+/** "300 ms", "1s", "1.5s", "5m": how a timeout reads in an error. */
+function shortDuration(ms: number): string {
+  if (ms < 1_000) return `${ms} ms`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.round(ms / 100) / 10}s`;
 }
 
 /** The reason of `ctx.signal` when the worker shuts down; the job is put back without spending an attempt. */

@@ -4,7 +4,7 @@
  * sd_watchdog_enabled(3): the watchdog is ours when WATCHDOG_USEC is a
  * positive integer and WATCHDOG_PID is unset or our pid. Like
  * sd_notify(unset_environment=1), it then removes the three variables, so
- * worker processes (`--mode process`) and whatever jobs spawn neither
+ * worker processes (`--processes`, process-mode job hosts) and whatever jobs spawn neither
  * inherit the socket nor feed the watchdog on our behalf.
  */
 

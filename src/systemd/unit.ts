@@ -80,7 +80,7 @@ RestartSec=2s
 RestartPreventExitStatus=2
 # SIGTERM to the main process only: it stops fetching, lets running jobs finish
 # within worker.shutdownTimeout (${Math.ceil(p.shutdownTimeoutMs / 1000)} s), puts the rest back and exits 0;
-# in --mode process it stops its worker processes itself. Whatever is still
+# it stops its worker processes, job threads and job processes itself. Whatever is still
 # running after TimeoutStopSec gets SIGKILL, and its jobs come back by lease.
 KillMode=mixed
 TimeoutStopSec=${stopSec}s

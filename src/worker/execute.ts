@@ -12,8 +12,11 @@ import type { EnqueueOptions, JobContext, JobLogger } from "../sdk/define-job.ts
 import { TimedOut, Unrecoverable } from "../sdk/errors.ts";
 import type { ReservedJob } from "../store/store.ts";
 
-/** `abandoned`: the job ignored its aborted signal past the grace period and may still be running. */
-export type TryEnding = { ok: true; result: unknown } | { ok: false; error: Error; abandoned?: boolean };
+/**
+ * `abandoned`: the job ignored its aborted signal past the grace period and may still be running.
+ * `crashed`: the thread or child process running it died (thread and process modes); a stall, not a failed try.
+ */
+export type TryEnding = { ok: true; result: unknown } | { ok: false; error: Error; abandoned?: boolean; crashed?: boolean };
 
 export interface ExecuteParams {
   entry: JobEntry;
@@ -73,12 +76,12 @@ export async function executeTry(p: ExecuteParams): Promise<TryEnding> {
   }
 }
 
-function clampPct(pct: number): number {
+export function clampPct(pct: number): number {
   return Number.isFinite(pct) ? Math.max(0, Math.min(100, pct)) : 0;
 }
 
 /** Results are stored as JSON; check that now, in the job's try, not later in the store. */
-function toJsonResult(value: unknown): unknown {
+export function toJsonResult(value: unknown): unknown {
   if (value === undefined || value === null) return null;
   const t = typeof value;
   if (t === "string" || t === "number" || t === "boolean") return value;

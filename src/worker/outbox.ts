@@ -95,6 +95,10 @@ async function writeOne(store: Store, p: Pending, now: number): Promise<void> {
       return store.release({ workerId: p.workerId, jobs: [{ id: p.id, token: p.token }] });
     case "complete":
       return store.complete({ workerId: p.workerId, jobs: [asCompleted(p)], now });
+    case "stall":
+      // Lease ends now: the rescuer takes the job back with a stall counted (or fails it past maxStalls).
+      await store.extendLeases({ workerId: p.workerId, jobs: [{ id: p.id, token: p.token }], leaseMs: 0, now });
+      return;
     case "drop":
       return;
   }

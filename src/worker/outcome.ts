@@ -1,7 +1,9 @@
 /**
  * What a finished try means for the job, as one pure function: complete,
  * retry later (backoff or RetryLater), fail for good, cancel, put back
- * (shutdown) or drop (the lease was lost). Kept apart from the pool so the
+ * (shutdown), drop (the lease was lost) or stall (the thread or child
+ * process running it died: the job goes back through the rescuer with a
+ * stall counted, and fails once it has stalled more than maxStalls times). Kept apart from the pool so the
  * rules read in one place and are unit-tested without a store.
  */
 
@@ -18,14 +20,35 @@ export type Outcome =
   | { kind: "fail"; error: Error }
   | { kind: "cancel" }
   | { kind: "release" }
-  | { kind: "drop" };
+  | { kind: "drop" }
+  /** Give the lease up now: the scheduler's rescuer puts the job back and counts a stall. */
+  | { kind: "stall"; error: Error };
 
-export function decideOutcome(p: { entry: JobEntry | undefined; job: ReservedJob; ending: TryEnding; abortReason: unknown; now: number; random?: () => number }): Outcome {
+/** Default of `worker.maxStalls`. */
+export const DEFAULT_MAX_STALLS = 2;
+
+export function decideOutcome(p: {
+  entry: JobEntry | undefined;
+  job: ReservedJob;
+  ending: TryEnding;
+  abortReason: unknown;
+  now: number;
+  maxStalls?: number;
+  random?: () => number;
+}): Outcome {
   const reason = controlKind(p.abortReason);
   // Lost lease: someone else owns the job now (cancelled or rescued); writing anything would be wrong.
   if (reason === "cancelled") return { kind: "drop" };
   if (p.ending.ok) return { kind: "complete", result: p.ending.result };
   if (reason === "shutting-down") return { kind: "release" };
+  if (p.ending.crashed && reason !== "timed-out") {
+    const maxStalls = p.maxStalls ?? DEFAULT_MAX_STALLS;
+    const stalls = (p.job.stalls ?? 0) + 1;
+    if (stalls <= maxStalls) return { kind: "stall", error: p.ending.error };
+    const error = new Error(`stalled too many times (${stalls}, maxStalls ${maxStalls}): ${p.ending.error.message}`);
+    error.name = "Stalled";
+    return { kind: "fail", error };
+  }
 
   const error = reason === "timed-out" ? toError(p.abortReason) : p.ending.error;
   const kind = controlKind(error);

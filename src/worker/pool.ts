@@ -4,8 +4,9 @@
  *     outcomes decided since the last round (outbox.ts), then claims as
  *     many jobs as there are free slots (completions ride along with the
  *     claim), and otherwise waits on the store, never busy-polling;
- *  2. run each job (execute.ts) and turn its ending into an outcome
- *     (outcome.ts);
+ *  2. run each job in its mode (executors/: async in this event loop,
+ *     thread or process in a pool of hosts) and turn its ending into an
+ *     outcome (outcome.ts);
  *  3. stop claiming while the store refuses writes: outcomes wait in the
  *     outbox, one log line says so, and claiming resumes by itself once a
  *     write lands (`health()` reports it meanwhile);
@@ -27,7 +28,8 @@ import type { Registry } from "../registry/registry.ts";
 import type { EnqueueOptions } from "../sdk/define-job.ts";
 import { Cancelled, ShuttingDown } from "../sdk/errors.ts";
 import type { ReservedJob, Store } from "../store/store.ts";
-import { executeTry, type TryEnding } from "./execute.ts";
+import type { TryEnding } from "./execute.ts";
+import { Executors, type ExecutorsOptions } from "./executors/executor.ts";
 import { JobLog } from "./job-log.ts";
 import { DEFAULT_HEARTBEAT_MS, Heartbeat } from "./heartbeat.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
@@ -66,6 +68,12 @@ export interface PoolOptions {
   heartbeatMs?: number;
   /** For `ctx.enqueue`; returns the new job's id. */
   enqueue(name: string, payload: unknown, opts?: EnqueueOptions): Promise<string>;
+  /** Where jobs that name no `mode` run (default async), host pool sizes, maxMemoryMb: executors/executor.ts. */
+  execution?: Omit<ExecutorsOptions, "concurrency" | "log">;
+  /** A job whose thread or child died more often than this fails (default 2, as the rescuer's). */
+  maxStalls?: number;
+  /** Start at most this many jobs, then drain like a burst (`run --max-jobs`). */
+  maxJobs?: number;
 }
 
 export interface PoolHealth {
@@ -97,6 +105,9 @@ export class WorkerPool implements Service {
   private readonly heartbeat: Heartbeat;
   private readonly startedAt: number;
   private readonly durations = new Map<string, number>();
+  private readonly executors: Executors;
+  /** Jobs started so far, for maxJobs. */
+  private started = 0;
   /** Cuts the fetch loop's wait short: a job ended, or the pool was quieted. */
   private nudge: AbortController | undefined;
   private quieted = false;
@@ -150,6 +161,7 @@ export class WorkerPool implements Service {
       onError: (err, failures) => this.onStoreError(err, failures),
     });
     this.drained = new Promise((resolve) => (this.markDrained = resolve));
+    this.executors = new Executors({ mode: "async", ...opts.execution, concurrency: opts.concurrency, log: opts.log });
   }
 
   get activeCount(): number {
@@ -201,6 +213,7 @@ export class WorkerPool implements Service {
       this.abortAll();
       await all();
     }
+    await this.executors.stop();
     await this.loop.stop();
     await this.flushAtExit();
     await this.leases.stop();
@@ -229,12 +242,12 @@ export class WorkerPool implements Service {
   /** One round of the fetch loop: write outcomes, claim with the completions, or wait. */
   private async round(signal: AbortSignal): Promise<void> {
     await this.heartbeat.first;
-    const free = this.quieted ? 0 : this.opts.concurrency - this.running.size;
+    const free = this.quieted ? 0 : this.freeSlots();
     const { claimed, called } = await this.writeOutcomes(free > 0);
     if (called) this.recovered();
     if (claimed > 0 || signal.aborted) return;
     if (!this.quieted && this.running.size === 0 && this.outbox.size === 0) {
-      if (this.opts.burst) {
+      if (this.opts.burst || this.started >= (this.opts.maxJobs ?? Infinity)) {
         this.markDrained();
         this.quiet();
         return;
@@ -259,7 +272,7 @@ export class WorkerPool implements Service {
     const { store, clock } = this.opts;
     const called = this.outbox.size > 0 || claim;
     await this.outbox.writeOthers(store, clock.now());
-    const free = this.opts.concurrency - this.running.size;
+    const free = this.freeSlots();
     const completions = this.outbox.takeCompletions();
     if (!claim || free <= 0) {
       if (completions.length === 0) return { claimed: 0, called };
@@ -297,6 +310,12 @@ export class WorkerPool implements Service {
     return { claimed: jobs.length, called };
   }
 
+  /** Slots to claim for: concurrency, and what is left of maxJobs. */
+  private freeSlots(): number {
+    const free = this.opts.concurrency - this.running.size;
+    return this.opts.maxJobs === undefined ? free : Math.min(free, this.opts.maxJobs - this.started);
+  }
+
   private onStoreError(err: Error, failures: number): number {
     const pause = errorPause(failures);
     if (!this.failing) {
@@ -324,6 +343,7 @@ export class WorkerPool implements Service {
     const controller = new AbortController();
     const running: Running = { job, controller, started: this.opts.clock.mono(), done: Promise.resolve() };
     this.running.set(job.id, running);
+    this.started++;
     running.done = this.runOne(running).catch((err) => {
       // Only a bug in this file gets here; the job comes back through its lease.
       this.opts.log.error("unexpected error while running a job", { id: job.id, error: toError(err).message });
@@ -342,7 +362,7 @@ export class WorkerPool implements Service {
     if (entry) {
       const log = this.opts.log.child({ job: job.name, id: job.id, queue: job.queue, attempt });
       const jobLog = new JobLog(log, attempt, (lines) => store.appendLogs({ id: job.id, token: job.lease.token, lines }));
-      ending = await executeTry({
+      ending = await this.executors.for(entry).run({
         entry,
         job,
         controller,
@@ -363,7 +383,7 @@ export class WorkerPool implements Service {
       // Claimed by name, so only a reload that dropped the job gets here: put it back for a worker that has it.
       ending = { ok: false, error: new ShuttingDown() };
     }
-    const outcome = decideOutcome({ entry, job, ending, abortReason: controller.signal.reason, now: clock.now() });
+    const outcome = decideOutcome({ entry, job, ending, abortReason: controller.signal.reason, now: clock.now(), maxStalls: this.opts.maxStalls });
     this.durations.set(job.id, clock.mono() - r.started);
     // The try is over: free its slot, and let the next round write the outcome (with its claim).
     this.running.delete(job.id);
@@ -384,6 +404,7 @@ export class WorkerPool implements Service {
     else if (o.kind === "fail") log.error("job failed", { ...fields, error });
     else if (o.kind === "cancel") log.info("job cancelled itself", fields);
     else if (o.kind === "release") log.info("job put back (shutdown)", fields);
+    else if (o.kind === "stall") log.warn("job stalled: the thread or process running it died; the rescuer puts it back", { ...fields, error });
     this.events.emit("job:end", { id: w.id, name: w.name, outcome: o.kind, error, durationMs });
   }
 

@@ -59,6 +59,24 @@ function reloadsSoFar(s: Server): number {
 }
 
 describe("e2e: reloading job code in place", () => {
+  for (const mode of ["thread", "process"] as const) {
+    test(`SIGHUP reaches a ${mode}-mode job: the ${mode} that ran v1 runs v2 after the reload`, async () => {
+      project = makeProject(`qw-reload-${mode}-`);
+      const p = project;
+      const source = (v: string) => versioned(v).replace('name: "versioned",', `name: "versioned", mode: "${mode}",`);
+      writeFileSync(join(p.jobs, "versioned.ts"), source("v1"));
+      // One host, so the second job surely lands where v1 was loaded.
+      server = startServer(["--admin-port", "0", "--concurrency", "1"], { cwd: p.dir });
+      await server.adminUrl();
+      const first = await enqueue(p, "versioned");
+      expect((await finished(p, first)).result).toEqual({ version: "v1" });
+      writeFileSync(join(p.jobs, "versioned.ts"), source("v2"));
+      expect(await reloadWith(server, reloadsSoFar(server))).toContain("reloaded job modules");
+      const second = await enqueue(p, "versioned");
+      expect((await finished(p, second)).result).toEqual({ version: "v2" });
+    });
+  }
+
   test("SIGHUP: a running job finishes on the old code, new jobs run the new code, a broken edit leaves the old code serving", async () => {
     project = makeProject("qw-reload-");
     const p = project;

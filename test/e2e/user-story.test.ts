@@ -1,20 +1,22 @@
 /**
  * The README's quick start, driven through the built binary: run, enqueue
- * with --wait, a delayed enqueue, status, and a graceful Ctrl-C.
+ * with --wait, a delayed enqueue, status, and a graceful Ctrl-C; once per
+ * execution mode (jobs in the event loop, in worker threads, in child
+ * processes).
  */
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
 import { fetchWithin, within } from "../helpers/wait.ts";
 
-describe("e2e: the quick start on sqlite", () => {
+for (const mode of ["async", "thread", "process"] as const) describe(`e2e: the quick start on sqlite, --mode ${mode}`, () => {
   let project: Project;
   let server: Server;
   let adminUrl: string;
 
   beforeAll(async () => {
     project = makeProject();
-    server = startServer(["--admin-port", "0", "--concurrency", "4"], { cwd: project.dir, env: { QW_TEST_OUT: project.out } });
+    server = startServer(["--admin-port", "0", "--concurrency", "4", "--mode", mode], { cwd: project.dir, env: { QW_TEST_OUT: project.out } });
     adminUrl = await server.adminUrl();
   });
 
@@ -54,6 +56,15 @@ describe("e2e: the quick start on sqlite", () => {
     // runAt is set from the enqueue's clock reading, createdAt from the store's a moment later.
     expect(job.runAt - job.createdAt).toBeGreaterThan(299_000);
     expect(job.runAt - job.createdAt).toBeLessThanOrEqual(300_000);
+  });
+
+  test(`jobs run in the server's mode (${mode})`, async () => {
+    const r = await qw(["enqueue", "record", "--wait"], { cwd: project.dir });
+    expect(r.code).toBe(0);
+    const { pid } = JSON.parse(r.stdout.slice(r.stdout.indexOf("\n") + 1));
+    if (mode === "process") expect(pid).not.toBe(server.proc.pid);
+    else expect(pid).toBe(server.proc.pid);
+    if (mode !== "async") await server.waitForLine(new RegExp(`${mode} mode: up to \\d+ (worker threads|child processes)`));
   });
 
   test("status shows queues, counts and the live worker", async () => {

@@ -50,6 +50,19 @@ describe("loadConfig", () => {
     expect(c.jobs).toBe(join(dir, "from-file"));
   });
 
+  test("modes and pools: --mode takes async, thread or process; --processes 1-64 and unset by default; threads, children and maxMemoryMb are bounded", () => {
+    expect(load().worker.processes).toBeUndefined();
+    expect(load({ mode: "thread", processes: 4 }).worker).toMatchObject({ mode: "thread", processes: 4 });
+    expect(failure(() => load({ mode: "fast" }))).toContain('flag --mode: Invalid option: expected one of "async"|"thread"|"process"');
+    expect(failure(() => load({ processes: 65 }))).toContain("flag --processes: Too big: expected number to be <=64");
+    expect(failure(() => load({}, { QWORKER_PROCESSES: "0" }))).toContain("env QWORKER_PROCESSES: Too small");
+    writeConfig({ worker: { threads: 0, children: 65, maxMemoryMb: 8 } });
+    const message = failure(() => load());
+    expect(message).toContain("worker.threads");
+    expect(message).toContain("worker.children");
+    expect(message).toContain("worker.maxMemoryMb");
+  });
+
   test("a typo'd key names the file and the key", () => {
     writeConfig({ worker: { concurency: 5 } });
     expect(failure(() => load())).toMatch(/config\/qworker\.json: worker: .*unknown key: concurency/);

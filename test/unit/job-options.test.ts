@@ -37,10 +37,10 @@ describe("unknown options in defineJob", () => {
     expect(await problemsOf('{ timeZone: "UTC", run() {} }')).toEqual(["unknown option `timeZone` in defineJob({...}); did you mean `timezone`?"]);
   });
 
-  test("`retries` and `mode` have no close match: the message lists every known option", async () => {
-    const [reason] = await problemsOf('{ retries: 3, mode: "process", run() {} }');
+  test("`retries` and `concurrency` have no close match: the message lists every known option", async () => {
+    const [reason] = await problemsOf('{ retries: 3, concurrency: 2, run() {} }');
     expect(reason).toContain("unknown option `retries`");
-    expect(reason).toContain("unknown option `mode`");
+    expect(reason).toContain("unknown option `concurrency`");
     expect(reason).toContain(`known options: ${JOB_SPEC_KEYS.join(", ")}`);
   });
 
@@ -63,7 +63,7 @@ describe("unknown options in defineJob", () => {
       name: "every", queue: "low", schema: z.object({ to: z.string() }), attempts: 2,
       backoff: { type: "fixed", delayMs: 5, maxMs: 5, jitter: false }, timeout: "1s", priority: 1,
       cron: "0 3 * * *", cronPayload: { to: "x" }, timezone: "UTC", overlap: "allow",
-      unique: { key: (p) => p.to, ttl: "1m" }, run: () => {},
+      unique: { key: (p) => p.to, ttl: "1m" }, mode: "thread", maxMemoryMb: 256, run: () => {},
     }`;
     expect(await problemsOf(every)).toEqual([]);
     for (const key of JOB_SPEC_KEYS) expect(every).toContain(`${key}:`);
@@ -75,7 +75,22 @@ describe("unknown options in defineJob", () => {
     expect(closestName("attmepts", JOB_SPEC_KEYS)).toBe("attempts");
     expect(closestName("CRON", JOB_SPEC_KEYS)).toBe("cron");
     expect(closestName("retries", JOB_SPEC_KEYS)).toBeUndefined();
-    expect(closestName("mode", JOB_SPEC_KEYS)).toBeUndefined();
+    expect(closestName("concurrency", JOB_SPEC_KEYS)).toBeUndefined();
+    expect(closestName("mdoe", JOB_SPEC_KEYS)).toBe("mode");
+  });
+});
+
+describe("mode and maxMemoryMb", () => {
+  test('`mode: "fast"` is refused naming the key and the modes there are; each real mode loads', async () => {
+    expect(await problemsOf('{ mode: "fast", run() {} }')).toEqual(['`mode` must be "async", "thread", "process" or left out (the server\'s --mode), got "fast"']);
+    for (const mode of ["async", "thread", "process"]) expect(await problemsOf(`{ mode: "${mode}", run() {} }`)).toEqual([]);
+  });
+
+  test("`maxMemoryMb` must be a whole number of MB from 16 to 1048576", async () => {
+    for (const bad of ["0", "8", "1.5", '"256"', "2000000"]) {
+      expect(await problemsOf(`{ maxMemoryMb: ${bad}, run() {} }`)).toEqual([`\`maxMemoryMb\` must be a whole number of MB from 16 to 1048576, got ${bad}`]);
+    }
+    expect(await problemsOf("{ maxMemoryMb: 16, run() {} }")).toEqual([]);
   });
 });
 

@@ -115,7 +115,7 @@ describe("WorkerPool (async mode, memory store)", () => {
     const id = await enqueue({ action: "hang" }, { attempts: 1 });
     const end = await within(ended(id), 10_000, "timed-out job to end");
     expect(end.outcome).toBe("fail");
-    expect((await store.getJob(id))!.errors[0].message).toContain("timed out after 2000 ms");
+    expect((await store.getJob(id))!.errors[0].message).toContain("timed out after 2s");
   });
 
   test("a job that throws Cancelled after its lease passed to another worker does not cancel that worker's run", async () => {

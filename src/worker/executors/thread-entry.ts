@@ -1,0 +1,29 @@
+/**
+ * The entry file of every worker thread qworker starts, and a second
+ * entrypoint of the compiled binary (build.ts): a Worker cannot be pointed
+ * at a module that is not one. `workerData.role` picks what the thread is:
+ * a job host (thread mode), the event-loop watchdog of async mode, or the
+ * parent watch of a child process (app/parent-watch.ts).
+ */
+
+import { workerData } from "node:worker_threads";
+
+declare const self: Worker;
+
+const data = (workerData ?? {}) as { role?: string };
+if (data.role === "watchdog") {
+  const { runLoopWatchdog } = await import("../loop-watchdog-thread.ts");
+  runLoopWatchdog(workerData);
+} else if (data.role === "parent-watch") {
+  const { runParentWatch } = await import("../../app/parent-watch.ts");
+  runParentWatch(workerData);
+} else {
+  const { runJobHost } = await import("./job-host.ts");
+  const { decodeToHost, encodeFromHost } = await import("./wire.ts");
+  runJobHost({
+    send: (msg) => self.postMessage(encodeFromHost(msg)),
+    listen: (fn) => {
+      self.onmessage = (ev: MessageEvent) => fn(decodeToHost(ev.data));
+    },
+  });
+}
