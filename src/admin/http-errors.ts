@@ -53,7 +53,7 @@ export function responseForError(thrown: unknown, log: Logger, where: { method: 
     return errorResponse(thrown.status, thrown.code, thrown.message, {}, thrown.issues);
   }
   const err = toError(thrown);
-  log.error("admin request crashed", { ...where, err, stack: err.stack });
+  log.error("admin request crashed", { ...where, err });
   return errorResponse(500, "internal", "internal error while handling the request; the server log has the details");
 }
 

@@ -1,9 +1,10 @@
 /**
  * `qworker info`: version, commit, platform and the resolved configuration
- * (with the admin token redacted). Starts nothing, opens nothing.
+ * (with the admin token and URL passwords redacted). Starts nothing, opens nothing.
  */
 
 import type { Argv } from "yargs";
+import { redactText } from "../core/redact.ts";
 import { cliContext } from "./context.ts";
 import { printJson } from "./output.ts";
 import { gitCommit, VERSION } from "./version.ts";
@@ -14,7 +15,9 @@ export const infoCommand = {
   builder: (y: Argv) => y.option("json", { type: "boolean", describe: "print JSON (the default output is JSON too)" }),
   handler: (argv: Record<string, unknown>) => {
     const ctx = cliContext(argv);
-    const config = { ...ctx.config, admin: { ...ctx.config.admin, token: ctx.config.admin.token ? "(set)" : undefined } };
+    const shown = { ...ctx.config, admin: { ...ctx.config.admin, token: ctx.config.admin.token ? "(set)" : undefined } };
+    // Store URLs carry their passwords (redis://:pw@host): those never leave the process.
+    const config = JSON.parse(redactText(JSON.stringify(shown)));
     printJson({
       version: VERSION,
       commit: gitCommit(),
