@@ -12,6 +12,7 @@ import { inertLines } from "./core/inert.ts";
 import { enqueueCommand } from "./cli/enqueue.ts";
 import { infoCommand } from "./cli/info.ts";
 import { jobsCommand } from "./cli/jobs.ts";
+import { queuesCommand } from "./cli/queues.ts";
 import { runCommand } from "./cli/run.ts";
 import { schedulesCommand } from "./cli/schedules.ts";
 import { addSharedOptions } from "./cli/shared-options.ts";
@@ -39,6 +40,7 @@ export async function main(args: string[]): Promise<void> {
     .command(enqueueCommand)
     .command(statusCommand)
     .command(jobsCommand)
+    .command(queuesCommand)
     .command(schedulesCommand)
     .command(validateCommand)
     .command(infoCommand)

@@ -13,11 +13,10 @@ import { tryParseDuration } from "../core/duration.ts";
 import { inert, safeJson } from "../core/inert.ts";
 import { jsonTextDepth, MAX_JSON_DEPTH } from "../core/json-depth.ts";
 import type { JobRecord } from "../core/types.ts";
+import { followJob } from "./follow.ts";
 import type { Operations } from "../ops/operations.ts";
 import { cliContext, loadRegistry, openOperations } from "./context.ts";
-import { printJson, progressBar } from "./output.ts";
-
-const FINAL = new Set(["completed", "failed", "cancelled"]);
+import { printJson } from "./output.ts";
 
 export const enqueueCommand = {
   command: "enqueue <job>",
@@ -66,7 +65,7 @@ export const enqueueCommand = {
         else process.stdout.write(inert(result.id) + (result.deduplicated ? "  (already pending: deduplicated)\n" : "\n"));
         return;
       }
-      const final = await follow(ops, result.id, argv.json === true);
+      const final = await followJob(ops, result.id, { write: (t) => process.stderr.write(t), tty: process.stderr.isTTY === true, quiet: argv.json === true });
       if (argv.json) printJson(final);
       else printFinal(final);
       if (final.state !== "completed") process.exitCode = 1;
@@ -139,24 +138,6 @@ function lineNumbers(lines: string[]): number[] {
     if (l.trim() !== "") out.push(i + 1);
   });
   return out;
-}
-
-async function follow(ops: Operations, id: string, quiet: boolean): Promise<JobRecord> {
-  const tty = process.stderr.isTTY === true && !quiet;
-  let last = "";
-  for (let delay = 20; ; delay = Math.min(250, delay * 2)) {
-    const job = await ops.getJob(id);
-    const line = `${inert(job.name)} ${inert(id.slice(0, 8))} ${job.state.padEnd(9)} ${progressBar(job.progress?.pct ?? (job.state === "completed" ? 100 : 0), job.progress?.msg)}`;
-    if (!quiet && line !== last) {
-      process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
-      last = line;
-    }
-    if (FINAL.has(job.state)) {
-      if (tty) process.stderr.write("\n");
-      return job;
-    }
-    await Bun.sleep(delay);
-  }
 }
 
 function printFinal(job: JobRecord): void {
