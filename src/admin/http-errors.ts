@@ -11,7 +11,7 @@ import { PayloadTooLargeError, QworkerError, toError, type FieldIssue } from "..
 import type { Logger } from "../core/logger.ts";
 
 /** Codes beyond src/core/errors.ts that only the HTTP edge produces. */
-export type HttpOnlyCode = "method_not_allowed" | "forbidden";
+export type HttpOnlyCode = "method_not_allowed" | "forbidden" | "read_only" | "unavailable";
 
 export class HttpError extends Error {
   constructor(

@@ -25,7 +25,7 @@ export const workerChildCommand = {
     const log = ctx.log.child({ worker: argv["worker-name"] });
     const supervisor = process.ppid;
     await serve(
-      { config: { ...ctx.config, admin: { ...ctx.config.admin, enabled: false } }, configFile: ctx.configFile, clock: ctx.clock, log, workerId: String(argv["worker-name"]) },
+      { config: { ...ctx.config, admin: { ...ctx.config.admin, enabled: false } }, configFile: ctx.configFile, clock: ctx.clock, log, workerId: String(argv["worker-name"]), workerMode: "process" },
       {
         hurryOnSecondSignal: false,
         afterStart: (runtime, stop) => {
