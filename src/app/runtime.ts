@@ -69,7 +69,7 @@ export class Runtime {
     const registry = (await Registry.load({ dir: config.jobs, queues: config.queues, schedules: config.schedules, configFile: opts.configFile })).assertValid();
     const store = await openStore(config, clock);
     // Counted in memory as things happen; rendered by GET /metrics (src/metrics/).
-    const metrics = new QworkerMetrics({ version: VERSION, commit: gitCommit() });
+    const metrics = new QworkerMetrics(() => ({ version: VERSION, commit: gitCommit() }));
     const ops = new LocalOperations({ store, clock, registry, onEnqueued: (job) => metrics.countEnqueued(job) });
     const id = opts.workerId ?? `${hostname()}-${process.pid}`;
     const parts: { pool?: WorkerPool; scheduler?: Scheduler; admin?: AdminServer; supervisor?: ProcessSupervisor } = {};

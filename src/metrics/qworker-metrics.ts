@@ -53,9 +53,10 @@ export class QworkerMetrics {
   private readonly cpu = this.registry.add(new Counter("process_cpu_seconds_total", "User and system CPU time spent in seconds", []));
   private readonly rss = this.registry.add(new Gauge("process_resident_memory_bytes", "Resident memory size in bytes", []));
   private cpuSeen = 0;
+  private infoSet = false;
 
-  constructor(build: { version: string; commit: string } = { version: "unknown", commit: "unknown" }) {
-    this.info.set([build.version, build.commit], 1);
+  /** `build` is asked at the first scrape: from source the commit costs a git spawn, which no start should pay for. */
+  constructor(private readonly build: () => { version: string; commit: string } = () => ({ version: "unknown", commit: "unknown" })) {
     this.startTime.set([], Math.round((Date.now() - performance.now()) / 1000));
   }
 
@@ -106,6 +107,11 @@ export class QworkerMetrics {
 
   /** The exposition text, after refreshing the store gauges from `status` (cached; see above). */
   async render(status?: StatusCache): Promise<string> {
+    if (!this.infoSet) {
+      const b = this.build();
+      this.info.set([b.version, b.commit], 1);
+      this.infoSet = true;
+    }
     if (status) await this.readStore(status);
     const usage = process.cpuUsage();
     const cpu = (usage.user + usage.system) / 1e6;

@@ -58,7 +58,7 @@ test("the strict parser refuses what Prometheus would: a sample before its TYPE,
 });
 
 test("the qworker set counts each finished try once, by job and queue, with run and wait times", async () => {
-  const metrics = new QworkerMetrics({ version: "1.2.3", commit: "abc" });
+  const metrics = new QworkerMetrics(() => ({ version: "1.2.3", commit: "abc" }));
   const events = new TypedEmitter<PoolEvents>();
   metrics.observePool(events);
   const end = (outcome: PoolEvents["job:end"]["outcome"], name = "mail") =>
