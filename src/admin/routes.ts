@@ -10,6 +10,7 @@ import { UsageError } from "../core/errors.ts";
 import { JOB_STATES } from "../core/types.ts";
 import { CONTENT_TYPE as METRICS_TYPE } from "../metrics/exposition.ts";
 import type { Operations } from "../ops/operations.ts";
+import type { StatusCache } from "../ops/status-cache.ts";
 import { readJsonBody } from "./body.ts";
 import { dashboardAsset, dashboardResponse } from "./dashboard.ts";
 import { describeZodError, jsonResponse } from "./http-errors.ts";
@@ -32,6 +33,8 @@ export interface RouteDeps {
   metrics(): Promise<string>;
   /** GET /api/events streams from here. */
   feed: LiveFeed;
+  /** The status read shared with the feed and /metrics. */
+  status: StatusCache;
   /** admin.readOnly: the page hides its actions (the guard refuses them). */
   readOnly: boolean;
 }
@@ -82,7 +85,8 @@ const ROUTES: Route[] = [
   route("GET", "/ui/app.css", () => dashboardAsset("/ui/app.css")),
   route("GET", "/health", health),
   route("GET", "/metrics", async ({ deps }) => new Response(await deps.metrics(), { headers: { "content-type": METRICS_TYPE } })),
-  route("GET", "/api/status", async ({ deps }) => jsonResponse(await deps.ops.status())),
+  // Fresh, but shared: concurrent callers (polling dashboards) get one read, and a slow store is not read back to back (StatusCache).
+  route("GET", "/api/status", async ({ deps }) => jsonResponse(await deps.status.get(0))),
   route("GET", "/api/events", ({ req, deps }) => deps.feed.open(req.signal)),
   route("GET", "/api/job-types", async ({ deps }) => jsonResponse({ jobs: await deps.ops.jobTypes() })),
   route("GET", "/api/queues", async ({ deps }) => jsonResponse({ queues: await deps.ops.queues() })),

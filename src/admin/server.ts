@@ -95,6 +95,7 @@ export class AdminServer implements Service {
       maxBodyBytes,
       metrics: () => metrics.render(status),
       feed: this.feed,
+      status,
       readOnly: params.readOnly === true,
     };
     this.guard = {

@@ -11,7 +11,7 @@ import { routeTable } from "../../src/admin/routes.ts";
 import type { FailParams } from "../../src/store/store.ts";
 import { parsePromText, sample } from "../helpers/prom-text.ts";
 import { rawRequest } from "../helpers/raw-http.ts";
-import { fetchWithin, within } from "../helpers/wait.ts";
+import { fetchWithin, waitFor, within } from "../helpers/wait.ts";
 import { startHarness, type Harness } from "./harness.ts";
 
 const TOKEN = "observe-token-0123456789";
@@ -263,4 +263,26 @@ test("the live stream's status carries each worker's mode but not its raw per-mi
   const q = status.throughput.queues.find((t: any) => t.queue === "default");
   expect(q.completed.at(-1)).toBe(3);
   expect(q.failed.at(-1)).toBe(1);
+});
+
+test("GET /api/status is fresh on a fast store, and concurrent callers share one read", async () => {
+  h = await startHarness();
+  expect((await h.call("GET", "/api/status")).body.queues.find((q: any) => q.queue === "low").waiting).toBe(0);
+  await h.store.enqueue({ jobs: [{ name: "noop", queue: "low", data: {}, maxAttempts: 1 }], now: h.clock.now() });
+  expect((await h.call("GET", "/api/status")).body.queues.find((q: any) => q.queue === "low").waiting).toBe(1);
+
+  let reads = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const counts = h.store.counts.bind(h.store);
+  h.store.counts = async (q: string[]) => {
+    reads++;
+    await gate;
+    return counts(q);
+  };
+  const calls = Promise.all(Array.from({ length: 8 }, () => h!.call("GET", "/api/status")));
+  await waitFor(() => reads > 0, { timeoutMs: 5_000, intervalMs: 5, what: "the first status read" });
+  release();
+  expect((await calls).every((r) => r.status === 200)).toBe(true);
+  expect(reads).toBe(1);
 });
