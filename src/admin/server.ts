@@ -11,13 +11,16 @@
 
 import { createHash } from "node:crypto";
 import { hostname as osHostname, networkInterfaces } from "node:os";
+import { QworkerMetrics } from "../metrics/qworker-metrics.ts";
 import type { Operations } from "../ops/operations.ts";
+import { StatusCache } from "../ops/status-cache.ts";
 import type { Store } from "../store/store.ts";
 import { ConfigError, NotFoundError, toError } from "../core/errors.ts";
 import { silentLogger, type Logger } from "../core/logger.ts";
 import { TypedEmitter, type Service } from "../core/service.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import { HttpError, responseForError } from "./http-errors.ts";
+import { LiveFeed } from "./live-feed.ts";
 import { admit, type GuardOptions } from "./request-guard.ts";
 import { matchRoute, type HealthCheck, type RouteDeps } from "./routes.ts";
 
@@ -43,6 +46,14 @@ export interface AdminServerParams {
   health?: HealthCheck;
   /** Host names (besides loopback and the bound address) that clients may use to reach this server. */
   allowedHosts?: string[];
+  /** What GET /metrics counts; default: a fresh set with the store gauges only. */
+  metrics?: QworkerMetrics;
+  /** GET /metrics without the token (admin.publicMetrics). */
+  publicMetrics?: boolean;
+  /** Reads only: every state change is 403 (admin.readOnly). */
+  readOnly?: boolean;
+  /** How often the live feed looks for changes; default 1 s. */
+  feedIntervalMs?: number;
 }
 
 export interface AdminServerEvents extends Record<string, unknown> {
@@ -60,6 +71,7 @@ export class AdminServer implements Service {
   private readonly log: Logger;
   private readonly deps: RouteDeps;
   private readonly guard: GuardOptions;
+  private readonly feed: LiveFeed;
   /** Malformed requests are logged at most once a minute: any local client could flood the log. */
   private lastRefusalLog = Number.NEGATIVE_INFINITY;
 
@@ -73,12 +85,26 @@ export class AdminServer implements Service {
     const maxBodyBytes = params.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) throw new ConfigError(`admin maxBodyBytes must be a whole number of bytes >= 1, got ${maxBodyBytes}`);
     this.log = params.log ?? silentLogger;
+    // One status read shared by scrapes, live streams and polling dashboards.
+    const status = new StatusCache(params.ops);
+    const metrics = params.metrics ?? new QworkerMetrics();
+    this.feed = new LiveFeed(status, params.feedIntervalMs);
     this.deps = {
       ops: params.ops,
       health: params.health ?? (async () => ({ ok: true, details: {} })),
       maxBodyBytes,
+      metrics: () => metrics.render(status),
+      feed: this.feed,
+      status,
+      readOnly: params.readOnly === true,
     };
-    this.guard = { tokenDigest: this.tokenDigest, digest, hostAllowed: hostMatcher(this.host, params.allowedHosts ?? []) };
+    this.guard = {
+      tokenDigest: this.tokenDigest,
+      digest,
+      hostAllowed: hostMatcher(this.host, params.allowedHosts ?? []),
+      publicMetrics: params.publicMetrics === true,
+      readOnly: params.readOnly === true,
+    };
   }
 
   /** `http://host:port`, without a trailing slash. Only while started. */
@@ -125,6 +151,8 @@ export class AdminServer implements Service {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    // Live streams never end on their own: close them first, or stop() would wait out its grace.
+    await this.feed.close();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
     await Promise.race([server.stop(false), grace]);

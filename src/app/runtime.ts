@@ -10,6 +10,8 @@ import type { Clock } from "../core/clock.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Config } from "../config/schema.ts";
+import { QworkerMetrics } from "../metrics/qworker-metrics.ts";
+import { gitCommit, VERSION } from "../cli/version.ts";
 import { LocalOperations } from "../ops/local.ts";
 import { Registry } from "../registry/registry.ts";
 import { openStore } from "../store/open-store.ts";
@@ -102,7 +104,9 @@ export class Runtime {
 
     const registry = (await Registry.load({ dir: config.jobs, queues: config.queues, schedules: config.schedules, configFile: opts.configFile })).assertValid();
     const store = await openStore(config, clock);
-    const ops = new LocalOperations({ store, clock, registry });
+    // Counted in memory as things happen; rendered by GET /metrics (src/metrics/).
+    const metrics = new QworkerMetrics(() => ({ version: VERSION, commit: gitCommit() }));
+    const ops = new LocalOperations({ store, clock, registry, onEnqueued: (job) => metrics.countEnqueued(job) });
     const id = opts.workerId ?? `${hostname()}-${process.pid}`;
     // /health reports the last reload; the runtime exists only once everything started.
     let made: Runtime | undefined;
@@ -130,6 +134,7 @@ export class Runtime {
           leaseMs: config.worker.lease,
           heartbeatMs: config.worker.heartbeat,
           role,
+          mode: config.worker.mode,
           workerId: id,
           burst: opts.burst,
           maxJobs: opts.maxJobs,
@@ -142,8 +147,13 @@ export class Runtime {
         });
         warnUnenforcedMemoryLimits(registry, config.worker.mode, log);
       }
+      if (parts.pool) metrics.observePool(parts.pool.events);
       if ((role === "all" || role === "scheduler") && !drains) {
         parts.scheduler = new Scheduler({ store, registry, config, clock, log: log.child({ service: "scheduler" }), holderId: id });
+        metrics.observeScheduler(parts.scheduler.events, {
+          schedule: (name) => registry.schedules.find((s) => s.name === name)?.job,
+          job: (jobId) => store.getJob(jobId),
+        });
       }
       if (config.admin.enabled && (role === "all" || role === "api" || opts.forceAdmin)) {
         parts.admin = new AdminServer({
@@ -153,6 +163,9 @@ export class Runtime {
           token: config.admin.token,
           allowedHosts: config.admin.allowedHosts,
           maxBodyBytes: config.admin.maxBodyBytes,
+          metrics,
+          publicMetrics: config.admin.publicMetrics,
+          readOnly: config.admin.readOnly,
           log: log.child({ service: "admin" }),
           health: runtimeHealth({ store, pool: parts.pool, role, reload: () => made?.lastReload }),
         });

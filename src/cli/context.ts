@@ -9,6 +9,7 @@
 
 import { systemClock, type Clock } from "../core/clock.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
+import { secretsIn } from "../core/redact.ts";
 import { loadConfig } from "../config/loader.ts";
 import type { Config } from "../config/schema.ts";
 import { HttpOperations } from "../ops/http.ts";
@@ -26,7 +27,8 @@ export interface CliContext {
 
 export function cliContext(argv: Record<string, unknown>): CliContext {
   const { config, file } = loadConfig({ flags: argv });
-  return { config, configFile: file, clock: systemClock, log: createLogger({ level: config.log.level, format: config.log.format }) };
+  const secrets = secretsIn(config, config.admin.token);
+  return { config, configFile: file, clock: systemClock, log: createLogger({ level: config.log.level, format: config.log.format, secrets }) };
 }
 
 /** The job modules and schedules; `strict` throws JobLoadError on any problem (what `run` and `enqueue` need). */

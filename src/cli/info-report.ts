@@ -11,6 +11,7 @@ import { hostname } from "node:os";
 import { ALL_OPTIONS } from "../config/options.ts";
 import type { Config } from "../config/schema.ts";
 import { platformInfo } from "../core/platform.ts";
+import { redactText } from "../core/redact.ts";
 import { MASK, maskUrl, qworkerEnv } from "../core/secrets.ts";
 import { EXEC_MODES } from "../sdk/define-job.ts";
 import { defaultHosts } from "../worker/executors/executor.ts";
@@ -52,7 +53,8 @@ export function infoReport(config: Config, configFile: string | undefined, env: 
     admin: config.admin.enabled ? { url: `http://${adminHost}:${config.admin.port}`, auth: config.admin.token ? "bearer token" : "none" } : { enabled: false },
     env: inEffect,
     ...(ignored.length ? { envNotRead: ignored } : {}),
-    config: maskedConfig(config),
+    // Any other URL the config holds (a store added later) loses its password too.
+    config: JSON.parse(redactText(JSON.stringify(maskedConfig(config)))),
   };
 }
 

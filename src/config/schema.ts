@@ -82,6 +82,8 @@ export const configSchema = z
           .default([])
           .describe("Names clients may use in the Host header besides loopback and the bound address (DNS-rebinding guard)"),
         maxBodyBytes: z.number().int().min(1_024).default(1_048_576),
+        publicMetrics: z.boolean().default(false).describe("Serve GET /metrics without the token (for scrapers that carry none); every other route still needs it"),
+        readOnly: z.boolean().default(false).describe("Dashboard and API serve reads only: every action (enqueue, retry, cancel, remove, pause, resume) answers 403"),
       })
       .strict()
       .prefault({}),

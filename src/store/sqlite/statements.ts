@@ -125,6 +125,10 @@ export function prepareStatements(db: Database) {
       `UPDATE jobs SET state = 'waiting', attempts_made = 0, stalls = 0, run_at = ?, seq = ?, unique_until = ?,
          finished_at = NULL, result = NULL, progress = NULL, logs = NULL WHERE id = ? RETURNING *`,
     ),
+    // The jobs_finished index serves this: no scan of the other states.
+    oldestFailed: q<{ id: string; name: string; unique_key: string | null }>(
+      "SELECT id, name, unique_key FROM jobs WHERE queue = ? AND state = 'failed' ORDER BY finished_at, length(id), id LIMIT ?",
+    ),
     cancel: q<JobRow>(`UPDATE jobs SET state = 'cancelled', finished_at = ?, unique_until = NULL WHERE id = ? AND ${LIVE} RETURNING *`),
     remove: q("DELETE FROM jobs WHERE id = ? AND state <> 'active'"),
     pause: q("INSERT INTO paused_queues (queue) VALUES (?) ON CONFLICT DO NOTHING"),
