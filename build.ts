@@ -27,7 +27,7 @@ const dashboardJs = await bundleDashboard();
 const result = await Bun.build({
   // The second entry is what every worker thread runs (thread mode, the event-loop watchdog): a Worker
   // can only be pointed at an entrypoint. Both sit under src/, the bundle's root, so the thread entry
-  // ends up at /$bunfs/root/worker/executors/thread-entry.js (see src/worker/executors/thread.ts).
+  // ends up at /$bunfs/root/worker/executors/thread-entry.js (see src/core/entrypoints.ts).
   entrypoints: ["./src/main.ts", "./src/worker/executors/thread-entry.ts"],
   compile: { outfile: "./dist/qworker" },
   minify: { syntax: true, whitespace: true },

@@ -7,7 +7,7 @@
 
 import { hostname } from "node:os";
 import type { Clock } from "../core/clock.ts";
-import { ConfigError } from "../core/errors.ts";
+import { ConfigError, JobLoadError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Config } from "../config/schema.ts";
 import { QworkerMetrics } from "../metrics/qworker-metrics.ts";
@@ -20,6 +20,7 @@ import { WorkerPool } from "../worker/pool.ts";
 import { AdminServer } from "../admin/server.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import { runtimeHealth } from "./health.ts";
+import { checkSetup } from "./preflight.ts";
 import { Reloader, type ReloadState } from "./reload.ts";
 import { forgetGoneWorkers } from "./gone-workers.ts";
 import { ProcessSupervisor } from "./supervisor.ts";
@@ -40,6 +41,8 @@ export interface RuntimeOptions {
   readConfig?(): { config: Config; file?: string };
   /** `run --max-jobs N`: start N jobs, then drain and exit. */
   maxJobs?: number;
+  /** Aborted by a stop signal during start-up: loading the job modules ends and start() rejects. */
+  startSignal?: AbortSignal;
   /** A worker process of `--processes` (its supervisor cleans up the host's records, not each child). */
   supervised?: boolean;
 }
@@ -102,7 +105,10 @@ export class Runtime {
     if (drains && role !== "all" && role !== "worker") throw new ConfigError(`${drains} drains queues, so it needs --role all or worker (got ${role})`);
     if (drains && supervising) throw new ConfigError(`${drains} runs one worker pool in this process; drop --processes (QWORKER_PROCESSES, worker.processes) or ${drains}`);
 
-    const registry = (await Registry.load({ dir: config.jobs, queues: config.queues, schedules: config.schedules, configFile: opts.configFile })).assertValid();
+    // The very checks `validate` makes (preflight.ts): what it passes, run accepts.
+    log.info("loading job modules", { dir: config.jobs });
+    const { registry, problems } = await checkSetup(config, opts.configFile, { signal: opts.startSignal });
+    if (problems.length) throw new JobLoadError(problems);
     const store = await openStore(config, clock);
     // Counted in memory as things happen; rendered by GET /metrics (src/metrics/).
     const metrics = new QworkerMetrics(() => ({ version: VERSION, commit: gitCommit() }));

@@ -33,7 +33,7 @@ export function cliContext(argv: Record<string, unknown>): CliContext {
 
 /** The job modules and schedules; `strict` throws JobLoadError on any problem (what `run` and `enqueue` need). */
 export async function loadRegistry(ctx: CliContext, strict = true): Promise<Registry> {
-  const registry = await Registry.load({ dir: ctx.config.jobs, queues: ctx.config.queues, schedules: ctx.config.schedules, configFile: ctx.configFile });
+  const registry = await Registry.load({ dir: ctx.config.jobs, queues: ctx.config.queues, schedules: ctx.config.schedules, configFile: ctx.configFile, loadTimeoutMs: ctx.config.jobLoadTimeout });
   return strict ? registry.assertValid() : registry;
 }
 

@@ -5,9 +5,17 @@
  */
 
 import { z } from "zod";
-import { tryParseDuration } from "../core/duration.ts";
+import { formatDuration, tryParseDuration } from "../core/duration.ts";
 
-const duration = (fallback: string) =>
+const DAY = 86_400_000;
+
+/**
+ * A duration with its bounds: every value that reaches a timer or a lease
+ * is checked here, so `lease: 0` (a storm of renewals) or "99999999999999999999d"
+ * (a timer that overflows) is a config error naming the field, not a
+ * misbehaving server.
+ */
+const duration = (fallback: string, min: number, max: number) =>
   z
     .union([z.number().nonnegative(), z.string()])
     .default(fallback)
@@ -15,6 +23,10 @@ const duration = (fallback: string) =>
       const ms = tryParseDuration(v);
       if (ms === undefined) {
         ctx.addIssue({ code: "custom", message: `"${v}" is not a duration; use milliseconds or e.g. "30s", "5m", "24h", "7d"` });
+        return z.NEVER;
+      }
+      if (ms < min || ms > max) {
+        ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is out of range; use from ${formatDuration(min)} to ${formatDuration(max)}` });
         return z.NEVER;
       }
       return ms;
@@ -36,7 +48,7 @@ export const scheduleSchema = z
     timezone: z.string().default("UTC"),
     enabled: z.boolean().default(true),
     overlap: z.enum(["skip", "allow"]).default("skip"),
-    catchUp: duration("0ms").describe("Run every missed slot within this window after downtime; 0 runs only the latest"),
+    catchUp: duration("0ms", 0, 366 * DAY).describe("Run every missed slot within this window after downtime; 0 runs only the latest"),
   })
   .strict();
 
@@ -44,6 +56,7 @@ export const configSchema = z
   .object({
     $schema: z.string().optional(),
     jobs: z.string().default("./jobs").describe("Folder of job modules"),
+    jobLoadTimeout: duration("10s", 100, 600_000).describe("How long one job module may take to load before validate, run and reload name it and refuse"),
     queues: z.array(queueName).min(1).default(["critical", "default", "low"]).describe("Queues in strict priority order"),
     store: z
       .object({
@@ -63,10 +76,10 @@ export const configSchema = z
         threads: z.number().int().min(1).max(256).optional().describe("Most worker threads for thread-mode jobs (default: one per CPU, at least 2, at most concurrency)"),
         children: z.number().int().min(1).max(64).optional().describe("Most child processes for process-mode jobs (default: one per CPU, at least 2, at most concurrency)"),
         maxMemoryMb: z.number().int().min(16).max(1_048_576).optional().describe("Stop a thread or process try past this much memory, for jobs that set no maxMemoryMb"),
-        lease: duration("30s"),
-        heartbeat: duration("2s").describe("How often a worker tells the fleet it lives; after 3 missed beats its jobs are handed out again"),
+        lease: duration("30s", 1_000, DAY),
+        heartbeat: duration("2s", 100, 60_000).describe("How often a worker tells the fleet it lives; after 3 missed beats its jobs are handed out again"),
         maxStalls: z.number().int().min(0).default(2),
-        shutdownTimeout: duration("25s"),
+        shutdownTimeout: duration("25s", 0, 3_600_000),
         queues: z.array(queueName).min(1).optional().describe("Queues this worker takes; default: all configured"),
       })
       .strict()
@@ -89,19 +102,19 @@ export const configSchema = z
       .prefault({}),
     retention: z
       .object({
-        completedMaxAge: duration("24h"),
+        completedMaxAge: duration("24h", 0, 3_650 * DAY),
         completedMaxCount: z.number().int().min(0).default(1_000),
-        failedMaxAge: duration("7d"),
+        failedMaxAge: duration("7d", 0, 3_650 * DAY),
         failedMaxCount: z.number().int().min(0).default(100_000),
       })
       .strict()
       .prefault({}),
     scheduler: z
       .object({
-        leaderTtl: duration("8s"),
-        leaderRenew: duration("2s"),
-        rescueInterval: duration("2s"),
-        retentionInterval: duration("60s"),
+        leaderTtl: duration("8s", 1_000, 300_000),
+        leaderRenew: duration("2s", 100, 150_000),
+        rescueInterval: duration("2s", 100, 600_000),
+        retentionInterval: duration("60s", 1_000, DAY),
       })
       .strict()
       .prefault({}),

@@ -111,7 +111,7 @@ export class JobLoadError extends QworkerError {
   override readonly exitCode = 2;
   override readonly status = 500;
   constructor(readonly problems: { file: string; reason: string }[]) {
-    super(`${problems.length} job module problem(s):\n` + problems.map((p) => `  ${p.file}: ${p.reason}`).join("\n"));
+    super(`${problems.length} problem(s) with the job modules or config:\n` + problems.map((p) => `  ${p.file}: ${p.reason}`).join("\n"));
   }
 }
 
