@@ -54,7 +54,17 @@ export interface AdminServerParams {
   readOnly?: boolean;
   /** How often the live feed looks for changes; default 1 s. */
   feedIntervalMs?: number;
+  /** Requests being answered at once, past which more get 503 (/health is always answered); default 256. */
+  maxRequests?: number;
+  /** A request not answered within this gets 503 (the work it started may still finish); default 30 s. */
+  requestTimeoutMs?: number;
+  /** A connection idle this long is closed (slow or stalled clients); default 10 s, at most 255 s. */
+  idleTimeoutMs?: number;
 }
+
+export const DEFAULT_ADMIN_MAX_REQUESTS = 256;
+export const DEFAULT_ADMIN_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_ADMIN_IDLE_TIMEOUT_MS = 10_000;
 
 export interface AdminServerEvents extends Record<string, unknown> {
   listening: { url: string };
@@ -74,6 +84,10 @@ export class AdminServer implements Service {
   private readonly feed: LiveFeed;
   /** Malformed requests are logged at most once a minute: any local client could flood the log. */
   private lastRefusalLog = Number.NEGATIVE_INFINITY;
+  private inFlight = 0;
+  private readonly maxRequests: number;
+  private readonly requestTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
 
   constructor(params: AdminServerParams) {
     this.host = params.host ?? DEFAULT_ADMIN_HOST;
@@ -85,6 +99,9 @@ export class AdminServer implements Service {
     const maxBodyBytes = params.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) throw new ConfigError(`admin maxBodyBytes must be a whole number of bytes >= 1, got ${maxBodyBytes}`);
     this.log = params.log ?? silentLogger;
+    this.maxRequests = params.maxRequests ?? DEFAULT_ADMIN_MAX_REQUESTS;
+    this.requestTimeoutMs = params.requestTimeoutMs ?? DEFAULT_ADMIN_REQUEST_TIMEOUT_MS;
+    this.idleTimeoutMs = Math.min(255_000, params.idleTimeoutMs ?? DEFAULT_ADMIN_IDLE_TIMEOUT_MS);
     // One status read shared by scrapes, live streams and polling dashboards.
     const status = new StatusCache(params.ops);
     const metrics = params.metrics ?? new QworkerMetrics();
@@ -133,6 +150,7 @@ export class AdminServer implements Service {
         // Explicit: with development off, Bun 1.4 otherwise sets SO_REUSEPORT, and a second
         // qworker on the same port would silently share it instead of failing with EADDRINUSE.
         reusePort: false,
+        idleTimeout: Math.max(1, Math.round(this.idleTimeoutMs / 1000)),
         fetch: (req) => this.handle(req),
         error: (err) => responseForError(err, this.log, { method: "?", path: "?" }),
       });
@@ -172,7 +190,7 @@ export class AdminServer implements Service {
     try {
       const admitted = admit(req, this.guard);
       path = admitted.path;
-      res = await this.dispatch(req, admitted.path, admitted.query);
+      res = await this.bounded(path, () => this.dispatch(req, admitted.path, admitted.query));
     } catch (err) {
       if (err instanceof HttpError && err.status === 400) this.noteRefusal(req, err);
       res = responseForError(err, this.log, { method: req.method, path });
@@ -182,6 +200,32 @@ export class AdminServer implements Service {
     this.log.debug("admin request", { method: req.method, path, status: res.status, ms });
     this.events.emit("request", { method: req.method, path, status: res.status, ms });
     return res;
+  }
+
+  /**
+   * Every request but /health counts against maxRequests and gets at most
+   * requestTimeoutMs: a flood of slow calls is answered 503 at once rather
+   * than queued, and /health (load balancers, systemd) is never behind it.
+   */
+  private async bounded(path: string, answer: () => Promise<Response>): Promise<Response> {
+    if (path === "/health") return answer();
+    if (this.inFlight >= this.maxRequests) {
+      throw new HttpError(503, "unavailable", `the admin API is answering ${this.inFlight} requests already (admin.maxRequests); try again shortly`, { "retry-after": "1" });
+    }
+    this.inFlight++;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new HttpError(503, "unavailable", `no answer within ${this.requestTimeoutMs} ms (admin.requestTimeout); the store may be slow: see /health`)),
+          this.requestTimeoutMs,
+        );
+      });
+      return await Promise.race([answer(), late]);
+    } finally {
+      clearTimeout(timer);
+      this.inFlight--;
+    }
   }
 
   private async dispatch(req: Request, path: string, query: URLSearchParams): Promise<Response> {

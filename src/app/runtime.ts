@@ -112,7 +112,7 @@ export class Runtime {
     const store = await openStore(config, clock);
     // Counted in memory as things happen; rendered by GET /metrics (src/metrics/).
     const metrics = new QworkerMetrics(() => ({ version: VERSION, commit: gitCommit() }));
-    const ops = new LocalOperations({ store, clock, registry, onEnqueued: (job) => metrics.countEnqueued(job) });
+    const ops = new LocalOperations({ store, clock, registry, limits: config.limits, onEnqueued: (job) => metrics.countEnqueued(job) });
     const id = opts.workerId ?? `${hostname()}-${process.pid}`;
     // /health reports the last reload; the runtime exists only once everything started.
     let made: Runtime | undefined;
@@ -146,6 +146,7 @@ export class Runtime {
           maxJobs: opts.maxJobs,
           execution: { mode: config.worker.mode, threads: config.worker.threads, children: config.worker.children, maxMemoryMb: config.worker.maxMemoryMb },
           maxStalls: config.worker.maxStalls,
+          maxResultBytes: config.limits.maxResultBytes,
           enqueue: async (name, payload, o) => {
             const [r] = await ops.enqueue([{ name, data: payload, ...o, at: o?.at instanceof Date ? o.at.toISOString() : o?.at }]);
             return r.id;
@@ -169,6 +170,9 @@ export class Runtime {
           token: config.admin.token,
           allowedHosts: config.admin.allowedHosts,
           maxBodyBytes: config.admin.maxBodyBytes,
+          maxRequests: config.admin.maxRequests,
+          requestTimeoutMs: config.admin.requestTimeout,
+          idleTimeoutMs: config.admin.idleTimeout,
           metrics,
           publicMetrics: config.admin.publicMetrics,
           readOnly: config.admin.readOnly,

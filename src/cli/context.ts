@@ -49,7 +49,7 @@ export async function openOperations(ctx: CliContext, registry?: Registry, opts:
     return new HttpOperations({ url: `http://${host.includes(":") ? `[${host}]` : host}:${config.admin.port}`, token: config.admin.token, requestTimeoutMs: 10_000 });
   }
   const store = await openStore(config, ctx.clock, opts);
-  return new LocalOperations({ store, clock: ctx.clock, registry: registry ?? Registry.empty({ dir: config.jobs, queues: config.queues }), ownsStore: true });
+  return new LocalOperations({ store, clock: ctx.clock, registry: registry ?? Registry.empty({ dir: config.jobs, queues: config.queues }), ownsStore: true, limits: config.limits });
 }
 
 /**

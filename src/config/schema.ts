@@ -94,7 +94,10 @@ export const configSchema = z
           .array(z.string().regex(/^[A-Za-z0-9.:[\]-]{1,253}$/, "a host name or address, without port"))
           .default([])
           .describe("Names clients may use in the Host header besides loopback and the bound address (DNS-rebinding guard)"),
-        maxBodyBytes: z.number().int().min(1_024).default(1_048_576),
+        maxBodyBytes: z.number().int().min(1_024).max(256 * 1024 * 1024).default(1_048_576),
+        maxRequests: z.number().int().min(1).max(100_000).default(256).describe("Requests answered at once; more get 503 at once (GET /health is always answered)"),
+        requestTimeout: duration("30s", 1_000, 600_000).describe("A request not answered within this gets 503"),
+        idleTimeout: duration("10s", 1_000, 255_000).describe("An idle connection is closed after this (slow clients)"),
         publicMetrics: z.boolean().default(false).describe("Serve GET /metrics without the token (for scrapers that carry none); every other route still needs it"),
         readOnly: z.boolean().default(false).describe("Dashboard and API serve reads only: every action (enqueue, retry, cancel, remove, pause, resume) answers 403"),
       })
@@ -115,6 +118,14 @@ export const configSchema = z
         leaderRenew: duration("2s", 100, 150_000),
         rescueInterval: duration("2s", 100, 600_000),
         retentionInterval: duration("60s", 1_000, DAY),
+      })
+      .strict()
+      .prefault({}),
+    limits: z
+      .object({
+        maxPayloadBytes: z.number().int().min(1_024).max(64 * 1024 * 1024).default(512 * 1024).describe("A job's payload as JSON, in bytes"),
+        maxResultBytes: z.number().int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024).describe("A job's return value as JSON, in bytes; a bigger one fails the job"),
+        maxBulkJobs: z.number().int().min(1).max(1_000_000).default(10_000).describe("Jobs in one enqueue call (HTTP bulk request, client call, --jsonl file)"),
       })
       .strict()
       .prefault({}),

@@ -6,6 +6,7 @@
  * store) only their shape is, and the worker checks the payload.
  */
 
+import { DEFAULT_LIMITS, type Limits } from "../core/limits.ts";
 import type { Clock } from "../core/clock.ts";
 import { NotFoundError, QworkerError, UsageError } from "../core/errors.ts";
 import { SCHEDULER_LEASE, type EnqueueResult, type JobRecord, type QueueCounts } from "../core/types.ts";
@@ -30,6 +31,8 @@ export interface LocalOperationsParams {
   ownsStore?: boolean;
   /** Told of every job stored by enqueue (not the deduplicated ones): the metrics count them. */
   onEnqueued?: (job: { name: string; queue: string }) => void;
+  /** Payload size and jobs per enqueue (config `limits`; default DEFAULT_LIMITS). */
+  limits?: Limits;
 }
 
 export class LocalOperations implements Operations {
@@ -38,6 +41,7 @@ export class LocalOperations implements Operations {
   private readonly clock: Clock;
   private readonly ownsStore: boolean;
   private readonly onEnqueued?: LocalOperationsParams["onEnqueued"];
+  private readonly limits: Limits;
   private jobTypesCache: JobTypeInfo[] | undefined;
 
   constructor(p: LocalOperationsParams) {
@@ -46,6 +50,7 @@ export class LocalOperations implements Operations {
     this.registry = p.registry;
     this.ownsStore = p.ownsStore ?? false;
     this.onEnqueued = p.onEnqueued;
+    this.limits = p.limits ?? DEFAULT_LIMITS;
   }
 
   /** After a reload: enqueues are checked against the new job modules, and schedules come from the new catalogue. */
@@ -56,12 +61,16 @@ export class LocalOperations implements Operations {
 
   async enqueue(requests: unknown[]): Promise<EnqueueResult[]> {
     if (requests.length === 0) throw new UsageError("nothing to enqueue: the list is empty");
+    const max = this.limits.maxBulkJobs;
+    if (requests.length > max) {
+      throw new UsageError(`${requests.length} jobs in one enqueue; at most ${max} (limits.maxBulkJobs): send them in batches, or raise the limit`);
+    }
     const now = this.clock.now();
     const batch = requests.length > 1;
     const jobs = requests.map((raw, i) => {
       try {
         const req = parseEnqueueRequest(raw);
-        return this.registry ? buildNewJob(this.registry, req, now) : buildOpenNewJob(req, now);
+        return this.registry ? buildNewJob(this.registry, req, now, this.limits) : buildOpenNewJob(req, now, this.limits);
       } catch (err) {
         throw batch ? atItem(err, i) : err;
       }

@@ -75,6 +75,8 @@ export interface PoolOptions {
   execution?: Omit<ExecutorsOptions, "concurrency" | "log">;
   /** A job whose thread or child died more often than this fails (default 2, as the rescuer's). */
   maxStalls?: number;
+  /** limits.maxResultBytes: a job returning more fails (default DEFAULT_LIMITS). */
+  maxResultBytes?: number;
   /** Start at most this many jobs, then drain like a burst (`run --max-jobs`). */
   maxJobs?: number;
 }
@@ -391,7 +393,7 @@ export class WorkerPool implements Service {
       // Claimed by name, so only a reload that dropped the job gets here: put it back for a worker that has it.
       ending = { ok: false, error: new ShuttingDown() };
     }
-    const outcome = decideOutcome({ entry, job, ending, abortReason: controller.signal.reason, now: clock.now(), maxStalls: this.opts.maxStalls });
+    const outcome = decideOutcome({ entry, job, ending, abortReason: controller.signal.reason, now: clock.now(), maxStalls: this.opts.maxStalls, maxResultBytes: this.opts.maxResultBytes });
     this.timings.set(job.id, { durationMs: clock.mono() - r.started, waitMs: Math.max(0, job.startedAt !== undefined ? job.startedAt - job.runAt : 0) });
     // The try is over: free its slot, and let the next round write the outcome (with its claim).
     this.running.delete(job.id);
