@@ -8,7 +8,7 @@
 
 import type { Clock } from "../core/clock.ts";
 import { NotFoundError, QworkerError, UsageError } from "../core/errors.ts";
-import { SCHEDULER_LEASE, type EnqueueResult, type JobRecord, type QueueCounts } from "../core/types.ts";
+import { SCHEDULER_LEASE, type EnqueueResult, type JobRecord, type NewJob, type QueueCounts } from "../core/types.ts";
 import { buildNewJob, buildOpenNewJob, parseEnqueueRequest } from "../registry/enqueue-request.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { JobPage, ListJobsParams, Store } from "../store/store.ts";
@@ -38,18 +38,8 @@ export class LocalOperations implements Operations {
   }
 
   async enqueue(requests: unknown[]): Promise<EnqueueResult[]> {
-    if (requests.length === 0) throw new UsageError("nothing to enqueue: the list is empty");
     const now = this.clock.now();
-    const batch = requests.length > 1;
-    const jobs = requests.map((raw, i) => {
-      try {
-        const req = parseEnqueueRequest(raw);
-        return this.registry ? buildNewJob(this.registry, req, now) : buildOpenNewJob(req, now);
-      } catch (err) {
-        throw batch ? atItem(err, i) : err;
-      }
-    });
-    return this.store.enqueue({ jobs, now });
+    return this.store.enqueue({ jobs: newJobsOf(requests, this.registry, now), now });
   }
 
   async getJob(id: string): Promise<JobRecord> {
@@ -140,6 +130,24 @@ export class LocalOperations implements Operations {
       `no schedule named "${name}"; schedules: ${known.length ? known.join(", ") : "(none: add `cron` to a job or `schedules` to the config)"}`,
     );
   }
+}
+
+/**
+ * Validates enqueue requests and builds the store's NewJobs: against the
+ * job modules with a registry, for shape only without (also the client's
+ * transactional enqueue, which stores them through the app's transaction).
+ */
+export function newJobsOf(requests: unknown[], registry: Registry | undefined, now: number): NewJob[] {
+  if (requests.length === 0) throw new UsageError("nothing to enqueue: the list is empty");
+  const batch = requests.length > 1;
+  return requests.map((raw, i) => {
+    try {
+      const req = parseEnqueueRequest(raw);
+      return registry ? buildNewJob(registry, req, now) : buildOpenNewJob(req, now);
+    } catch (err) {
+      throw batch ? atItem(err, i) : err;
+    }
+  });
 }
 
 /** The same error, about item `index` of a batch: the message says so and every issue carries the index. */

@@ -9,7 +9,7 @@
  * the store's own enqueue (`enqueue_json`, functions.ts), so ids, defaults,
  * dedupe and wake-ups are identical. Accepted:
  * - a node-postgres Client or PoolClient inside BEGIN (`query(text, values)`);
- * - a porsager `postgres` TransactionSql or a Bun.SQL transaction (the
+ * - a porsager `postgres` TransactionSql or a Bun's SQL transaction (the
  *   argument of `sql.begin(tx => …)`; `unsafe(text, params)`).
  * Parameters are text and cast in SQL, the one form all three bind alike.
  *
@@ -26,7 +26,7 @@ export interface PgClientLike {
   query(text: string, values?: any[]): Promise<{ rows: any[] }>;
 }
 
-/** A porsager `postgres` TransactionSql or a Bun.SQL transaction: the argument of `sql.begin(async (tx) => …)`. */
+/** A porsager `postgres` TransactionSql or a Bun's SQL transaction: the argument of `sql.begin(async (tx) => …)`. */
 export interface SqlTagLike {
   unsafe(query: string, params?: any[]): PromiseLike<unknown>;
 }
@@ -76,7 +76,7 @@ export async function enqueueInTransaction(tx: AppTransaction, schema: string, j
 async function run(tx: AppTransaction, sql: string, params: string[]): Promise<{ id: string; deduplicated: boolean }[]> {
   const t = tx as unknown as Record<string, unknown>;
   if (typeof t.unsafe === "function") {
-    // A top-level `sql` (porsager or Bun.SQL) runs each statement in its own transaction: the point would be lost.
+    // A top-level `sql` (porsager or Bun's SQL) runs each statement in its own transaction: the point would be lost.
     if (typeof t.begin === "function" && typeof t.savepoint !== "function") {
       throw new UsageError("tx: pass the transaction (the argument of sql.begin(async (tx) => …)), not the sql instance itself");
     }
@@ -88,5 +88,5 @@ async function run(tx: AppTransaction, sql: string, params: string[]): Promise<{
     }
     return (await (tx as PgClientLike).query(sql, params)).rows;
   }
-  throw new UsageError("tx: expected a node-postgres client inside BEGIN, or the transaction of porsager's postgres or Bun.SQL (sql.begin(async (tx) => …))");
+  throw new UsageError("tx: expected a node-postgres client inside BEGIN, or the transaction of porsager's postgres or Bun's SQL (sql.begin(async (tx) => …))");
 }
