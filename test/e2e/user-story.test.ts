@@ -1,20 +1,47 @@
 /**
  * The README's quick start, driven through the built binary: run, enqueue
- * with --wait, a delayed enqueue, status, and a graceful Ctrl-C.
+ * with --wait, a delayed enqueue, status, and a graceful Ctrl-C. On the
+ * default SQLite store, and on PostgreSQL (a fresh database on the
+ * machine's server, `--backend postgres` through the environment).
  */
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
+import { makeProject, qw as run, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
+import { describeNeeding, type Tool } from "../helpers/requirements.ts";
 import { fetchWithin, within } from "../helpers/wait.ts";
 
-describe("e2e: the quick start on sqlite", () => {
+interface Backend {
+  name: string;
+  needs: Tool[];
+  /** Environment for every command of the story (the store options); cleaned up after it. */
+  setUp(): Promise<{ env: Record<string, string>; tearDown(): Promise<void> }>;
+}
+
+const BACKENDS: Backend[] = [
+  { name: "sqlite", needs: [], setUp: async () => ({ env: {}, tearDown: async () => {} }) },
+  {
+    name: "postgres",
+    needs: ["postgres"],
+    setUp: async () => {
+      const db: TestDatabase = await createTestDatabase("story");
+      return { env: { QWORKER_BACKEND: "postgres", QWORKER_POSTGRES_URL: db.url }, tearDown: () => db.drop() };
+    },
+  },
+];
+
+for (const backend of BACKENDS) describeNeeding(...backend.needs)(`e2e: the quick start on ${backend.name}`, () => {
   let project: Project;
   let server: Server;
   let adminUrl: string;
+  let env: Record<string, string> = {};
+  let tearDown = async () => {};
+  const qw = (args: string[], opts: { cwd: string }) => run(args, { ...opts, env });
 
   beforeAll(async () => {
+    ({ env, tearDown } = await backend.setUp());
     project = makeProject();
-    server = startServer(["--admin-port", "0", "--concurrency", "4"], { cwd: project.dir, env: { QW_TEST_OUT: project.out } });
+    server = startServer(["--admin-port", "0", "--concurrency", "4"], { cwd: project.dir, env: { ...env, QW_TEST_OUT: project.out } });
     adminUrl = await server.adminUrl();
   });
 
@@ -22,6 +49,7 @@ describe("e2e: the quick start on sqlite", () => {
     server.kill("SIGKILL");
     await within(server.exited, 10_000, "the killed server to exit");
     project.cleanup();
+    await tearDown();
   });
 
   test("/health answers 200 with the store", async () => {

@@ -228,6 +228,15 @@ describeNeeding("postgres")("postgres store", () => {
     });
   });
 
+  test("progress reported without waiting (as jobs report it) lands in order, and before the job's completion", async () => {
+    const store = await open({ schema: freshSchema(), poolSize: 4 });
+    const [r] = await store.enqueue({ jobs: [job("chatty")], now: Date.now() });
+    const [j] = await store.reserve({ queues: QUEUES, workerId: "w", max: 1, leaseMs: 30_000, now: Date.now() });
+    for (let pct = 1; pct <= 20; pct++) void store.progress({ id: r.id, token: j.lease.token, progress: { pct } });
+    await store.complete({ workerId: "w", jobs: [{ id: r.id, token: j.lease.token }], now: Date.now() });
+    expect(await store.getJob(r.id)).toMatchObject({ state: "completed", progress: { pct: 20 } });
+  });
+
   test("trim deletes more than one batch (1,000) per queue and state, and keeps the newest by count", async () => {
     const schema = freshSchema();
     const clock = new FakeClock(Date.UTC(2026, 5, 1));

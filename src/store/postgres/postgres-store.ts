@@ -101,6 +101,12 @@ export class PostgresStore implements Store {
   private readonly st: Statements;
   private readonly waker: PgWaker;
   private readonly lists = new Map<string, string>();
+  /**
+   * Progress writes in flight, by job. The pool does not await progress
+   * (jobs report it as they go), so an outcome for the job waits for them:
+   * the last progress lands before the job settles, as on the other stores.
+   */
+  private readonly progressing = new Map<string, Promise<void>>();
   private readonly clock: Clock;
   private readonly url: string;
   private opened?: Promise<void>;
@@ -174,6 +180,7 @@ export class PostgresStore implements Store {
   async reserve(p: ReserveParams): Promise<ReservedJob[]> {
     const now = ms(p.now);
     const done = p.complete?.length ? p.complete : undefined;
+    if (done) await this.progressed(done);
     const rows = await this.q<JobRow>("reserve", this.st.reserve, [
       p.queues,
       p.workerId,
@@ -199,10 +206,12 @@ export class PostgresStore implements Store {
 
   async complete(p: CompleteParams): Promise<void> {
     if (p.jobs.length === 0) return;
+    await this.progressed(p.jobs);
     await this.q("complete", this.st.complete, [p.workerId, ms(p.now), p.jobs.map((j) => j.id), p.jobs.map((j) => j.token), p.jobs.map((j) => toJson(j.result))], "qw_complete");
   }
 
   async fail(p: FailParams): Promise<void> {
+    await this.progressed([p]);
     const now = ms(p.now);
     const error = JSON.stringify({ ...p.error, at: now });
     if (p.retryAt === undefined) {
@@ -215,17 +224,31 @@ export class PostgresStore implements Store {
   }
 
   async cancelHeld(p: CancelHeldParams): Promise<void> {
+    await this.progressed([p]);
     await this.q("cancelHeld", this.st.cancelHeld, [p.id, p.workerId, p.token, ms(p.now)]);
   }
 
   async release(p: ReleaseParams): Promise<void> {
     if (p.jobs.length === 0) return;
+    await this.progressed(p.jobs);
     const woke = await this.q("release", this.st.release, [p.workerId, p.jobs.map((j) => j.id), p.jobs.map((j) => j.token)]);
     if (woke.length) this.waker.wakeLocal();
   }
 
   async progress(p: ProgressParams): Promise<void> {
-    await this.q("progress", this.st.progress, [p.id, p.token, JSON.stringify(p.progress)], "qw_progress");
+    // Writes about one job go out one after another: over a pool they could otherwise land out of order.
+    const write = (this.progressing.get(p.id) ?? Promise.resolve()).then(() =>
+      this.q("progress", this.st.progress, [p.id, p.token, JSON.stringify(p.progress)], "qw_progress"),
+    );
+    const tracked: Promise<void> = write.then(
+      () => {},
+      () => {},
+    );
+    this.progressing.set(p.id, tracked);
+    void tracked.then(() => {
+      if (this.progressing.get(p.id) === tracked) this.progressing.delete(p.id);
+    });
+    await write;
   }
 
   async appendLogs(p: AppendLogsParams): Promise<void> {
@@ -421,6 +444,13 @@ export class PostgresStore implements Store {
   private async q<R = Record<string, unknown>>(what: string, text: string, values: unknown[] = [], name?: string): Promise<R[]> {
     if (this.closed) throw new StoreUnavailableError(`${this.conn.where} is closed (${what})`);
     return this.conn.query<R>(what, text, values, name);
+  }
+
+  /** Waits for the progress writes still in flight for these jobs (see `progressing`). */
+  private async progressed(jobs: { id: string }[]): Promise<void> {
+    if (this.progressing.size === 0) return;
+    const waits = jobs.map((j) => this.progressing.get(j.id)).filter((w) => w !== undefined);
+    if (waits.length) await Promise.all(waits);
   }
 
   private async deleted(what: string, text: string, values: unknown[]): Promise<number> {
