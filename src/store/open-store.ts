@@ -29,6 +29,7 @@ export async function createStore(config: Config, clock: Clock): Promise<Store> 
         schema: s.postgresSchema,
         poolSize: s.postgresPoolSize,
         preparedStatements: s.postgresPreparedStatements,
+        asyncOutcomes: s.postgresAsyncOutcomes,
         listen: s.postgresListen ? (s.postgresListenUrl ?? true) : false,
         clock,
       });

@@ -256,10 +256,10 @@ describeNeeding("postgres")("postgres store", () => {
     expect(await store.trim({ policy: { completedMaxAgeMs: 86_400_000, completedMaxCount: 100, failedMaxAgeMs: 1, failedMaxCount: 1 }, now: clock.now() })).toBe(100);
   });
 
-  test("prepared statements and LISTEN off (PgBouncer-style settings) run the same claim and completion path", async () => {
+  test("prepared statements, LISTEN off (PgBouncer-style settings) and synchronous outcomes run the same claim and completion path", async () => {
     const schema = freshSchema();
     for (const preparedStatements of [true, false]) {
-      const store = await open({ schema, preparedStatements, listen: false });
+      const store = await open({ schema, preparedStatements, listen: false, asyncOutcomes: preparedStatements });
       const [r] = await store.enqueue({ jobs: [job(`p-${preparedStatements}`)], now: Date.now() });
       for (let i = 0; i < 3; i++) {
         const [j] = await store.reserve({ queues: QUEUES, workerId: "w", max: 1, leaseMs: 30_000, now: Date.now() });
@@ -269,6 +269,10 @@ describeNeeding("postgres")("postgres store", () => {
       const [j] = await store.reserve({ queues: QUEUES, workerId: "w", max: 1, leaseMs: 30_000, now: Date.now() });
       await store.reserve({ queues: QUEUES, workerId: "w", max: 1, leaseMs: 30_000, now: Date.now(), complete: [{ id: j.id, token: j.lease.token, result: { ok: true } }] });
       expect(await store.getJob(r.id)).toMatchObject({ state: "completed", result: { ok: true } });
+      const [r2] = await store.enqueue({ jobs: [job(`c-${preparedStatements}`)], now: Date.now() });
+      const [j2] = await store.reserve({ queues: QUEUES, workerId: "w", max: 1, leaseMs: 30_000, now: Date.now() });
+      await store.complete({ workerId: "w", jobs: [{ id: j2.id, token: j2.lease.token, result: 2 }], now: Date.now() });
+      expect(await store.getJob(r2.id)).toMatchObject({ state: "completed", result: 2 });
     }
   });
 

@@ -142,7 +142,8 @@ export function functionsV1(s: SchemaNames, defaultUniqueTtlMs: number): string 
   $fn$;
 
   -- Due delayed jobs join the back of their queues, in due order. Returns how many moved.
-  CREATE FUNCTION ${S}.promote_due(p_now bigint, p_limit integer) RETURNS integer LANGUAGE plpgsql AS $fn$
+  CREATE FUNCTION ${S}.promote_due(p_now bigint, p_limit integer) RETURNS integer LANGUAGE plpgsql
+  SET plan_cache_mode = force_custom_plan AS $fn$
   DECLARE
     moved integer;
     queues text[];
@@ -167,11 +168,16 @@ export function functionsV1(s: SchemaNames, defaultUniqueTtlMs: number): string 
 
   -- Completions first (only of jobs p_worker still holds), then promotion, then the claim:
   -- queues in the order given (paused ones skipped), then priority, then FIFO; only p_names when given.
+  -- p_async_commit: this transaction's commit does not wait for the WAL flush (see postgres-store.ts).
+  -- Custom plans on every call: a generic plan cannot know the LIMIT is small and may sort a whole backlog.
   CREATE FUNCTION ${S}.reserve(
     p_queues text[], p_worker text, p_max integer, p_lease_until bigint, p_now bigint, p_names text[], p_promote integer,
-    p_done_ids text[], p_done_tokens bigint[], p_done_results text[]
-  ) RETURNS SETOF ${S}.jobs LANGUAGE plpgsql AS $fn$
+    p_done_ids text[], p_done_tokens bigint[], p_done_results text[], p_async_commit boolean
+  ) RETURNS SETOF ${S}.jobs LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $fn$
   BEGIN
+    IF p_async_commit THEN
+      PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
     IF p_done_ids IS NOT NULL THEN
       UPDATE ${S}.jobs t SET state = 'completed', attempts_made = t.attempts_made + 1, result = c.result::json,
              finished_at = p_now, unique_until = NULL
@@ -204,7 +210,7 @@ export function functionsV1(s: SchemaNames, defaultUniqueTtlMs: number): string 
   -- Active jobs whose lease ran out, then active jobs of workers whose heartbeat record lapsed,
   -- go back to waiting with a stall counted; past p_max_stalls they fail instead.
   CREATE FUNCTION ${S}.rescue_expired(p_now bigint, p_max_stalls integer, p_limit integer, p_message text, p_keep_ms bigint)
-  RETURNS TABLE (id text, failed boolean) LANGUAGE plpgsql AS $fn$
+  RETURNS TABLE (id text, failed boolean) LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $fn$
   #variable_conflict use_column
   DECLARE
     r record;

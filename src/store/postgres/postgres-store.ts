@@ -87,6 +87,17 @@ export interface PostgresStoreOptions {
    * session when `url` goes through PgBouncer, or false to rely on polling.
    */
   listen?: boolean | string;
+  /**
+   * Claims and completions commit without waiting for the WAL flush
+   * (synchronous_commit = off for those transactions only). Default true.
+   * Enqueues, retries, failures and every other write always wait for it,
+   * so an acknowledged job is never lost. What a crash of the PostgreSQL
+   * server (not a restart) can lose is the last claims and completions
+   * (within 3 × wal_writer_delay, 600 ms by default): those jobs come back
+   * through their leases and run again, which at-least-once delivery
+   * allows. False waits for the flush on every write.
+   */
+  asyncOutcomes?: boolean;
 }
 
 /** Jobs one trim statement deletes at most: short transactions, short locks. */
@@ -109,12 +120,14 @@ export class PostgresStore implements Store {
   private readonly progressing = new Map<string, Promise<void>>();
   private readonly clock: Clock;
   private readonly url: string;
+  private readonly asyncOutcomes: boolean;
   private opened?: Promise<void>;
   private closed = false;
 
   constructor(opts: PostgresStoreOptions) {
     this.url = opts.url;
     this.clock = opts.clock;
+    this.asyncOutcomes = opts.asyncOutcomes ?? true;
     this.s = schemaNames(opts.schema ?? DEFAULT_SCHEMA);
     this.st = statements(this.s);
     const connectTimeoutMs = opts.connectTimeoutMs ?? 3_000;
@@ -192,6 +205,7 @@ export class PostgresStore implements Store {
       done ? done.map((c) => c.id) : null,
       done ? done.map((c) => c.token) : null,
       done ? done.map((c) => toJson(c.result)) : null,
+      this.asyncOutcomes,
     ], "qw_reserve");
     if (rows.length > 1) rows.sort(claimOrder(p.queues));
     return rows.map((r) => toRecord(r) as ReservedJob);
@@ -207,7 +221,8 @@ export class PostgresStore implements Store {
   async complete(p: CompleteParams): Promise<void> {
     if (p.jobs.length === 0) return;
     await this.progressed(p.jobs);
-    await this.q("complete", this.st.complete, [p.workerId, ms(p.now), p.jobs.map((j) => j.id), p.jobs.map((j) => j.token), p.jobs.map((j) => toJson(j.result))], "qw_complete");
+    const values = [p.workerId, ms(p.now), p.jobs.map((j) => j.id), p.jobs.map((j) => j.token), p.jobs.map((j) => toJson(j.result)), this.asyncOutcomes ? "off" : "keep"];
+    await this.q("complete", this.st.complete, values, "qw_complete");
   }
 
   async fail(p: FailParams): Promise<void> {

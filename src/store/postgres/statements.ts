@@ -29,12 +29,13 @@ export function statements(s: SchemaNames) {
     enqueue: enqueueSql(s),
 
     // ---- consuming ------------------------------------------------------
-    /** queues, worker, max, lease until, now, names, promote limit, completed ids, their tokens, their results (JSON text). */
-    reserve: `SELECT * FROM ${S}.reserve($1::text[], $2, $3::integer, $4::bigint, $5::bigint, $6::text[], $7::integer, $8::text[], $9::bigint[], $10::text[])`,
-    /** worker, now, ids, tokens, results (JSON text or NULL). */
+    /** queues, worker, max, lease until, now, names, promote limit, completed ids, their tokens, their results (JSON text), async commit. */
+    reserve: `SELECT * FROM ${S}.reserve($1::text[], $2, $3::integer, $4::bigint, $5::bigint, $6::text[], $7::integer, $8::text[], $9::bigint[], $10::text[], $11::boolean)`,
+    /** worker, now, ids, tokens, results (JSON text or NULL), async commit ('off' skips the WAL flush wait, 'keep' leaves the setting). */
     complete: `UPDATE ${J} t SET state = 'completed', attempts_made = t.attempts_made + 1, result = c.result::json,
          finished_at = $2::bigint, unique_until = NULL
-       FROM unnest($3::text[], $4::bigint[], $5::text[]) AS c(id, token, result)
+       FROM unnest($3::text[], $4::bigint[], $5::text[]) AS c(id, token, result),
+            (SELECT CASE WHEN $6::text = 'off' THEN set_config('synchronous_commit', 'off', true) END) AS commit_mode
       WHERE t.id = c.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = c.token`,
     /** worker, lease until, ids, tokens → the ids still held. */
     extend: `UPDATE ${J} t SET lease_until = $2::bigint FROM unnest($3::text[], $4::bigint[]) AS r(id, token)
