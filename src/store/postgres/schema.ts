@@ -71,9 +71,9 @@ const MIGRATIONS: ((s: SchemaNames) => string)[] = [
   CREATE INDEX jobs_waiting ON ${s.q}.jobs (queue, priority, seq) WHERE state = 'waiting';
   -- promotion, nextDueAt
   CREATE INDEX jobs_delayed ON ${s.q}.jobs (run_at, seq) WHERE state = 'delayed';
-  -- rescue: expired leases, and the jobs of dead workers
+  -- rescue: expired leases, and the jobs of dead workers (few rows are active at once, so no index by worker:
+  -- every index costs an entry per claim and per completion)
   CREATE INDEX jobs_active ON ${s.q}.jobs (lease_until) WHERE state = 'active';
-  CREATE INDEX jobs_active_worker ON ${s.q}.jobs (lease_worker) WHERE state = 'active';
   -- retention, without reading a backlog of waiting jobs
   CREATE INDEX jobs_finished ON ${s.q}.jobs (queue, state, finished_at) WHERE state IN ('completed', 'failed', 'cancelled');
   -- one live holder per unique key, also across concurrent transactions
