@@ -29,7 +29,9 @@ import { payload, QUEUE, RESULT_TAG, type PgBenchParams, type PgBenchResult, typ
 
 const SCHEMA = "qwbench";
 const JOBS_DIR = join(import.meta.dir, "../jobs");
-const [scenario, json] = process.argv.slice(2) as [PgScenario, string];
+const [scenario, json, variant] = process.argv.slice(2) as [PgScenario, string, string | undefined];
+/** "sync": postgresAsyncOutcomes off, every commit waits for the WAL flush. */
+const sync = variant === "sync";
 const p = JSON.parse(json) as PgBenchParams;
 
 const newJob = (i: number): NewJob => ({ name: "noop", queue: QUEUE, data: payload(i), maxAttempts: 3 });
@@ -81,7 +83,7 @@ async function drain(notes: string[]): Promise<Record<string, number>> {
     await sql(store, `ANALYZE ${SCHEMA}.jobs`);
     if ((await waiting(store)) !== p.jobs) throw new Error(`expected ${p.jobs} waiting jobs`);
     const config = join(p.workDir, "qworker-postgres.json");
-    writeFileSync(config, JSON.stringify({ queues: [QUEUE], store: { backend: "postgres", postgresUrl: p.url, postgresSchema: SCHEMA } }));
+    writeFileSync(config, JSON.stringify({ queues: [QUEUE], store: { backend: "postgres", postgresUrl: p.url, postgresSchema: SCHEMA, postgresAsyncOutcomes: !sync } }));
     const binary = ensureBinary();
     const t0 = performance.now();
     const proc = Bun.spawn([binary, "run", "--burst", "--role", "worker", "--concurrency", String(p.concurrency), "--jobs", JOBS_DIR, "--log-level", "warn", "--config", config], {
@@ -106,12 +108,12 @@ async function drain(notes: string[]): Promise<Record<string, number>> {
 }
 
 const result: PgBenchResult = {
-  system: "qworker",
+  system: sync ? "qworker-sync" : "qworker",
   scenario,
   metrics: {},
   settings:
     scenario === "drain"
-      ? `dist/qworker run --burst --role worker --concurrency ${p.concurrency} (one process, default store settings)`
+      ? `dist/qworker run --burst --role worker --concurrency ${p.concurrency} (one process, ${sync ? "postgresAsyncOutcomes false" : "default store settings"})`
       : scenario === "bulk"
         ? `Operations.enqueue, ${p.batch} jobs per call`
         : "Operations.enqueue, one job per call",

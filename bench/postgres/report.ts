@@ -24,6 +24,9 @@ export interface Row {
   qworkerDbWindow?: Spread;
   /** qworker's bulk enqueue straight into the store, without request validation. */
   qworkerRawStore?: Spread;
+  /** qworker's drain with postgresAsyncOutcomes off (every commit waits for the WAL flush, as the peers'), and its ratio. */
+  qworkerSync?: Spread;
+  syncRatio?: number;
   pgboss?: PeerFigure;
   /** Every pg-boss configuration tried, best first. */
   pgbossAll: PeerFigure[];
@@ -52,21 +55,31 @@ export function reportRows(results: RoundResult[]): Row[] {
     const bull = rates(results, "bullmq", scenario);
     const row: Row = { scenario, label: LABELS[scenario], qworker: rates(results, "qworker", scenario), pgbossAll, pgboss: pgbossAll[0] };
     if (bull.n > 0) row.bullmq = { system: "bullmq", rate: bull };
-    if (scenario === "drain") row.qworkerDbWindow = rates(results, "qworker", scenario, "dbWindowJobsPerSec");
+    if (scenario === "drain") {
+      row.qworkerDbWindow = rates(results, "qworker", scenario, "dbWindowJobsPerSec");
+      row.qworkerSync = rates(results, "qworker-sync", scenario);
+    }
     if (scenario === "bulk") row.qworkerRawStore = rates(results, "qworker", scenario, "storeJobsPerSec");
     const peers = [row.pgboss, row.bullmq].filter((f): f is PeerFigure => f !== undefined).sort((a, b) => b.rate.median - a.rate.median);
     if (peers.length && row.qworker.n > 0) {
-      row.fasterPeer = peerName(peers[0].system);
+      row.fasterPeer = scenario === "drain" ? peerName(peers[0].system) : enqueuePeerName(peers[0].system);
       row.ratio = row.qworker.median / peers[0].rate.median;
+      if (row.qworkerSync && row.qworkerSync.n > 0) row.syncRatio = row.qworkerSync.median / peers[0].rate.median;
     }
     return row;
   });
+}
+
+/** Enqueues do not depend on the drain configuration: pg-boss is pg-boss there. */
+function enqueuePeerName(system: PgSystem): string {
+  return system.startsWith("pgboss") ? "pg-boss" : peerName(system);
 }
 
 export function peerName(system: PgSystem): string {
   if (system === "bullmq") return "BullMQ (PostgreSQL)";
   if (system === "pgboss-fetch") return "pg-boss (fetch/complete loops)";
   if (system === "pgboss-work-big") return "pg-boss (work(), batch 500)";
+  if (system === "qworker-sync") return "qworker (postgresAsyncOutcomes off)";
   return system === "pgboss-work" ? "pg-boss (work(), batch 50)" : "qworker";
 }
 
@@ -81,7 +94,8 @@ export function textReport(rows: Row[], rounds: number): string {
     out.push(`  qworker                          ${fmt(r.qworker)}`);
     if (r.qworkerDbWindow) out.push(`    (first claim → last completion ${fmt(r.qworkerDbWindow)})`);
     if (r.qworkerRawStore) out.push(`    (straight into store.enqueue, no validation ${fmt(r.qworkerRawStore)})`);
-    for (const f of r.pgbossAll) out.push(`  ${peerName(f.system).padEnd(33)}${fmt(f.rate)}`);
+    if (r.qworkerSync && r.qworkerSync.n > 0) out.push(`  qworker, postgresAsyncOutcomes off ${fmt(r.qworkerSync)}${r.syncRatio !== undefined ? `: ${r.syncRatio.toFixed(2)}× the faster peer` : ""}`);
+    for (const f of r.pgbossAll) out.push(`  ${(r.scenario === "drain" ? peerName(f.system) : enqueuePeerName(f.system)).padEnd(33)}${fmt(f.rate)}`);
     if (r.bullmq) out.push(`  ${"BullMQ (PostgreSQL backend)".padEnd(33)}${fmt(r.bullmq.rate)}`);
     if (r.ratio !== undefined) out.push(`  qworker / ${r.fasterPeer}: ${r.ratio.toFixed(2)}×`);
   }
@@ -98,8 +112,11 @@ export function markdownTable(rows: Row[], meta: { rounds: number; machine: stri
     "|---|---:|---:|---:|---:|",
   ];
   for (const r of rows) {
-    const boss = r.pgboss ? `${short(r.pgboss.rate)}${r.pgbossAll.length > 1 ? ` (${peerName(r.pgboss.system).replace(/^pg-boss \((.*)\)$/, "$1")})` : ""}` : "–";
+    const boss = r.pgboss ? `${short(r.pgboss.rate)}${r.scenario === "drain" ? ` (${peerName(r.pgboss.system).replace(/^pg-boss \((.*)\)$/, "$1")})` : ""}` : "–";
     lines.push(`| ${r.label} | ${short(r.qworker)} | ${boss} | ${short(r.bullmq?.rate)} | ${r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : "–"} |`);
+    if (r.qworkerSync && r.qworkerSync.n > 0) {
+      lines.push(`| ${r.label}, postgresAsyncOutcomes off | ${short(r.qworkerSync)} | ${boss} | ${short(r.bullmq?.rate)} | ${r.syncRatio !== undefined ? `${r.syncRatio.toFixed(2)}×` : "–"} |`);
+    }
   }
   return lines.join("\n");
 }

@@ -129,8 +129,8 @@ try {
       const shift = (round - 1) % systems.length;
       for (const system of [...systems.slice(shift), ...systems.slice(0, shift)]) {
         const cmd =
-          system === "qworker"
-            ? [process.execPath, join(import.meta.dir, "qworker.ts"), scenario, JSON.stringify(params)]
+          system === "qworker" || system === "qworker-sync"
+            ? [process.execPath, join(import.meta.dir, "qworker.ts"), scenario, JSON.stringify(params), system === "qworker-sync" ? "sync" : "default"]
             : [node, peers, system, scenario, JSON.stringify(params)];
         const r = await runChild(cmd, system, scenario, round);
         results.push(r);

@@ -6,11 +6,13 @@
  */
 
 /**
- * qworker, and its peers in every configuration the bench tries:
+ * qworker (and, for the drain, qworker with postgresAsyncOutcomes off:
+ * every commit waits for the WAL flush, as the peers' do), and its peers in
+ * every configuration the bench tries:
  * pg-boss's `work()` (two batch sizes) and its fetch/complete loop, and
  * BullMQ's PostgreSQL backend. A peer's figure is its best configuration.
  */
-export type PgSystem = "qworker" | "pgboss-work" | "pgboss-work-big" | "pgboss-fetch" | "bullmq";
+export type PgSystem = "qworker" | "qworker-sync" | "pgboss-work" | "pgboss-work-big" | "pgboss-fetch" | "bullmq";
 export type PgScenario = "bulk" | "one" | "drain";
 
 export interface PgBenchParams {
@@ -49,5 +51,5 @@ export const payload = (n: number) => ({ n, to: "user@example.com" });
 export const PLAN: Record<PgScenario, PgSystem[]> = {
   bulk: ["qworker", "pgboss-fetch", "bullmq"],
   one: ["qworker", "pgboss-fetch", "bullmq"],
-  drain: ["qworker", "pgboss-work", "pgboss-work-big", "pgboss-fetch", "bullmq"],
+  drain: ["qworker", "qworker-sync", "pgboss-work", "pgboss-work-big", "pgboss-fetch", "bullmq"],
 };
