@@ -14,12 +14,12 @@
  * 3. Keep no session state on the claim path (PgBouncer's transaction mode
  *    works); LISTEN/NOTIFY wake-ups ride on a session of their own
  *    (waker.ts), with a capped poll as the floor.
- * 4. Trim in small batches, each its own transaction: retention never
- *    holds locks or an old snapshot for long.
+ * 4. Keep the writes about one job in order (job-writes.ts), as stores on
+ *    one connection do by themselves.
  *
  * Schema and migrations, the SQL functions, the statements, row mapping,
- * the pool and the wake-ups live in the neighbouring files; the client's
- * transactional enqueue in tx-enqueue.ts.
+ * the pool, the wake-ups, retention and the fleet tables live in the
+ * neighbouring files; the client's transactional enqueue in tx-enqueue.ts.
  */
 
 import type { Clock } from "../../core/clock.ts";
@@ -33,7 +33,6 @@ import {
   type LeaderInfo,
   type QueueCounts,
   type ScheduleState,
-  type WorkerInfo,
   type WorkerRecord,
 } from "../../core/types.ts";
 import { CountsTable } from "../counts.ts";
@@ -67,6 +66,10 @@ import { DEFAULT_SCHEMA, schemaNames, type SchemaNames } from "./names.ts";
 import { migrate } from "./schema.ts";
 import { listSql, statements, type Statements } from "./statements.ts";
 import { encodeJobs } from "./tx-enqueue.ts";
+import { PgFleet } from "./fleet.ts";
+import { trimJobs } from "./retention.ts";
+import { JobWrites } from "./job-writes.ts";
+import { serverWarnings, type ServerSettings } from "./server-check.ts";
 import { PgWaker } from "./waker.ts";
 
 export interface PostgresStoreOptions {
@@ -100,9 +103,6 @@ export interface PostgresStoreOptions {
   asyncOutcomes?: boolean;
 }
 
-/** Jobs one trim statement deletes at most: short transactions, short locks. */
-const TRIM_BATCH = 1_000;
-
 export class PostgresStore implements Store {
   readonly kind = "postgres" as const;
   readonly durable = true;
@@ -111,13 +111,10 @@ export class PostgresStore implements Store {
   private readonly s: SchemaNames;
   private readonly st: Statements;
   private readonly waker: PgWaker;
+  private readonly fleet: PgFleet;
   private readonly lists = new Map<string, string>();
-  /**
-   * Progress writes in flight, by job. The pool does not await progress
-   * (jobs report it as they go), so an outcome for the job waits for them:
-   * the last progress lands before the job settles, as on the other stores.
-   */
-  private readonly progressing = new Map<string, Promise<void>>();
+  /** Progress writes in flight, by job: an outcome for the job waits for them (job-writes.ts). */
+  private readonly progressWrites = new JobWrites();
   private readonly clock: Clock;
   private readonly url: string;
   private readonly asyncOutcomes: boolean;
@@ -130,6 +127,7 @@ export class PostgresStore implements Store {
     this.asyncOutcomes = opts.asyncOutcomes ?? true;
     this.s = schemaNames(opts.schema ?? DEFAULT_SCHEMA);
     this.st = statements(this.s);
+    this.fleet = new PgFleet(this.st, (what, text, values) => this.q(what, text, values));
     const connectTimeoutMs = opts.connectTimeoutMs ?? 3_000;
     this.conn = new PgConnection({ url: opts.url, max: opts.poolSize ?? 10, connectTimeoutMs, preparedStatements: opts.preparedStatements ?? false });
     const listen = opts.listen ?? true;
@@ -171,12 +169,8 @@ export class PostgresStore implements Store {
   }
 
   async checkServerConfig(): Promise<string[]> {
-    const [row] = await this.q<{ fsync: string; sync: string; version: number; version_text: string }>("checkServerConfig", this.st.serverSettings);
-    const warnings: string[] = [];
-    if (row.fsync === "off") warnings.push("PostgreSQL runs with fsync = off: a crash of the server can lose or corrupt acknowledged jobs; turn it on");
-    if (row.sync === "off") warnings.push("PostgreSQL runs with synchronous_commit = off: a crash of the server can lose the last acknowledged enqueues");
-    if (row.version < 130_000) warnings.push(`PostgreSQL ${row.version_text} is older than 13, the oldest version qworker is built for`);
-    return warnings;
+    const [row] = await this.q<ServerSettings>("checkServerConfig", this.st.serverSettings);
+    return serverWarnings(row);
   }
 
   // ---- producing -------------------------------------------------------
@@ -193,7 +187,7 @@ export class PostgresStore implements Store {
   async reserve(p: ReserveParams): Promise<ReservedJob[]> {
     const now = ms(p.now);
     const done = p.complete?.length ? p.complete : undefined;
-    if (done) await this.progressed(done);
+    if (done) await this.progressWrites.settled(done);
     const rows = await this.q<JobRow>("reserve", this.st.reserve, [
       p.queues,
       p.workerId,
@@ -220,13 +214,13 @@ export class PostgresStore implements Store {
 
   async complete(p: CompleteParams): Promise<void> {
     if (p.jobs.length === 0) return;
-    await this.progressed(p.jobs);
+    await this.progressWrites.settled(p.jobs);
     const values = [p.workerId, ms(p.now), p.jobs.map((j) => j.id), p.jobs.map((j) => j.token), p.jobs.map((j) => toJson(j.result)), this.asyncOutcomes ? "off" : "keep"];
     await this.q("complete", this.st.complete, values, "qw_complete");
   }
 
   async fail(p: FailParams): Promise<void> {
-    await this.progressed([p]);
+    await this.progressWrites.settled([p]);
     const now = ms(p.now);
     const error = JSON.stringify({ ...p.error, at: now });
     if (p.retryAt === undefined) {
@@ -239,31 +233,19 @@ export class PostgresStore implements Store {
   }
 
   async cancelHeld(p: CancelHeldParams): Promise<void> {
-    await this.progressed([p]);
+    await this.progressWrites.settled([p]);
     await this.q("cancelHeld", this.st.cancelHeld, [p.id, p.workerId, p.token, ms(p.now)]);
   }
 
   async release(p: ReleaseParams): Promise<void> {
     if (p.jobs.length === 0) return;
-    await this.progressed(p.jobs);
+    await this.progressWrites.settled(p.jobs);
     const woke = await this.q("release", this.st.release, [p.workerId, p.jobs.map((j) => j.id), p.jobs.map((j) => j.token)]);
     if (woke.length) this.waker.wakeLocal();
   }
 
   async progress(p: ProgressParams): Promise<void> {
-    // Writes about one job go out one after another: over a pool they could otherwise land out of order.
-    const write = (this.progressing.get(p.id) ?? Promise.resolve()).then(() =>
-      this.q("progress", this.st.progress, [p.id, p.token, JSON.stringify(p.progress)], "qw_progress"),
-    );
-    const tracked: Promise<void> = write.then(
-      () => {},
-      () => {},
-    );
-    this.progressing.set(p.id, tracked);
-    void tracked.then(() => {
-      if (this.progressing.get(p.id) === tracked) this.progressing.delete(p.id);
-    });
-    await write;
+    await this.progressWrites.chain(p.id, () => this.q("progress", this.st.progress, [p.id, p.token, JSON.stringify(p.progress)], "qw_progress"));
   }
 
   async appendLogs(p: AppendLogsParams): Promise<void> {
@@ -304,19 +286,10 @@ export class PostgresStore implements Store {
   }
 
   async trim({ policy, now }: TrimParams): Promise<number> {
-    const at = ms(now);
-    let removed = 0;
-    const queues = await this.q<{ queue: string }>("trim", this.st.finishedQueues);
-    for (const { queue } of queues) {
-      // Cancelled jobs follow the failed limits, counted apart from failed ones.
-      for (const state of ["completed", "failed", "cancelled"] as const) {
-        const [maxAge, maxCount] = state === "completed" ? [policy.completedMaxAgeMs, policy.completedMaxCount] : [policy.failedMaxAgeMs, policy.failedMaxCount];
-        removed += await this.trimBatches(() => this.deleted("trim", this.st.trimByAge, [queue, state, at - maxAge, TRIM_BATCH]));
-        const [cut] = await this.q<{ finished_at: number; id: string }>("trim", this.st.trimCutoff, [queue, state, Math.max(0, maxCount)]);
-        if (cut) removed += await this.trimBatches(() => this.deleted("trim", this.st.trimByCount, [queue, state, cut.finished_at, cut.id, TRIM_BATCH]));
-      }
-    }
-    return removed;
+    return trimJobs(this.st, policy, ms(now), {
+      query: (text, values) => this.q("trim", text, values),
+      execute: (text, values) => this.deleted("trim", text, values),
+    });
   }
 
   // ---- inspecting and managing -----------------------------------------
@@ -402,55 +375,34 @@ export class PostgresStore implements Store {
     this.waker.wakeLocal([queue]);
   }
 
-  // ---- fleet -----------------------------------------------------------
+  // ---- fleet and schedules (fleet.ts) ----------------------------------
 
-  async leaderAcquire(p: LeaderParams): Promise<LeaderInfo | undefined> {
-    const now = ms(p.now);
-    const [row] = await this.q<{ holder: string; token: number; expires_at: number }>("leaderAcquire", this.st.leaderAcquire, [p.name, p.holder, now, now + ms(p.ttlMs)]);
-    return row && { holder: row.holder, token: row.token, until: row.expires_at };
+  leaderAcquire(p: LeaderParams): Promise<LeaderInfo | undefined> {
+    return this.fleet.leaderAcquire(p);
   }
-
-  async leaderRelease(p: { name: string; holder: string }): Promise<void> {
-    await this.q("leaderRelease", this.st.leaderRelease, [p.name, p.holder]);
+  leaderRelease(p: { name: string; holder: string }): Promise<void> {
+    return this.fleet.leaderRelease(p);
   }
-
-  async leaderGet(p: { name: string; now: number }): Promise<LeaderInfo | undefined> {
-    const [row] = await this.q<{ holder: string; token: number; expires_at: number }>("leaderGet", this.st.leaderGet, [p.name, ms(p.now)]);
-    return row && { holder: row.holder, token: row.token, until: row.expires_at };
+  leaderGet(p: { name: string; now: number }): Promise<LeaderInfo | undefined> {
+    return this.fleet.leaderGet(p);
   }
-
-  async workerHeartbeat(p: HeartbeatParams): Promise<void> {
-    const now = ms(p.now);
-    await this.q("workerHeartbeat", this.st.workerHeartbeat, [p.info.id, JSON.stringify(p.info), now + ms(p.ttlMs), now - DEAD_WORKER_KEEP_MS]);
+  workerHeartbeat(p: HeartbeatParams): Promise<void> {
+    return this.fleet.workerHeartbeat(p);
   }
-
-  async workerRemove(id: string): Promise<void> {
-    await this.q("workerRemove", this.st.workerRemove, [id]);
+  workerRemove(id: string): Promise<void> {
+    return this.fleet.workerRemove(id);
   }
-
-  async listWorkers(p: { now: number }): Promise<WorkerRecord[]> {
-    const rows = await this.q<{ info: string; expires_at: number }>("listWorkers", this.st.workerList, [ms(p.now) - DEAD_WORKER_KEEP_MS]);
-    return rows.map((r) => ({ ...(JSON.parse(r.info) as WorkerInfo), expiresAt: r.expires_at }));
+  listWorkers(p: { now: number }): Promise<WorkerRecord[]> {
+    return this.fleet.listWorkers(p);
   }
-
-  // ---- schedules -------------------------------------------------------
-
-  async scheduleStates(): Promise<ScheduleState[]> {
-    const rows = await this.q<{ name: string; last_slot: number | null; last_job_id: string | null; paused: boolean }>("scheduleStates", this.st.scheduleList);
-    return rows.map((r) => {
-      const s: ScheduleState = { name: r.name, paused: r.paused };
-      if (r.last_slot !== null) s.lastSlot = r.last_slot;
-      if (r.last_job_id !== null) s.lastJobId = r.last_job_id;
-      return s;
-    });
+  scheduleStates(): Promise<ScheduleState[]> {
+    return this.fleet.scheduleStates();
   }
-
-  async scheduleRecordSlot(name: string, slot: number, jobId: string): Promise<void> {
-    await this.q("scheduleRecordSlot", this.st.scheduleSlot, [name, ms(slot), jobId]);
+  scheduleRecordSlot(name: string, slot: number, jobId: string): Promise<void> {
+    return this.fleet.scheduleRecordSlot(name, slot, jobId);
   }
-
-  async scheduleSetPaused(name: string, paused: boolean): Promise<void> {
-    await this.q("scheduleSetPaused", this.st.schedulePaused, [name, paused]);
+  scheduleSetPaused(name: string, paused: boolean): Promise<void> {
+    return this.fleet.scheduleSetPaused(name, paused);
   }
 
   // ---- internals -------------------------------------------------------
@@ -461,26 +413,9 @@ export class PostgresStore implements Store {
     return this.conn.query<R>(what, text, values, name);
   }
 
-  /** Waits for the progress writes still in flight for these jobs (see `progressing`). */
-  private async progressed(jobs: { id: string }[]): Promise<void> {
-    if (this.progressing.size === 0) return;
-    const waits = jobs.map((j) => this.progressing.get(j.id)).filter((w) => w !== undefined);
-    if (waits.length) await Promise.all(waits);
-  }
-
   private async deleted(what: string, text: string, values: unknown[]): Promise<number> {
     if (this.closed) throw new StoreUnavailableError(`${this.conn.where} is closed (${what})`);
     return this.conn.execute(what, text, values);
-  }
-
-  /** Runs a batch deletion until a batch comes back short. */
-  private async trimBatches(batch: () => Promise<number>): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = await batch();
-      total += n;
-      if (n < TRIM_BATCH) return total;
-    }
   }
 
   private async pausedSet(what: string): Promise<Set<string>> {
