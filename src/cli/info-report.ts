@@ -49,7 +49,9 @@ export function infoReport(config: Config, configFile: string | undefined, env: 
         ? { backend: "sqlite", db: config.store.db }
         : config.store.backend === "redis"
           ? { backend: "redis", url: maskUrl(config.store.redisUrl), prefix: config.store.redisPrefix }
-          : { backend: "memory", durable: false },
+          : config.store.backend === "postgres"
+            ? { backend: "postgres", url: maskUrl(config.store.postgresUrl), schema: config.store.postgresSchema }
+            : { backend: "memory", durable: false },
     admin: config.admin.enabled ? { url: `http://${adminHost}:${config.admin.port}`, auth: config.admin.token ? "bearer token" : "none" } : { enabled: false },
     env: inEffect,
     ...(ignored.length ? { envNotRead: ignored } : {}),
@@ -61,7 +63,12 @@ export function infoReport(config: Config, configFile: string | undefined, env: 
 function maskedConfig(config: Config): Config {
   return {
     ...config,
-    store: { ...config.store, redisUrl: maskUrl(config.store.redisUrl) },
+    store: {
+      ...config.store,
+      redisUrl: maskUrl(config.store.redisUrl),
+      postgresUrl: maskUrl(config.store.postgresUrl),
+      ...(config.store.postgresListenUrl ? { postgresListenUrl: maskUrl(config.store.postgresListenUrl) } : {}),
+    },
     admin: { ...config.admin, token: config.admin.token ? MASK : undefined },
   };
 }

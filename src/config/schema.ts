@@ -6,6 +6,7 @@
 
 import { z } from "zod";
 import { formatDuration, tryParseDuration } from "../core/duration.ts";
+import { DEFAULT_SCHEMA, SCHEMA_NAME } from "../store/postgres/names.ts";
 
 const DAY = 86_400_000;
 
@@ -37,7 +38,9 @@ const queueName = z.string().regex(QUEUE_NAME, "queue names are 1-64 letters, di
 
 export const ROLES = ["all", "worker", "scheduler", "api"] as const;
 export const MODES = ["async", "thread", "process"] as const;
-export const BACKENDS = ["memory", "sqlite", "redis"] as const;
+export const BACKENDS = ["memory", "sqlite", "redis", "postgres"] as const;
+
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL");
 
 export const scheduleSchema = z
   .object({
@@ -64,6 +67,20 @@ export const configSchema = z
         db: z.string().default("./data/qworker.db").describe("SQLite file"),
         redisUrl: z.string().default("redis://127.0.0.1:6379").describe("redis:// or rediss:// URL"),
         redisPrefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,32}$/).default("qw").describe("Hash tag of every key: {prefix}"),
+        postgresUrl: postgresUrl.default("postgres://127.0.0.1:5432/postgres").describe("postgres:// URL of the database (backend postgres)"),
+        postgresSchema: z
+          .string()
+          .regex(SCHEMA_NAME, "1-40 lower-case letters, digits and '_', not starting with a digit")
+          .default(DEFAULT_SCHEMA)
+          .describe("Schema of qworker's tables, created and migrated by qworker"),
+        postgresPoolSize: z.number().int().min(1).max(1_000).default(10).describe("Connections per process"),
+        postgresPreparedStatements: z.boolean().default(false).describe("Prepare the hot statements on each connection: faster on a direct connection; keep false behind PgBouncer < 1.21"),
+        postgresAsyncOutcomes: z
+          .boolean()
+          .default(true)
+          .describe("Claims and completions commit without waiting for the WAL flush; enqueues always wait. A crash of the server re-runs jobs finished in its last ~0.6 s"),
+        postgresListen: z.boolean().default(true).describe("LISTEN for wake-ups; false relies on polling (at most 1 s behind)"),
+        postgresListenUrl: postgresUrl.optional().describe("A direct connection for LISTEN when postgresUrl goes through PgBouncer in transaction mode"),
       })
       .strict()
       .prefault({}),

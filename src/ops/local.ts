@@ -9,7 +9,7 @@
 import { DEFAULT_LIMITS, type Limits } from "../core/limits.ts";
 import type { Clock } from "../core/clock.ts";
 import { NotFoundError, QworkerError, UsageError } from "../core/errors.ts";
-import { SCHEDULER_LEASE, type EnqueueResult, type JobRecord, type QueueCounts } from "../core/types.ts";
+import { SCHEDULER_LEASE, type EnqueueResult, type JobRecord, type NewJob, type QueueCounts } from "../core/types.ts";
 import { buildNewJob, buildOpenNewJob, parseEnqueueRequest } from "../registry/enqueue-request.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { Schedule } from "../registry/schedules.ts";
@@ -60,21 +60,8 @@ export class LocalOperations implements Operations {
   }
 
   async enqueue(requests: unknown[]): Promise<EnqueueResult[]> {
-    if (requests.length === 0) throw new UsageError("nothing to enqueue: the list is empty");
-    const max = this.limits.maxBulkJobs;
-    if (requests.length > max) {
-      throw new UsageError(`${requests.length} jobs in one enqueue; at most ${max} (limits.maxBulkJobs): send them in batches, or raise the limit`);
-    }
     const now = this.clock.now();
-    const batch = requests.length > 1;
-    const jobs = requests.map((raw, i) => {
-      try {
-        const req = parseEnqueueRequest(raw);
-        return this.registry ? buildNewJob(this.registry, req, now, this.limits) : buildOpenNewJob(req, now, this.limits);
-      } catch (err) {
-        throw batch ? atItem(err, i) : err;
-      }
-    });
+    const jobs = newJobsOf(requests, this.registry, now, this.limits);
     const results = await this.store.enqueue({ jobs, now });
     if (this.onEnqueued) results.forEach((r, i) => r.deduplicated || this.onEnqueued!(jobs[i]));
     return results;
@@ -196,6 +183,28 @@ export class LocalOperations implements Operations {
       `no schedule named "${name}"; schedules: ${known.length ? known.join(", ") : "(none: add `cron` to a job or `schedules` to the config)"}`,
     );
   }
+}
+
+/**
+ * Validates enqueue requests and builds the store's NewJobs: against the
+ * job modules with a registry, for shape only without (also the client's
+ * transactional enqueue, which stores them through the app's transaction).
+ */
+export function newJobsOf(requests: unknown[], registry: Registry | undefined, now: number, limits: Limits = DEFAULT_LIMITS): NewJob[] {
+  if (requests.length === 0) throw new UsageError("nothing to enqueue: the list is empty");
+  const max = limits.maxBulkJobs;
+  if (requests.length > max) {
+    throw new UsageError(`${requests.length} jobs in one enqueue; at most ${max} (limits.maxBulkJobs): send them in batches, or raise the limit`);
+  }
+  const batch = requests.length > 1;
+  return requests.map((raw, i) => {
+    try {
+      const req = parseEnqueueRequest(raw);
+      return registry ? buildNewJob(registry, req, now, limits) : buildOpenNewJob(req, now, limits);
+    } catch (err) {
+      throw batch ? atItem(err, i) : err;
+    }
+  });
 }
 
 /** The same error, about item `index` of a batch: the message says so and every issue carries the index. */

@@ -32,7 +32,7 @@ import type {
   WorkerRecord,
 } from "../core/types.ts";
 
-export type StoreKind = "memory" | "sqlite" | "redis";
+export type StoreKind = "memory" | "sqlite" | "redis" | "postgres";
 
 /** Due delayed jobs that one `reserve` promotes first, in every store; the scheduler's promoter moves the rest. */
 export const PROMOTE_IN_RESERVE = 1_000;
