@@ -11,6 +11,7 @@ import type { z } from "zod";
 import { formatDuration } from "../core/duration.ts";
 import { ConfigError } from "../core/errors.ts";
 import { JsoncError, parseJsonc } from "./jsonc.ts";
+import { readCredential, readSecretFile } from "./secrets-files.ts";
 import { ALL_OPTIONS, type SharedOption } from "./options.ts";
 import { configSchema, type Config } from "./schema.ts";
 
@@ -27,6 +28,8 @@ export interface LoadedConfig {
   config: Config;
   /** Absolute path of the file that was read, if any. */
   file?: string;
+  /** Things that work but should not be done (a secret on the command line); `run` logs them. */
+  warnings: string[];
 }
 
 interface Override {
@@ -75,8 +78,31 @@ export function loadConfig(params: LoadConfigParams = {}): LoadedConfig {
   // Relative paths in a config file mean relative to the directory qworker runs in.
   config.jobs = absolute(cwd, config.jobs);
   config.store.db = config.store.db === ":memory:" ? config.store.db : absolute(cwd, config.store.db);
+  resolveAdminToken(config, env, cwd, fileRead);
   checkConsistency(config, fileRead);
-  return { config, file: fileRead };
+  const warnings: string[] = [];
+  if (flags["admin-token"] !== undefined) {
+    warnings.push("the admin token was given with --admin-token, so every user of this host can read it in `ps`; use --admin-token-file, QWORKER_ADMIN_TOKEN or systemd's LoadCredential=admin-token instead");
+  }
+  return { config, file: fileRead, warnings };
+}
+
+/** admin.tokenFile, else a systemd credential, fills admin.token; giving a token two ways is an error. */
+function resolveAdminToken(config: Config, env: Record<string, string | undefined>, cwd: string, file: string | undefined): void {
+  const { admin } = config;
+  let token: string | undefined;
+  let from: string;
+  if (admin.tokenFile !== undefined) {
+    if (admin.token !== undefined) throw new ConfigError(`${file ?? "config"}: admin.token and admin.tokenFile are both set (by flag, env or file); give the token one way`);
+    from = absolute(cwd, admin.tokenFile);
+    token = readSecretFile(from, "admin.tokenFile");
+  } else if (admin.token === undefined) {
+    token = readCredential("admin-token", env);
+    from = `$CREDENTIALS_DIRECTORY/admin-token`;
+  } else return;
+  if (token === undefined) return;
+  if (token.length < 16) throw new ConfigError(`the admin token in ${from} is ${token.length} characters; it must be at least 16`);
+  admin.token = token;
 }
 
 function checkConsistency(config: Config, file: string | undefined): void {

@@ -24,7 +24,8 @@ export const SHARED_OPTIONS: SharedOption[] = [
   { flag: "postgres-schema", env: "QWORKER_POSTGRES_SCHEMA", path: ["store", "postgresSchema"], type: "string", describe: "schema of qworker's tables (default qworker)" },
   { flag: "admin-host", env: "QWORKER_ADMIN_HOST", path: ["admin", "host"], type: "string", describe: "admin API host (default 127.0.0.1)" },
   { flag: "admin-port", env: "QWORKER_ADMIN_PORT", path: ["admin", "port"], type: "number", describe: "admin API port (default 7420)" },
-  { flag: "admin-token", env: "QWORKER_ADMIN_TOKEN", path: ["admin", "token"], type: "string", describe: "bearer token for the admin API" },
+  { flag: "admin-token", env: "QWORKER_ADMIN_TOKEN", path: ["admin", "token"], type: "string", describe: "bearer token for the admin API (visible in ps: prefer --admin-token-file)" },
+  { flag: "admin-token-file", env: "QWORKER_ADMIN_TOKEN_FILE", path: ["admin", "tokenFile"], type: "string", describe: "file holding the admin token (or systemd's LoadCredential=admin-token)" },
   { flag: "log-format", env: "QWORKER_LOG_FORMAT", path: ["log", "format"], type: "string", describe: "auto | pretty | json (default auto: pretty on a terminal, else JSON lines)" },
   { flag: "log-level", env: "QWORKER_LOG_LEVEL", path: ["log", "level"], type: "string", describe: "debug | info | warn | error" },
 ];

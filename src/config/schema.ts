@@ -106,7 +106,8 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         host: z.string().default("127.0.0.1"),
         port: z.number().int().min(0).max(65_535).default(7420),
-        token: z.string().min(16, "admin.token must be at least 16 characters").optional(),
+        token: z.string().min(16, "admin.token must be at least 16 characters").max(1_024).optional(),
+        tokenFile: z.string().min(1).optional().describe("File holding the admin token alone (mode 0600); keeps it out of ps and of the config"),
         allowedHosts: z
           .array(z.string().regex(/^[A-Za-z0-9.:[\]-]{1,253}$/, "a host name or address, without port"))
           .default([])

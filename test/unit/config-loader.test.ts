@@ -104,6 +104,32 @@ describe("loadConfig", () => {
     expect(load().worker.lease).toBe(1_000);
   });
 
+  test("the admin token from --admin-token-file (trailing newline dropped) or a systemd credential; never two ways; a short or empty file is refused without echoing it", () => {
+    const tokenFile = join(dir, "token");
+    writeFileSync(tokenFile, "s3cret-token-from-a-file\n");
+    expect(load({ "admin-token-file": tokenFile }).admin.token).toBe("s3cret-token-from-a-file");
+    expect(load({}, { QWORKER_ADMIN_TOKEN_FILE: "token" }).admin.token).toBe("s3cret-token-from-a-file");
+    expect(failure(() => load({ "admin-token-file": tokenFile, "admin-token": "another-token-of-16+" }))).toContain("admin.token and admin.tokenFile are both set");
+    const creds = join(dir, "creds");
+    mkdirSync(creds);
+    writeFileSync(join(creds, "admin-token"), "token-from-systemd-credential");
+    expect(load({}, { CREDENTIALS_DIRECTORY: creds }).admin.token).toBe("token-from-systemd-credential");
+    // An explicit token wins over the credential.
+    expect(load({ "admin-token": "explicit-token-0123456" }, { CREDENTIALS_DIRECTORY: creds }).admin.token).toBe("explicit-token-0123456");
+    writeFileSync(tokenFile, "short-secret\n");
+    const short = failure(() => load({ "admin-token-file": tokenFile }));
+    expect(short).toContain("is 12 characters; it must be at least 16");
+    expect(short).not.toContain("short-secret");
+    writeFileSync(tokenFile, "\n");
+    expect(failure(() => load({ "admin-token-file": tokenFile }))).toContain("is empty");
+    expect(failure(() => load({ "admin-token-file": join(dir, "nope") }))).toContain("no such file");
+  });
+
+  test("--admin-token on the command line works but warns that ps shows it; the env variable and the file do not warn", () => {
+    expect(loadConfig({ flags: { "admin-token": "flag-token-0123456789" }, env: {}, cwd: dir }).warnings.join()).toContain("--admin-token-file");
+    expect(loadConfig({ flags: {}, env: { QWORKER_ADMIN_TOKEN: "env-token-0123456789" }, cwd: dir }).warnings).toEqual([]);
+  });
+
   test("a file that is not JSON, and a --config that does not exist", () => {
     writeConfig("{ nope");
     expect(failure(() => load())).toContain("is not valid JSON");
