@@ -10,6 +10,11 @@ import { storeHealth, type HealthCheck } from "../admin/server.ts";
 import type { Store } from "../store/store.ts";
 import type { WorkerPool } from "../worker/pool.ts";
 
+/** What a store may add to /health about its server (the Redis store: its maxmemory-policy). */
+interface ServerHealth {
+  healthDetails?(): Promise<{ maxmemoryPolicy?: string; problem?: string }>;
+}
+
 export function runtimeHealth(p: { store: Store; pool?: WorkerPool; role: string }): HealthCheck {
   const ping = storeHealth(p.store);
   return async () => {
@@ -18,6 +23,14 @@ export function runtimeHealth(p: { store: Store; pool?: WorkerPool; role: string
     const pool = p.pool?.health();
     if (pool) details.worker = pool;
     if (!report.ok) return { ok: false, status: "unavailable", details };
+    const server = await (p.store as ServerHealth).healthDetails?.().catch(() => undefined);
+    if (server) {
+      details.store = { ...(details.store as object), maxmemoryPolicy: server.maxmemoryPolicy };
+      if (server.problem) {
+        details.failing = server.problem;
+        return { ok: false, status: "degraded", details };
+      }
+    }
     if (pool && !pool.ok) {
       details.failing = `store writes: ${pool.failing?.error ?? "refused"}`;
       return { ok: false, status: "degraded", details };

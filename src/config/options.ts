@@ -10,7 +10,7 @@ export interface SharedOption {
   env: string;
   /** Config path; undefined for --config itself. */
   path?: string[];
-  type: "string" | "number" | "list";
+  type: "string" | "number" | "list" | "boolean";
   describe: string;
 }
 
@@ -19,7 +19,8 @@ export const SHARED_OPTIONS: SharedOption[] = [
   { flag: "jobs", env: "QWORKER_JOBS", path: ["jobs"], type: "string", describe: "folder of job modules (default ./jobs)" },
   { flag: "backend", env: "QWORKER_BACKEND", path: ["store", "backend"], type: "string", describe: "store: memory | sqlite | redis (default sqlite)" },
   { flag: "db", env: "QWORKER_DB", path: ["store", "db"], type: "string", describe: "SQLite file (default ./data/qworker.db)" },
-  { flag: "redis-url", env: "QWORKER_REDIS_URL", path: ["store", "redisUrl"], type: "string", describe: "redis:// or rediss:// URL" },
+  { flag: "redis-url", env: "QWORKER_REDIS_URL", path: ["store", "redisUrl"], type: "string", describe: "redis://, rediss://, redis-sentinel:// or redis-cluster:// URL" },
+  { flag: "allow-eviction", env: "QWORKER_ALLOW_EVICTION", path: ["store", "allowEviction"], type: "boolean", describe: "accept a Redis whose maxmemory-policy may evict (and so lose) jobs" },
   { flag: "admin-host", env: "QWORKER_ADMIN_HOST", path: ["admin", "host"], type: "string", describe: "admin API host (default 127.0.0.1)" },
   { flag: "admin-port", env: "QWORKER_ADMIN_PORT", path: ["admin", "port"], type: "number", describe: "admin API port (default 7420)" },
   { flag: "admin-token", env: "QWORKER_ADMIN_TOKEN", path: ["admin", "token"], type: "string", describe: "bearer token for the admin API" },

@@ -18,8 +18,9 @@ export async function createStore(config: Config, clock: Clock): Promise<Store> 
       return new SqliteStore({ path: config.store.db, clock });
     }
     case "redis": {
-      const { RedisStore } = await import("./redis/redis-store.ts");
-      return new RedisStore({ url: config.store.redisUrl, prefix: config.store.redisPrefix, clock });
+      const { RedisStore, redisUrlOf } = await import("./redis/redis-store.ts");
+      const { redisPrefix: prefix, queueTags, allowEviction } = config.store;
+      return new RedisStore({ url: redisUrlOf(config.store), prefix, queueTags, allowEviction, clock });
     }
   }
 }

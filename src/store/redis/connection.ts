@@ -18,7 +18,7 @@
 
 import type { ConnectionOptions } from "node:tls";
 import Redis, { Cluster, type RedisOptions } from "ioredis";
-import { QworkerError, StoreUnavailableError, toError } from "../../core/errors.ts";
+import { ConfigError, QworkerError, StoreUnavailableError, toError } from "../../core/errors.ts";
 import type { Client } from "./scripts.ts";
 
 const RECONNECT_MAX_MS = 2_000;
@@ -74,6 +74,26 @@ function parseUserinfo(userinfo: string | undefined): [string | undefined, strin
   if (sep < 0) return [undefined, decodeURIComponent(userinfo)];
   const user = decodeURIComponent(userinfo.slice(0, sep));
   return [user || undefined, decodeURIComponent(userinfo.slice(sep + 1))];
+}
+
+/**
+ * The URL for the configured store: `redisUrl`, or, with `sentinels` and
+ * `sentinelMaster`, a redis-sentinel:// URL with redisUrl's user, password
+ * and TLS.
+ */
+export function redisUrlOf(s: { redisUrl: string; sentinels?: string[]; sentinelMaster?: string }): string {
+  if (!s.sentinels && !s.sentinelMaster) return s.redisUrl;
+  if (!s.sentinels || !s.sentinelMaster) throw new ConfigError("store.sentinels and store.sentinelMaster go together: give both (the sentinels' host:port list and the master name they watch), or neither");
+  let auth = "";
+  let tls = false;
+  try {
+    const u = new URL(s.redisUrl);
+    if (u.username || u.password) auth = `${u.username}:${u.password}@`;
+    tls = u.protocol === "rediss:";
+  } catch {
+    // redisUrl is only read for credentials here; a bad one is reported when it is the URL used.
+  }
+  return `${tls ? "rediss" : "redis"}-sentinel://${auth}${s.sentinels.join(",")}/${encodeURIComponent(s.sentinelMaster)}`;
 }
 
 export interface ClientOptions {

@@ -67,6 +67,8 @@ import {
 import { ENQUEUE_CHUNK, enqueueSmall, enqueueStaged, type SlotBatch } from "./bulk-enqueue.ts";
 import { decodeJob, decodeJobs, decodeReserved, enqueueArgs, fieldsOf, toJson } from "./codec.ts";
 import { connectWithin, createClient, isOutOfMemory, parseRedisUrl, redactUrl, toStoreError, type RedisTarget } from "./connection.ts";
+
+export { redisUrlOf } from "./connection.ts";
 import { Layout, type QueueTags, type Slot } from "./layout.ts";
 import { mergePages, type SlotPage } from "./listing.ts";
 import { defineScripts, runScript, type Client, type ScriptArg, type ScriptName } from "./scripts.ts";
@@ -171,10 +173,16 @@ export class RedisStore implements Store {
     return serverWarnings(this.settings);
   }
 
-  /** The server's maxmemory-policy, read now (for /health; not part of Store). */
-  async evictionPolicy(): Promise<string | undefined> {
-    this.settings = await this.guard(() => readServerSettings(this.client));
-    return this.settings.maxmemoryPolicy;
+  /**
+   * For /health (not part of Store): the server's maxmemory-policy, read
+   * now, and a problem when it may evict jobs and allowEviction did not
+   * accept that (someone changed it since the store opened).
+   */
+  async healthDetails(): Promise<{ maxmemoryPolicy?: string; problem?: string }> {
+    const info = await this.guard(() => this.client.info("memory"));
+    const policy = /^maxmemory_policy:(\S+)/m.exec(String(info))?.[1];
+    const problem = policy && policy !== "noeviction" && !this.allowEviction ? `Redis maxmemory-policy is "${policy}": it may evict jobs; set noeviction` : undefined;
+    return { maxmemoryPolicy: policy, problem };
   }
 
   /** Deletes every key of this deployment (its prefix and tags). For tests and resets; not part of Store. */
