@@ -45,16 +45,14 @@ function idArgs(layout: Layout, slot: Slot): number[] {
   return [layout.step, slot.index];
 }
 
-/** One slot, one script: the common case. */
-export async function enqueueSmall(run: SlotRunner, layout: Layout, batch: SlotBatch, now: number): Promise<EnqueueResult[]> {
+/** One slot, one script: the common case. Results go to the batch's positions in `results`. */
+export async function enqueueSmall(run: SlotRunner, layout: Layout, batch: SlotBatch, now: number, results: EnqueueResult[]): Promise<void> {
   const reply = (await run(batch.slot, "enqueue", batch.slot.keys.jobid, [now, ...idArgs(layout, batch.slot), ...batch.args.flat()])) as string[];
-  const out: EnqueueResult[] = [];
-  for (let i = 0; i < reply.length; i += 2) out.push({ id: reply[i], deduplicated: reply[i + 1] === "1" });
-  return out;
+  batch.positions.forEach((pos, i) => (results[pos] = { id: reply[2 * i], deduplicated: reply[2 * i + 1] === "1" }));
 }
 
-/** Stage every slot's jobs, then publish slot by slot; results in the caller's order. */
-export async function enqueueStaged(run: SlotRunner, layout: Layout, batches: SlotBatch[], now: number, clockNow: () => number, total: number): Promise<EnqueueResult[]> {
+/** Stage every slot's jobs, then publish slot by slot. Results go to the batches' positions in `results`. */
+export async function enqueueStaged(run: SlotRunner, layout: Layout, batches: SlotBatch[], now: number, clockNow: () => number, results: EnqueueResult[]): Promise<void> {
   const token = randomBytes(9).toString("base64url");
   const staged = new Map<Slot, string[]>();
   try {
@@ -63,7 +61,7 @@ export async function enqueueStaged(run: SlotRunner, layout: Layout, batches: Sl
     await Promise.all(batches.map((b) => run(b.slot, "enqueueAbort", b.slot.keys.stage(token), [token]).catch(() => {})));
     throw err;
   }
-  const results: EnqueueResult[] = new Array(total);
+  const total = batches.reduce((n, b) => n + b.args.length, 0);
   for (const b of batches) {
     const reply = (await run(b.slot, "enqueuePublish", b.slot.keys.stage(token), [now, ...idArgs(layout, b.slot), token])) as string[];
     if (reply[0] !== "ok") {
@@ -79,7 +77,6 @@ export async function enqueueStaged(run: SlotRunner, layout: Layout, batches: Sl
       }
     });
   }
-  return results;
 }
 
 async function stageSlot(run: SlotRunner, layout: Layout, b: SlotBatch, token: string, now: number, clockNow: () => number): Promise<string[]> {

@@ -65,6 +65,7 @@ import {
   type WaitForWorkParams,
 } from "../store.ts";
 import { ENQUEUE_CHUNK, enqueueSmall, enqueueStaged, type SlotBatch } from "./bulk-enqueue.ts";
+import { completeResults, dedupeAcrossSlots, liveHolderElsewhere } from "./cross-slot.ts";
 import { decodeJob, decodeJobs, decodeReserved, enqueueArgs, fieldsOf, toJson } from "./codec.ts";
 import { connectWithin, createClient, isOutOfMemory, parseRedisUrl, redactUrl, toStoreError, type RedisTarget } from "./connection.ts";
 
@@ -212,18 +213,24 @@ export class RedisStore implements Store {
   async enqueue({ jobs, now }: EnqueueParams): Promise<EnqueueResult[]> {
     if (jobs.length === 0) return [];
     // Serialise everything first: a payload that is not JSON fails the call before anything is stored.
+    const args = jobs.map((spec) => enqueueArgs(spec, now));
+    const resolved = this.layout.tagged ? await this.guard(() => dedupeAcrossSlots(this.client, this.layout, jobs, now)) : undefined;
     const bySlot = new Map<Slot, SlotBatch>();
     jobs.forEach((spec, i) => {
+      if (resolved?.has(i)) return;
       const slot = this.layout.slotOfQueue(spec.queue);
       let b = bySlot.get(slot);
       if (!b) bySlot.set(slot, (b = { slot, args: [], positions: [] }));
-      b.args.push(enqueueArgs(spec, now));
+      b.args.push(args[i]);
       b.positions.push(i);
     });
     const batches = [...bySlot.values()];
+    if (this.layout.tagged) await this.numberJobs(jobs, batches);
     const run = this.runner();
-    if (batches.length === 1 && jobs.length <= ENQUEUE_CHUNK) return enqueueSmall(run, this.layout, batches[0], now);
-    return enqueueStaged(run, this.layout, batches, now, () => this.clock.now(), jobs.length);
+    const results: EnqueueResult[] = new Array(jobs.length);
+    if (batches.length === 1 && batches[0].args.length <= ENQUEUE_CHUNK) await enqueueSmall(run, this.layout, batches[0], now, results);
+    else if (batches.length) await enqueueStaged(run, this.layout, batches, now, () => this.clock.now(), results);
+    return resolved ? completeResults(results, resolved) : results;
   }
 
   // ---- consuming -------------------------------------------------------
@@ -232,7 +239,8 @@ export class RedisStore implements Store {
     const completions = p.complete ?? [];
     if ((p.max <= 0 || p.queues.length === 0) && completions.length === 0) return [];
     const runs = this.queueRuns(p.queues);
-    const bySlot = this.groupRefs(completions);
+    const bySlot = await this.groupRefs(completions);
+    const called = new Set<Slot>();
     const out: ReservedJob[] = [];
     // Strict queue order across slots: a later slot is asked only for what earlier ones could not fill.
     for (const [slot, queues] of runs) {
@@ -240,10 +248,17 @@ export class RedisStore implements Store {
       const done = bySlot.get(slot) ?? [];
       bySlot.delete(slot);
       if (max === 0 && done.length === 0) continue;
+      called.add(slot);
       out.push(...(await this.reserveIn(slot, queues, max, p, done)));
     }
-    // Completions of slots this worker did not claim from.
-    await Promise.all([...bySlot].map(([slot, done]) => this.completeIn(slot, p.workerId, done, p.now)));
+    await Promise.all([
+      // Completions of slots this worker did not claim from.
+      ...[...bySlot].map(([slot, done]) => this.completeIn(slot, p.workerId, done, p.now)),
+      // Every store promotes due jobs in reserve, of any queue: the slots no claim ran in do it here.
+      ...(this.layout.tagged
+        ? this.layout.slots.filter((s) => !called.has(s)).map((s) => this.script(s, "promoteDue", s.keys.delayed, [p.now, PROMOTE_IN_RESERVE]).catch(() => undefined))
+        : []),
+    ]);
     return out;
   }
 
@@ -258,7 +273,6 @@ export class RedisStore implements Store {
       if (done.length && isOutOfMemory(err)) await this.completeIn(slot, p.workerId, done, p.now);
       throw err;
     }
-    this.forget(done);
     const jobs = decodeReserved(reply, { now: p.now, workerId: p.workerId, leaseUntil: p.now + p.leaseMs });
     if (this.layout.tagged) for (const j of jobs) if (!this.layout.slotOfId(j.id)) this.remember(j.id, slot);
     return jobs;
@@ -267,7 +281,7 @@ export class RedisStore implements Store {
   async extendLeases(p: ExtendLeasesParams): Promise<string[]> {
     if (p.jobs.length === 0) return [];
     const lost = await Promise.all(
-      [...this.groupRefs(p.jobs)].map(([slot, refs]) =>
+      [...(await this.groupRefs(p.jobs))].map(([slot, refs]) =>
         this.script(slot, "extendLeases", slot.keys.active, [p.now, p.workerId, p.leaseMs, ...refs.flatMap((j) => [j.id, String(j.token)])]) as Promise<string[]>,
       ),
     );
@@ -276,46 +290,42 @@ export class RedisStore implements Store {
 
   async complete(p: CompleteParams): Promise<void> {
     if (p.jobs.length === 0) return;
-    await Promise.all([...this.groupRefs(p.jobs)].map(([slot, jobs]) => this.completeIn(slot, p.workerId, jobs, p.now)));
+    await Promise.all([...(await this.groupRefs(p.jobs))].map(([slot, jobs]) => this.completeIn(slot, p.workerId, jobs, p.now)));
   }
 
   private async completeIn(slot: Slot, workerId: string, jobs: CompletedJob[], now: number): Promise<void> {
     if (jobs.length === 0) return;
     await this.script(slot, "complete", slot.keys.active, [now, workerId, ...completionArgs(jobs)]);
-    this.forget(jobs);
   }
 
   async cancelHeld(p: CancelHeldParams): Promise<void> {
-    const slot = this.heldSlot(p.id);
+    const slot = await this.heldSlot(p.id);
     await this.script(slot, "cancelHeld", slot.keys.active, [p.now, p.workerId, p.id, String(p.token)]);
-    this.forget([p]);
   }
 
   async fail(p: FailParams): Promise<void> {
     const { now } = p;
     const error = toJson({ ...p.error, at: now }, `error of job ${p.id}`);
-    const slot = this.heldSlot(p.id);
+    const slot = await this.heldSlot(p.id);
     await this.script(slot, "fail", slot.keys.active, [now, p.workerId, p.id, String(p.token), error, p.retryAt === undefined ? "" : String(p.retryAt)]);
-    this.forget([p]);
   }
 
   async release(p: ReleaseParams): Promise<void> {
     if (p.jobs.length === 0) return;
     await Promise.all(
-      [...this.groupRefs(p.jobs)].map(([slot, refs]) => this.script(slot, "release", slot.keys.active, [p.workerId, ...refs.flatMap((j) => [j.id, String(j.token)])])),
+      [...(await this.groupRefs(p.jobs))].map(([slot, refs]) => this.script(slot, "release", slot.keys.active, [p.workerId, ...refs.flatMap((j) => [j.id, String(j.token)])])),
     );
-    this.forget(p.jobs);
   }
 
   async progress(p: ProgressParams): Promise<void> {
-    const slot = this.heldSlot(p.id);
+    const slot = await this.heldSlot(p.id);
     await this.script(slot, "progress", slot.keys.job(p.id), [String(p.token), toJson(p.progress, "progress")]);
   }
 
   async appendLogs(p: AppendLogsParams): Promise<void> {
     if (p.lines.length === 0) return;
     const lines = p.lines.map((l) => toJson(l, "a log line")).join("\n");
-    const slot = this.heldSlot(p.id);
+    const slot = await this.heldSlot(p.id);
     await this.script(slot, "appendLogs", slot.keys.job(p.id), [String(p.token), lines, JOB_LOG_LINES_KEPT]);
   }
 
@@ -418,6 +428,12 @@ export class RedisStore implements Store {
 
   async retryJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
     const slot = await this.mustFindSlot(id);
+    if (this.layout.tagged) {
+      // Live again, the job takes its unique key again: not while a live job of another tag holds it.
+      const [name, key] = await this.guard(() => this.client.hmget(slot.keys.job(id), "n", "y"));
+      const holder = name !== null && key !== null ? await this.guard(() => liveHolderElsewhere(this.client, this.layout, slot, name, key, now)) : undefined;
+      if (holder !== undefined && holder !== id) throw uniqueTaken(id, key!, holder);
+    }
     const reply = (await this.script(slot, "retryJob", slot.keys.job(id), [now, id, DEFAULT_UNIQUE_TTL_MS])) as [string, unknown, string?];
     if (reply[0] === "unique_taken") throw uniqueTaken(id, String(reply[1]), String(reply[2]));
     return this.managed(id, reply as [string, unknown], "only failed, cancelled or completed jobs can be retried");
@@ -532,6 +548,26 @@ export class RedisStore implements Store {
     }
   }
 
+  /**
+   * With queue tags, jobs are numbered here from the home slot's counter
+   * before their slot's script runs: one counter keeps ids in enqueue order
+   * across slots (listings break createdAt ties by id), and the slot index
+   * in each id (n * step + slot) still names the slot. A job that turns out
+   * deduplicated leaves its number unused.
+   */
+  private async numberJobs(jobs: EnqueueParams["jobs"], batches: SlotBatch[]): Promise<void> {
+    const count = jobs.filter((j) => j.id === undefined).length;
+    if (count === 0) return;
+    let n = (await this.guard(() => this.client.incrby(this.layout.home.keys.jobid, count))) - count;
+    const where = new Map<number, [SlotBatch, number]>();
+    for (const b of batches) b.positions.forEach((pos, i) => where.set(pos, [b, i]));
+    jobs.forEach((j, pos) => {
+      if (j.id !== undefined) return;
+      const [b, i] = where.get(pos)!;
+      b.args[i][0] = String(++n * this.layout.step + b.slot.index);
+    });
+  }
+
   /** Consecutive runs of queues in one slot, in the given order. */
   private queueRuns(queues: string[]): [Slot, string[]][] {
     const runs: [Slot, string[]][] = [];
@@ -544,10 +580,11 @@ export class RedisStore implements Store {
     return runs;
   }
 
-  private groupRefs<T extends LeaseRef>(refs: T[]): Map<Slot, T[]> {
+  private async groupRefs<T extends LeaseRef>(refs: T[]): Promise<Map<Slot, T[]>> {
+    if (!this.layout.tagged) return new Map(refs.length ? [[this.layout.home, refs]] : []);
     const out = new Map<Slot, T[]>();
     for (const r of refs) {
-      const slot = this.heldSlot(r.id);
+      const slot = await this.heldSlot(r.id);
       const list = out.get(slot);
       if (list) list.push(r);
       else out.set(slot, [r]);
@@ -555,18 +592,18 @@ export class RedisStore implements Store {
     return out;
   }
 
-  /** The slot of a job this worker holds: by its number, or remembered from its claim. */
-  private heldSlot(id: string): Slot {
-    return this.layout.slotOfId(id) ?? this.heldSlots.get(id) ?? this.layout.home;
+  /**
+   * The slot of a job this worker holds: by its number, or (an explicit id
+   * with queue tags) remembered from its claim, or else looked up. A job
+   * never changes slot, so the memory is only trimmed for size.
+   */
+  private async heldSlot(id: string): Promise<Slot> {
+    return this.layout.slotOfId(id) ?? this.heldSlots.get(id) ?? (await this.findSlot(id)) ?? this.layout.home;
   }
 
   private remember(id: string, slot: Slot): void {
     if (this.heldSlots.size >= HELD_SLOTS_MAX) this.heldSlots.delete(this.heldSlots.keys().next().value!);
     this.heldSlots.set(id, slot);
-  }
-
-  private forget(refs: { id: string }[]): void {
-    if (this.heldSlots.size) for (const r of refs) this.heldSlots.delete(r.id);
   }
 
   /** The slot holding a job: by its number, else (an explicit id with tags) the one where it exists. */

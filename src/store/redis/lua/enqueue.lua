@@ -8,7 +8,9 @@
   ARGV[2]  now (epoch ms)
   ARGV[3]  id step, ARGV[4] id offset: job number n gets id n * step + offset
   ARGV[5..] 10 fields per job:
-           id ("" = number it), explicit ("1": the caller chose the id),
+           id ("" = number it here), explicit ("1": the caller chose the id;
+           "0" with an id: numbered by the caller from the home slot's counter,
+           as with queue tags, where one counter for all slots keeps ids in enqueue order),
            name, queue, data (JSON, "" = undefined), priority, maxAttempts,
            runAt, unique ("" = none, else "k" .. key), uniqueTtlMs
   Reply: flat pairs per job, in batch order: id, "1" if deduplicated onto an existing job else "0".
@@ -19,7 +21,7 @@ local seq = rcall("INCRBY", BASE .. "seq", count) - count
 -- A batch that cannot deduplicate takes its numbers in one step; otherwise each stored job takes the next.
 local plain = true
 for i = 5, #ARGV, 10 do
-  if ARGV[i + 1] == "1" or ARGV[i + 8] ~= "" then plain = false; break end
+  if ARGV[i] ~= "" or ARGV[i + 8] ~= "" then plain = false; break end
 end
 local n = nil
 if plain then n = rcall("INCRBY", KEYS[1], count) - count end

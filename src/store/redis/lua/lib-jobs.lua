@@ -140,7 +140,7 @@ local function enqueueOne(ctx, fields, seq, n)
   local dup = duplicateOf(ctx, id, explicit, name, uniq)
   if dup then return dup, "1" end
   -- Numbered only when stored: a deduplicated job uses no number, as in every store.
-  if id == "" then id = numberedId(ctx, n or rcall("INCR", BASE .. "jobid")) else ctx.sorted = false end
+  if id == "" then id = numberedId(ctx, n or rcall("INCR", BASE .. "jobid")) elseif explicit == "1" then ctx.sorted = false end
   local runAt = tonumber(runAtText)
   local state = "waiting"
   if runAt > ctx.now then state = "delayed" end
