@@ -161,8 +161,9 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     await Promise.all([...this.waiters.values()].map((w) => w.close()));
-    if (this.client.status === "ready") await this.client.quit().catch(() => this.client.disconnect());
-    else this.client.disconnect();
+    if (this.client.status === "ready") await this.client.quit().catch(() => {});
+    // Also after QUIT: only disconnect() closes Sentinel's failover-detector connections.
+    this.client.disconnect();
   }
 
   async ping(): Promise<void> {
