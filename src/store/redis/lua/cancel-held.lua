@@ -15,7 +15,7 @@ local jk = jobKey(id)
 local f = rcall("HMGET", jk, "s", "w", "k", "q", "n", "y")
 if f[1] ~= "active" or f[2] ~= worker or f[3] ~= token then return "not_held" end
 local q = f[4]
-rcall("ZREM", KEYS[1], id)
+rcall("SREM", KEYS[1], id)
 rcall("HSET", jk, "s", "cancelled", "f", now)
 rcall("ZADD", doneKey(q, "cancelled"), now, id)
 freeUnique(id, f[5], f[6])

@@ -18,7 +18,6 @@ for i = 5, #ARGV, 2 do
   local f = rcall("HMGET", jk, "s", "w", "k")
   if f[1] == "active" and f[2] == worker and f[3] == token then
     rcall("HSET", jk, "u", int(leaseUntil))
-    rcall("ZADD", KEYS[1], leaseUntil, id)
   else
     lost[#lost + 1] = id
   end

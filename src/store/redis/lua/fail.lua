@@ -20,7 +20,7 @@ local q = f[4]
 local deltas = { ["active:" .. q] = -1 }
 rcall("HINCRBY", jk, "a", 1)
 appendError(jk, err)
-rcall("ZREM", KEYS[1], id)
+rcall("SREM", KEYS[1], id)
 if retryAt ~= "" then
   rcall("HSET", jk, "s", "delayed", "r", retryAt, "u", 0)
   rcall("ZADD", BASE .. "delayed", retryAt, id)

@@ -35,7 +35,7 @@ end
 -- leases it lost are ignored. `refs` holds triples from index `from`:
 -- job id, lease token, result (JSON; "" = undefined). Returns how many finished.
 local function completeHeld(worker, now, refs, from)
-  local done, deltas, finished = {}, {}, {}
+  local done, perQueue, finished = {}, {}, {}
   for i = from, #refs, 3 do
     local id, token, result = refs[i], refs[i + 1], refs[i + 2]
     local jk = jobKey(id)
@@ -48,16 +48,22 @@ local function completeHeld(worker, now, refs, from)
       else
         rcall("HSET", jk, "s", "completed", "f", now, "a", (tonumber(f[5]) or 0) + 1, "o", result)
       end
-      push(finished, q, now, id)
-      freeUnique(id, f[6], f[7])
-      bump(deltas, "active", q, -1)
-      bump(deltas, "completed", q, 1)
+      local list = finished[q]
+      if not list then list = {}; finished[q] = list; perQueue[q] = 0 end
+      list[#list + 1] = now
+      list[#list + 1] = id
+      perQueue[q] = perQueue[q] + 1
+      if f[7] then freeUnique(id, f[6], f[7]) end
       done[#done + 1] = id
     end
   end
-  if #done > 0 then
-    remMany("ZREM", BASE .. "active", done)
-    for q, list in pairs(finished) do zaddMany(doneKey(q, "completed"), list) end
+  if #done == 0 then return 0 end
+  remMany("SREM", BASE .. "active", done)
+  local deltas = {}
+  for q, list in pairs(finished) do
+    zaddMany(doneKey(q, "completed"), list)
+    deltas["active:" .. q] = -perQueue[q]
+    deltas["completed:" .. q] = perQueue[q]
   end
   flushCounts(deltas)
   return #done

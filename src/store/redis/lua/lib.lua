@@ -17,7 +17,8 @@
     <base>q:<queue>:m              list: wake-up markers for idle workers (capped)
     <base>q:<queue>:<state>        zset: completed / failed / cancelled jobs by finishedAt (retention)
     <base>delayed                  zset: delayed jobs by runAt
-    <base>active                   zset: active jobs by lease until (rescue)
+    <base>active                   set: ids of active jobs (rescue scans it; the lease is in the job)
+    <base>rescan                   string: where rescue-expired.lua's scan of a big active set goes on
     <base>counts                   hash: "<state>:<queue>" -> jobs in that state
     <base>paused                   set: paused queue names
     <base>seq                      string: FIFO sequence counter
@@ -174,7 +175,7 @@ end
 local function detach(id, state, q, priority)
   if state == "waiting" then unqueueWaiting(id, q, priority)
   elseif state == "delayed" then rcall("ZREM", BASE .. "delayed", id)
-  elseif state == "active" then rcall("ZREM", BASE .. "active", id)
+  elseif state == "active" then rcall("SREM", BASE .. "active", id)
   elseif state == "completed" or state == "failed" or state == "cancelled" then rcall("ZREM", doneKey(q, state), id)
   end
 end

@@ -17,7 +17,7 @@ for i = 3, #ARGV, 2 do
   if f[1] == "active" and f[2] == worker and f[3] == token then
     local q = f[4]
     rcall("HSET", jk, "s", "waiting", "u", 0)
-    rcall("ZREM", KEYS[1], id)
+    rcall("SREM", KEYS[1], id)
     push(back, q, { f[6], id, f[5] })
     bump(deltas, "active", q, -1)
     bump(deltas, "waiting", q, 1)

@@ -5,7 +5,7 @@
   maxStalls they fail with a "stalled too many times" error (poison-job
   guard). Also deletes staged bulk enqueues whose client vanished (past
   their deadline). With allow-oom: it frees leases and memory.
-  KEYS[1]  <base>active
+  KEYS[1]  <base>active   (a set: each job's lease until is its field u)
   ARGV[1]  key base
   ARGV[2]  now (epoch ms)
   ARGV[3]  maxStalls
@@ -14,21 +14,31 @@
   ARGV[6..] ids of dead workers (their heartbeat record lapsed)
   Reply: {{rescued ids...}, {failed ids...}}
 ]]
+-- Active jobs examined per call at most (one HMGET each).
+local SCAN_SLICE = 5000
 local now, maxStalls, limit, msg = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local ids = rcall("ZRANGEBYSCORE", KEYS[1], "-inf", "(" .. now, "LIMIT", 0, limit)
-if #ids < limit and #ARGV >= 6 then
-  -- Jobs of dead workers are looked for in the active set: one HGET per active job, and only
-  -- while a lapsed record exists (a few minutes after a death).
-  local dead = {}
-  for i = 6, #ARGV do dead[ARGV[i]] = true end
-  for _, id in ipairs(rcall("ZRANGEBYSCORE", KEYS[1], now, "+inf")) do
-    if #ids >= limit then break end
-    if dead[rcall("HGET", jobKey(id), "w")] then ids[#ids + 1] = id end
-  end
+local nowN = tonumber(now)
+local dead = {}
+for i = 6, #ARGV do dead[ARGV[i]] = true end
+-- The active set is read whole while it is small (a few thousand jobs in flight);
+-- a bigger one is scanned in slices, one per call, each call going on where the last stopped.
+local members
+if rcall("SCARD", KEYS[1]) <= SCAN_SLICE then
+  members = rcall("SMEMBERS", KEYS[1])
+else
+  local scan = rcall("SSCAN", KEYS[1], rcall("GET", BASE .. "rescan") or "0", "COUNT", SCAN_SLICE)
+  rcall("SET", BASE .. "rescan", scan[1])
+  members = scan[2]
+end
+local ids = {}
+for _, id in ipairs(members) do
+  if #ids >= limit then break end
+  local f = rcall("HMGET", jobKey(id), "u", "w")
+  if not f[1] or tonumber(f[1]) < nowN or dead[f[2]] then ids[#ids + 1] = id end
 end
 local rescued, failed, deltas, marks, back = {}, {}, {}, {}, {}
 for _, id in ipairs(ids) do
-  rcall("ZREM", KEYS[1], id)
+  rcall("SREM", KEYS[1], id)
   local jk = jobKey(id)
   local f = rcall("HMGET", jk, "s", "q", "p", "i", "a", "n", "y")
   if f[1] == "active" then

@@ -85,7 +85,6 @@ for i = 8, 7 + nq do
             claimed = claimed + 1
             local token = (tonumber(v[13]) or 0) + 1
             rcall("HSET", jk, "s", "active", "t", now, "w", worker, "u", untilText, "k", token)
-            active[#active + 1] = leaseUntil
             active[#active + 1] = id
             out[#out + 1] = { id, tostring(token), v }
           end
@@ -105,6 +104,6 @@ for i = 8, 7 + nq do
     end
   end
 end
-zaddMany(KEYS[1], active)
+callMany("SADD", KEYS[1], active)
 flushCounts(deltas)
 return out
