@@ -59,36 +59,37 @@ export function decodeJobs(reply: unknown): JobRecord[] {
 }
 
 /**
- * reserve.lua's reply: `{id, token, values}` per job, the values in the
- * order of RESERVED_FIELDS there (name, queue, data, priority,
- * attemptsMade, maxAttempts, stalls, runAt, createdAt, errors, progress,
- * uniqueKey, token), plus the claim the caller made. Built directly: this
- * runs for every job a worker takes.
+ * reserve.lua's reply: one string per job, "\0"-joined: id, token, then
+ * name, queue, data, priority, attemptsMade, maxAttempts, stalls, runAt,
+ * createdAt, errors, progress, uniqueKey ("" = absent; the unique key last,
+ * as the only field that may hold anything). Built directly: this runs for
+ * every job a worker takes.
  */
 export function decodeReserved(reply: unknown, claim: { now: number; workerId: string; leaseUntil: number }): ReservedJob[] {
-  const rows = reply as [string, string, (string | null)[]][];
+  const rows = reply as string[];
   const out: ReservedJob[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    const [id, token, v] = rows[i];
-    const createdAt = Number(v[8]);
+    const v = rows[i].split("\0", 13);
+    const uniqueKey = rows[i].slice(v.reduce((n, x) => n + x.length + 1, 0));
+    const createdAt = Number(v[10]);
     const rec: ReservedJob = {
-      id,
-      name: v[0]!,
-      queue: v[1]!,
-      data: v[2] === null ? undefined : JSON.parse(v[2]),
+      id: v[0],
+      name: v[2],
+      queue: v[3],
+      data: v[4] === "" ? undefined : JSON.parse(v[4]),
       state: "active",
-      priority: v[3] === null ? 0 : Number(v[3]),
-      attemptsMade: v[4] === null ? 0 : Number(v[4]),
-      maxAttempts: Number(v[5]),
-      stalls: v[6] === null ? 0 : Number(v[6]),
-      runAt: v[7] === null ? createdAt : Number(v[7]),
+      priority: v[5] === "" ? 0 : Number(v[5]),
+      attemptsMade: v[6] === "" ? 0 : Number(v[6]),
+      maxAttempts: Number(v[7]),
+      stalls: v[8] === "" ? 0 : Number(v[8]),
+      runAt: v[9] === "" ? createdAt : Number(v[9]),
       createdAt,
-      errors: v[9] ? JSON.parse(v[9]) : [],
+      errors: v[11] ? JSON.parse(v[11]) : [],
       startedAt: claim.now,
-      lease: { workerId: claim.workerId, token: Number(token), until: claim.leaseUntil },
+      lease: { workerId: claim.workerId, token: Number(v[1]), until: claim.leaseUntil },
     };
-    if (v[10] !== null) rec.progress = JSON.parse(v[10]);
-    if (v[11] !== null) rec.uniqueKey = v[11];
+    if (v[12] !== "") rec.progress = JSON.parse(v[12]);
+    if (uniqueKey !== "") rec.uniqueKey = uniqueKey;
     out[i] = rec;
   }
   return out;
