@@ -69,8 +69,15 @@ export function decodeReserved(reply: unknown, claim: { now: number; workerId: s
   const rows = reply as string[];
   const out: ReservedJob[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    const v = rows[i].split("\0", 13);
-    const uniqueKey = rows[i].slice(v.reduce((n, x) => n + x.length + 1, 0));
+    const row = rows[i];
+    const v: string[] = new Array(13);
+    let start = 0;
+    for (let k = 0; k < 13; k++) {
+      const end = row.indexOf("\0", start);
+      v[k] = row.slice(start, end);
+      start = end + 1;
+    }
+    const uniqueKey = row.slice(start);
     const createdAt = Number(v[10]);
     const rec: ReservedJob = {
       id: v[0],
