@@ -35,7 +35,7 @@
 import type { ConnectionOptions } from "node:tls";
 import { Cluster } from "ioredis";
 import type { Clock } from "../../core/clock.ts";
-import { ConfigError, InvalidStateError, NotFoundError } from "../../core/errors.ts";
+import { InvalidStateError, NotFoundError } from "../../core/errors.ts";
 import { DEAD_WORKER_KEEP_MS, DEFAULT_UNIQUE_TTL_MS, JOB_LOG_LINES_KEPT, type EnqueueResult, type JobRecord, type JobState, type LeaderInfo, type QueueCounts, type ScheduleState, type WorkerInfo, type WorkerRecord } from "../../core/types.ts";
 import { CountsTable } from "../counts.ts";
 import { decodeCursor } from "../cursor.ts";
@@ -52,7 +52,6 @@ import {
   type HeartbeatParams,
   type JobPage,
   type LeaderParams,
-  type LeaseRef,
   type ListJobsParams,
   type ProgressParams,
   type ReleaseParams,
@@ -70,8 +69,9 @@ import { decodeJob, decodeJobs, decodeReserved, enqueueArgs, fieldsOf, toJson } 
 import { connectWithin, createClient, isOutOfMemory, parseRedisUrl, redactUrl, toStoreError, type RedisTarget } from "./connection.ts";
 
 export { redisUrlOf } from "./connection.ts";
-import { Layout, type QueueTags, type Slot } from "./layout.ts";
+import type { QueueTags, Slot } from "./layout.ts";
 import { mergePages, type SlotPage } from "./listing.ts";
+import { SlotRouter } from "./routing.ts";
 import { defineScripts, runScript, type Client, type ScriptArg, type ScriptName } from "./scripts.ts";
 import { assertNoEviction, assertSupported, majorVersion, readServerSettings, serverWarnings, type ServerSettings } from "./server-check.ts";
 import { WorkWaiter } from "./wake.ts";
@@ -96,8 +96,6 @@ export interface RedisStoreOptions {
 /** Index entries one listJobs call examines at most per slot while filtering. */
 const LIST_BUDGET = 10_000;
 const TRIM_BATCH = 1_000;
-/** Explicit-id jobs this process reserved, remembered by slot so their outcomes go to the right one. */
-const HELD_SLOTS_MAX = 100_000;
 
 export class RedisStore implements Store {
   readonly kind = "redis" as const;
@@ -105,20 +103,18 @@ export class RedisStore implements Store {
 
   private readonly client: Client;
   private readonly target: RedisTarget;
-  private layout: Layout;
+  private readonly routes: SlotRouter;
   private readonly clock: Clock;
   private readonly url: string;
   private readonly allowEviction: boolean;
   private readonly connectTimeoutMs: number;
   private readonly waiters = new Map<Slot, WorkWaiter>();
-  private readonly heldSlots = new Map<string, Slot>();
   private settings: ServerSettings = {};
   private lastError?: Error;
 
   constructor(opts: RedisStoreOptions) {
     this.url = opts.url;
     this.clock = opts.clock;
-    this.layout = new Layout(opts.prefix ?? "qw", opts.queueTags);
     this.allowEviction = opts.allowEviction ?? false;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 3_000;
     this.target = parseRedisUrl(opts.url);
@@ -126,6 +122,7 @@ export class RedisStore implements Store {
     this.client.on("error", (err: Error) => (this.lastError = err));
     this.client.on("ready", () => (this.lastError = undefined));
     defineScripts(this.client);
+    this.routes = new SlotRouter(opts.prefix ?? "qw", opts.queueTags, this.client, (fn) => this.guard(fn));
   }
 
   /** Where this store points, without the password (for logs). */
@@ -140,7 +137,7 @@ export class RedisStore implements Store {
 
   /** The slots in use, home first (for tests and tools). */
   get slots(): readonly Slot[] {
-    return this.layout.slots;
+    return this.routes.layout.slots;
   }
 
   async open(): Promise<void> {
@@ -152,7 +149,7 @@ export class RedisStore implements Store {
       assertNoEviction(this.settings, where, this.allowEviction);
       const v = majorVersion(this.settings);
       if (v !== undefined && v < 7) defineScripts(this.client, true);
-      await this.settleLayout();
+      await this.routes.settle();
     } catch (err) {
       this.client.disconnect();
       throw err;
@@ -192,7 +189,7 @@ export class RedisStore implements Store {
     const nodes = this.client instanceof Cluster ? this.client.nodes("master") : [this.client];
     let removed = 0;
     for (const node of nodes) {
-      for (const slot of this.layout.slots) {
+      for (const slot of this.routes.layout.slots) {
         removed += await this.guard(async () => {
           let cursor = "0";
           let n = 0;
@@ -215,22 +212,22 @@ export class RedisStore implements Store {
     if (jobs.length === 0) return [];
     // Serialise everything first: a payload that is not JSON fails the call before anything is stored.
     const args = jobs.map((spec) => enqueueArgs(spec, now));
-    const resolved = this.layout.tagged ? await this.guard(() => dedupeAcrossSlots(this.client, this.layout, jobs, now)) : undefined;
+    const resolved = this.routes.layout.tagged ? await this.guard(() => dedupeAcrossSlots(this.client, this.routes.layout, jobs, now)) : undefined;
     const bySlot = new Map<Slot, SlotBatch>();
     jobs.forEach((spec, i) => {
       if (resolved?.has(i)) return;
-      const slot = this.layout.slotOfQueue(spec.queue);
+      const slot = this.routes.layout.slotOfQueue(spec.queue);
       let b = bySlot.get(slot);
       if (!b) bySlot.set(slot, (b = { slot, args: [], positions: [] }));
       b.args.push(args[i]);
       b.positions.push(i);
     });
     const batches = [...bySlot.values()];
-    if (this.layout.tagged) await this.numberJobs(jobs, batches);
+    if (this.routes.layout.tagged) await this.routes.numberJobs(jobs, batches);
     const run = this.runner();
     const results: EnqueueResult[] = new Array(jobs.length);
-    if (batches.length === 1 && batches[0].args.length <= ENQUEUE_CHUNK) await enqueueSmall(run, this.layout, batches[0], now, results);
-    else if (batches.length) await enqueueStaged(run, this.layout, batches, now, () => this.clock.now(), results);
+    if (batches.length === 1 && batches[0].args.length <= ENQUEUE_CHUNK) await enqueueSmall(run, this.routes.layout, batches[0], now, results);
+    else if (batches.length) await enqueueStaged(run, this.routes.layout, batches, now, () => this.clock.now(), results);
     return resolved ? completeResults(results, resolved) : results;
   }
 
@@ -239,8 +236,8 @@ export class RedisStore implements Store {
   async reserve(p: ReserveParams): Promise<ReservedJob[]> {
     const completions = p.complete ?? [];
     if ((p.max <= 0 || p.queues.length === 0) && completions.length === 0) return [];
-    const runs = this.queueRuns(p.queues);
-    const bySlot = await this.groupRefs(completions);
+    const runs = this.routes.queueRuns(p.queues);
+    const bySlot = await this.routes.groupRefs(completions);
     const called = new Set<Slot>();
     const out: ReservedJob[] = [];
     // Strict queue order across slots: a later slot is asked only for what earlier ones could not fill.
@@ -256,8 +253,8 @@ export class RedisStore implements Store {
       // Completions of slots this worker did not claim from.
       ...[...bySlot].map(([slot, done]) => this.completeIn(slot, p.workerId, done, p.now)),
       // Every store promotes due jobs in reserve, of any queue: the slots no claim ran in do it here.
-      ...(this.layout.tagged
-        ? this.layout.slots.filter((s) => !called.has(s)).map((s) => this.script(s, "promoteDue", s.keys.delayed, [p.now, PROMOTE_IN_RESERVE]).catch(() => undefined))
+      ...(this.routes.layout.tagged
+        ? this.routes.layout.slots.filter((s) => !called.has(s)).map((s) => this.script(s, "promoteDue", s.keys.delayed, [p.now, PROMOTE_IN_RESERVE]).catch(() => undefined))
         : []),
     ]);
     return out;
@@ -275,14 +272,14 @@ export class RedisStore implements Store {
       throw err;
     }
     const jobs = decodeReserved(reply, { now: p.now, workerId: p.workerId, leaseUntil: p.now + p.leaseMs });
-    if (this.layout.tagged) for (const j of jobs) if (!this.layout.slotOfId(j.id)) this.remember(j.id, slot);
+    if (this.routes.layout.tagged) for (const j of jobs) if (!this.routes.layout.slotOfId(j.id)) this.routes.remember(j.id, slot);
     return jobs;
   }
 
   async extendLeases(p: ExtendLeasesParams): Promise<string[]> {
     if (p.jobs.length === 0) return [];
     const lost = await Promise.all(
-      [...(await this.groupRefs(p.jobs))].map(([slot, refs]) =>
+      [...(await this.routes.groupRefs(p.jobs))].map(([slot, refs]) =>
         this.script(slot, "extendLeases", slot.keys.active, [p.now, p.workerId, p.leaseMs, ...refs.flatMap((j) => [j.id, String(j.token)])]) as Promise<string[]>,
       ),
     );
@@ -291,7 +288,7 @@ export class RedisStore implements Store {
 
   async complete(p: CompleteParams): Promise<void> {
     if (p.jobs.length === 0) return;
-    await Promise.all([...(await this.groupRefs(p.jobs))].map(([slot, jobs]) => this.completeIn(slot, p.workerId, jobs, p.now)));
+    await Promise.all([...(await this.routes.groupRefs(p.jobs))].map(([slot, jobs]) => this.completeIn(slot, p.workerId, jobs, p.now)));
   }
 
   private async completeIn(slot: Slot, workerId: string, jobs: CompletedJob[], now: number): Promise<void> {
@@ -300,38 +297,38 @@ export class RedisStore implements Store {
   }
 
   async cancelHeld(p: CancelHeldParams): Promise<void> {
-    const slot = await this.heldSlot(p.id);
+    const slot = await this.routes.heldSlot(p.id);
     await this.script(slot, "cancelHeld", slot.keys.active, [p.now, p.workerId, p.id, String(p.token)]);
   }
 
   async fail(p: FailParams): Promise<void> {
     const { now } = p;
     const error = toJson({ ...p.error, at: now }, `error of job ${p.id}`);
-    const slot = await this.heldSlot(p.id);
+    const slot = await this.routes.heldSlot(p.id);
     await this.script(slot, "fail", slot.keys.active, [now, p.workerId, p.id, String(p.token), error, p.retryAt === undefined ? "" : String(p.retryAt)]);
   }
 
   async release(p: ReleaseParams): Promise<void> {
     if (p.jobs.length === 0) return;
     await Promise.all(
-      [...(await this.groupRefs(p.jobs))].map(([slot, refs]) => this.script(slot, "release", slot.keys.active, [p.workerId, ...refs.flatMap((j) => [j.id, String(j.token)])])),
+      [...(await this.routes.groupRefs(p.jobs))].map(([slot, refs]) => this.script(slot, "release", slot.keys.active, [p.workerId, ...refs.flatMap((j) => [j.id, String(j.token)])])),
     );
   }
 
   async progress(p: ProgressParams): Promise<void> {
-    const slot = await this.heldSlot(p.id);
+    const slot = await this.routes.heldSlot(p.id);
     await this.script(slot, "progress", slot.keys.job(p.id), [String(p.token), toJson(p.progress, "progress")]);
   }
 
   async appendLogs(p: AppendLogsParams): Promise<void> {
     if (p.lines.length === 0) return;
     const lines = p.lines.map((l) => toJson(l, "a log line")).join("\n");
-    const slot = await this.heldSlot(p.id);
+    const slot = await this.routes.heldSlot(p.id);
     await this.script(slot, "appendLogs", slot.keys.job(p.id), [String(p.token), lines, JOB_LOG_LINES_KEPT]);
   }
 
   async waitForWork(p: WaitForWorkParams): Promise<void> {
-    const runs = this.queueRuns(p.queues);
+    const runs = this.routes.queueRuns(p.queues);
     if (runs.length === 1) return this.waiter(runs[0][0]).wait(p);
     // One waiter per slot; the first to wake ends the others.
     const ctl = new AbortController();
@@ -344,7 +341,7 @@ export class RedisStore implements Store {
 
   async promoteDue(p: { limit: number; now: number }): Promise<number> {
     let moved = 0;
-    for (const slot of this.layout.slots) {
+    for (const slot of this.routes.layout.slots) {
       const [n] = (await this.script(slot, "promoteDue", slot.keys.delayed, [p.now, p.limit - moved])) as string[];
       moved += Number(n);
       if (moved >= p.limit) break;
@@ -353,7 +350,7 @@ export class RedisStore implements Store {
   }
 
   async nextDueAt(): Promise<number | undefined> {
-    const firsts = await Promise.all(this.layout.slots.map((slot) => this.guard(() => this.client.zrange(slot.keys.delayed, 0, 0, "WITHSCORES"))));
+    const firsts = await Promise.all(this.routes.layout.slots.map((slot) => this.guard(() => this.client.zrange(slot.keys.delayed, 0, 0, "WITHSCORES"))));
     const due = firsts.filter((f) => f.length).map((f) => Number(f[1]));
     return due.length ? Math.min(...due) : undefined;
   }
@@ -362,7 +359,7 @@ export class RedisStore implements Store {
     // Workers whose heartbeat record lapsed are dead: their jobs are rescued before their leases run out.
     const dead = (await this.listWorkers({ now: p.now })).filter((w) => w.expiresAt <= p.now).map((w) => w.id);
     const result: RescueResult = { rescued: [], failed: [] };
-    for (const slot of this.layout.slots) {
+    for (const slot of this.routes.layout.slots) {
       const limit = p.limit - result.rescued.length - result.failed.length;
       if (limit <= 0) break;
       const [rescued, failed] = (await this.script(slot, "rescueExpired", slot.keys.active, [p.now, p.maxStalls, limit, JSON.stringify(STALLED_MESSAGE), ...dead])) as string[][];
@@ -374,7 +371,7 @@ export class RedisStore implements Store {
 
   async trim({ policy, now }: TrimParams): Promise<number> {
     let removed = 0;
-    for (const slot of this.layout.slots) {
+    for (const slot of this.routes.layout.slots) {
       for (const queue of await this.knownQueues(slot)) {
         // Cancelled jobs follow the failed limits, counted apart from failed ones.
         for (const state of ["completed", "failed", "cancelled"] as const) {
@@ -393,7 +390,7 @@ export class RedisStore implements Store {
   // ---- inspecting and managing -----------------------------------------
 
   async getJob(id: string): Promise<JobRecord | undefined> {
-    const slot = await this.findSlot(id);
+    const slot = await this.routes.findSlot(id);
     if (!slot) return undefined;
     const h = await this.guard(() => this.client.hgetall(slot.keys.job(id)));
     return decodeJob(id, h);
@@ -403,7 +400,7 @@ export class RedisStore implements Store {
     const after = p.cursor ? decodeCursor(p.cursor) : undefined;
     const limit = Math.max(1, p.limit);
     const pages = await Promise.all(
-      this.layout.slots.map(async (slot): Promise<SlotPage> => {
+      this.routes.layout.slots.map(async (slot): Promise<SlotPage> => {
         const args = [after ? after.createdAt : "", after ? after.id : "", limit, LIST_BUDGET, p.state ?? "", p.queue ?? "", p.name ?? ""];
         const [entries, createdAt, id] = (await this.script(slot, "listJobs", slot.keys.indexDirectory, args)) as [unknown, string, string];
         return { jobs: decodeJobs(entries), next: createdAt === "" ? undefined : { createdAt: Number(createdAt), id } };
@@ -414,7 +411,7 @@ export class RedisStore implements Store {
 
   async counts(queues: string[]): Promise<QueueCounts[]> {
     const perSlot = await Promise.all(
-      this.layout.slots.map((slot) => this.guard(() => Promise.all([this.client.hgetall(slot.keys.counts), this.client.smembers(slot.keys.paused)]))),
+      this.routes.layout.slots.map((slot) => this.guard(() => Promise.all([this.client.hgetall(slot.keys.counts), this.client.smembers(slot.keys.paused)]))),
     );
     const table = new CountsTable(queues, new Set(perSlot.flatMap(([, paused]) => paused)));
     for (const [all] of perSlot) {
@@ -428,11 +425,11 @@ export class RedisStore implements Store {
   }
 
   async retryJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
-    const slot = await this.mustFindSlot(id);
-    if (this.layout.tagged) {
+    const slot = await this.routes.mustFindSlot(id);
+    if (this.routes.layout.tagged) {
       // Live again, the job takes its unique key again: not while a live job of another tag holds it.
       const [name, key] = await this.guard(() => this.client.hmget(slot.keys.job(id), "n", "y"));
-      const holder = name !== null && key !== null ? await this.guard(() => liveHolderElsewhere(this.client, this.layout, slot, name, key, now)) : undefined;
+      const holder = name !== null && key !== null ? await this.guard(() => liveHolderElsewhere(this.client, this.routes.layout, slot, name, key, now)) : undefined;
       if (holder !== undefined && holder !== id) throw uniqueTaken(id, key!, holder);
     }
     const reply = (await this.script(slot, "retryJob", slot.keys.job(id), [now, id, DEFAULT_UNIQUE_TTL_MS])) as [string, unknown, string?];
@@ -441,58 +438,58 @@ export class RedisStore implements Store {
   }
 
   async cancelJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
-    const slot = await this.mustFindSlot(id);
+    const slot = await this.routes.mustFindSlot(id);
     const reply = (await this.script(slot, "cancelJob", slot.keys.job(id), [now, id])) as [string, unknown];
     return this.managed(id, reply, "only waiting, delayed or active jobs can be cancelled");
   }
 
   async removeJob(id: string): Promise<void> {
-    const slot = await this.mustFindSlot(id);
+    const slot = await this.routes.mustFindSlot(id);
     const reply = (await this.script(slot, "removeJob", slot.keys.job(id), [id])) as [string, unknown];
     if (reply[0] === "not_found") throw new NotFoundError(`no job with id "${id}"`);
     if (reply[0] === "invalid_state") throw new InvalidStateError(`job ${id} is active; cancel it first, then remove it`);
   }
 
   async pauseQueue(queue: string): Promise<void> {
-    const slot = this.layout.slotOfQueue(queue);
+    const slot = this.routes.layout.slotOfQueue(queue);
     await this.guard(() => this.client.sadd(slot.keys.paused, queue));
   }
 
   async resumeQueue(queue: string): Promise<void> {
-    const slot = this.layout.slotOfQueue(queue);
+    const slot = this.routes.layout.slotOfQueue(queue);
     await this.script(slot, "resumeQueue", slot.keys.paused, [queue]);
   }
 
   // ---- fleet (home slot) ---------------------------------------------------
 
   async leaderAcquire(p: LeaderParams): Promise<LeaderInfo | undefined> {
-    const home = this.layout.home;
+    const home = this.routes.layout.home;
     const reply = (await this.script(home, "leaderAcquire", home.keys.leader(p.name), [p.now, p.holder, p.ttlMs])) as string[];
     return reply[0] === "ok" ? { holder: reply[1], token: Number(reply[2]), until: Number(reply[3]) } : undefined;
   }
 
   async leaderRelease(p: { name: string; holder: string }): Promise<void> {
-    const home = this.layout.home;
+    const home = this.routes.layout.home;
     await this.script(home, "leaderRelease", home.keys.leader(p.name), [p.holder]);
   }
 
   async leaderGet({ name, now }: { name: string; now: number }): Promise<LeaderInfo | undefined> {
-    const [holder, token, until] = await this.guard(() => this.client.hmget(this.layout.home.keys.leader(name), "holder", "token", "until"));
+    const [holder, token, until] = await this.guard(() => this.client.hmget(this.routes.layout.home.keys.leader(name), "holder", "token", "until"));
     if (holder === null || Number(until) <= now) return undefined;
     return { holder, token: Number(token), until: Number(until) };
   }
 
   async workerHeartbeat({ info, ttlMs, now }: HeartbeatParams): Promise<void> {
-    const home = this.layout.home;
+    const home = this.routes.layout.home;
     await this.script(home, "heartbeat", home.keys.workers, [info.id, `${now + ttlMs}|${JSON.stringify(info)}`]);
   }
 
   async workerRemove(id: string): Promise<void> {
-    await this.guard(() => this.client.hdel(this.layout.home.keys.workers, id));
+    await this.guard(() => this.client.hdel(this.routes.layout.home.keys.workers, id));
   }
 
   async listWorkers({ now }: { now: number }): Promise<WorkerRecord[]> {
-    const home = this.layout.home;
+    const home = this.routes.layout.home;
     const kept = (await this.script(home, "listWorkers", home.keys.workers, [now, DEAD_WORKER_KEEP_MS])) as [string, string][];
     return kept.map(([expiresAt, json]) => ({ ...(JSON.parse(json) as WorkerInfo), expiresAt: Number(expiresAt) }));
   }
@@ -500,7 +497,7 @@ export class RedisStore implements Store {
   // ---- schedules (home slot) -------------------------------------------------
 
   async scheduleStates(): Promise<ScheduleState[]> {
-    const all = await this.guard(() => this.client.hgetall(this.layout.home.keys.schedules));
+    const all = await this.guard(() => this.client.hgetall(this.routes.layout.home.keys.schedules));
     return Object.entries(all).map(([name, value]) => {
       const [last, paused] = value.split("|", 2);
       const state: ScheduleState = { name, paused: paused === "1" };
@@ -513,114 +510,16 @@ export class RedisStore implements Store {
   }
 
   async scheduleRecordSlot(name: string, slot: number, jobId: string): Promise<void> {
-    const home = this.layout.home;
+    const home = this.routes.layout.home;
     await this.script(home, "scheduleRecordSlot", home.keys.schedules, [name, slot, jobId]);
   }
 
   async scheduleSetPaused(name: string, paused: boolean): Promise<void> {
-    const home = this.layout.home;
+    const home = this.routes.layout.home;
     await this.script(home, "scheduleSetPaused", home.keys.schedules, [name, paused ? "1" : "0"]);
   }
 
   // ---- internals -------------------------------------------------------
-
-  /**
-   * The deployment's layout is stored at first use and fixed from then on:
-   * a store configured with queue tags writes it, one without adopts it (a
-   * CLI or client without the config), and a different one is refused.
-   */
-  private async settleLayout(): Promise<void> {
-    const key = this.layout.home.keys.layout;
-    const stored = await this.guard(() => this.client.get(key));
-    if (stored === null) {
-      if (!this.layout.tagged) return;
-      const jobs = await this.guard(() => this.client.exists(this.layout.home.keys.jobid));
-      if (jobs) throw new ConfigError(`store.queueTags: the deployment "${this.layout.prefix}" already has jobs in one slot; queue tags can only be set on a new deployment (use another store.redisPrefix)`);
-      await this.guard(() => this.client.set(key, this.layout.serialize(), "NX"));
-      return this.settleLayout();
-    }
-    const theirs = Layout.parse(this.layout.prefix, stored);
-    if (!this.layout.tagged) {
-      this.layout = theirs;
-      return;
-    }
-    if (theirs.serialize() !== this.layout.serialize()) {
-      throw new ConfigError(`store.queueTags ${this.layout.serialize()} differs from the layout the deployment "${this.layout.prefix}" was created with (${stored}); jobs live in their tag's slot, so tags cannot change (use another store.redisPrefix)`);
-    }
-  }
-
-  /**
-   * With queue tags, jobs are numbered here from the home slot's counter
-   * before their slot's script runs: one counter keeps ids in enqueue order
-   * across slots (listings break createdAt ties by id), and the slot index
-   * in each id (n * step + slot) still names the slot. A job that turns out
-   * deduplicated leaves its number unused.
-   */
-  private async numberJobs(jobs: EnqueueParams["jobs"], batches: SlotBatch[]): Promise<void> {
-    const count = jobs.filter((j) => j.id === undefined).length;
-    if (count === 0) return;
-    let n = (await this.guard(() => this.client.incrby(this.layout.home.keys.jobid, count))) - count;
-    const where = new Map<number, [SlotBatch, number]>();
-    for (const b of batches) b.positions.forEach((pos, i) => where.set(pos, [b, i]));
-    jobs.forEach((j, pos) => {
-      if (j.id !== undefined) return;
-      const [b, i] = where.get(pos)!;
-      b.args[i][0] = String(++n * this.layout.step + b.slot.index);
-    });
-  }
-
-  /** Consecutive runs of queues in one slot, in the given order. */
-  private queueRuns(queues: string[]): [Slot, string[]][] {
-    const runs: [Slot, string[]][] = [];
-    for (const q of queues) {
-      const slot = this.layout.slotOfQueue(q);
-      const last = runs[runs.length - 1];
-      if (last && last[0] === slot) last[1].push(q);
-      else runs.push([slot, [q]]);
-    }
-    return runs;
-  }
-
-  private async groupRefs<T extends LeaseRef>(refs: T[]): Promise<Map<Slot, T[]>> {
-    if (!this.layout.tagged) return new Map(refs.length ? [[this.layout.home, refs]] : []);
-    const out = new Map<Slot, T[]>();
-    for (const r of refs) {
-      const slot = await this.heldSlot(r.id);
-      const list = out.get(slot);
-      if (list) list.push(r);
-      else out.set(slot, [r]);
-    }
-    return out;
-  }
-
-  /**
-   * The slot of a job this worker holds: by its number, or (an explicit id
-   * with queue tags) remembered from its claim, or else looked up. A job
-   * never changes slot, so the memory is only trimmed for size.
-   */
-  private async heldSlot(id: string): Promise<Slot> {
-    return this.layout.slotOfId(id) ?? this.heldSlots.get(id) ?? (await this.findSlot(id)) ?? this.layout.home;
-  }
-
-  private remember(id: string, slot: Slot): void {
-    if (this.heldSlots.size >= HELD_SLOTS_MAX) this.heldSlots.delete(this.heldSlots.keys().next().value!);
-    this.heldSlots.set(id, slot);
-  }
-
-  /** The slot holding a job: by its number, else (an explicit id with tags) the one where it exists. */
-  private async findSlot(id: string): Promise<Slot | undefined> {
-    const known = this.layout.slotOfId(id);
-    if (known) return known;
-    const found = await Promise.all(this.layout.slots.map((slot) => this.guard(() => this.client.exists(slot.keys.job(id)))));
-    const i = found.findIndex((n) => n > 0);
-    return i < 0 ? undefined : this.layout.slots[i];
-  }
-
-  private async mustFindSlot(id: string): Promise<Slot> {
-    const slot = await this.findSlot(id);
-    if (!slot) throw new NotFoundError(`no job with id "${id}"`);
-    return slot;
-  }
 
   private waiter(slot: Slot): WorkWaiter {
     let w = this.waiters.get(slot);
