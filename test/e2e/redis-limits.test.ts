@@ -1,7 +1,8 @@
 /**
  * The built binary on a Redis that cannot keep every job safe (issue 16):
  * - an evicting maxmemory-policy makes `run` and `enqueue` refuse to start
- *   (exit 2) unless the user accepts losing jobs; `info` shows the policy;
+ *   (exit 2) unless the user accepts losing jobs; `info` and `/health` show
+ *   the policy;
  * - a Redis out of memory stops new jobs from starting (their outcome could
  *   not be written), `/health` says 503 meanwhile, and after recovery no job
  *   has run twice beyond the ones in flight at the switch.
@@ -119,4 +120,25 @@ describeNeeding("redis-server")("e2e: Redis memory limits", () => {
       await within(server.exited, 30_000, "the server to stop");
     }
   }, 120_000);
+
+  test("a maxmemory-policy changed to allkeys-lru while qworker runs turns /health to 503 naming the policy; back to noeviction, 200", async () => {
+    project = makeProject();
+    const server = startServer(["--admin-port", "0"], { cwd: project.dir, env: env(`policy-${prefixSeq++}`) });
+    try {
+      const health = `${await server.adminUrl()}/health`;
+      const first = await fetchWithin(health);
+      expect(first.status).toBe(200);
+      expect(((await first.json()) as { store: { maxmemoryPolicy: string } }).store.maxmemoryPolicy).toBe("noeviction");
+      await admin.config("SET", "maxmemory-policy", "allkeys-lru");
+      const res = await fetchWithin(health);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { failing: string }).failing).toContain('"allkeys-lru"');
+      await admin.config("SET", "maxmemory-policy", "noeviction");
+      expect((await fetchWithin(health)).status).toBe(200);
+    } finally {
+      await admin.config("SET", "maxmemory-policy", "noeviction");
+      server.kill("SIGTERM");
+      await within(server.exited, 30_000, "the server to stop");
+    }
+  }, 60_000);
 });

@@ -13,7 +13,9 @@ import Redis from "ioredis";
 import { systemClock } from "../../src/core/clock.ts";
 import { ConfigError, StoreUnavailableError } from "../../src/core/errors.ts";
 import type { NewJob } from "../../src/core/types.ts";
+import { enqueueArgs } from "../../src/store/redis/codec.ts";
 import { RedisStore } from "../../src/store/redis/redis-store.ts";
+import { scriptSource } from "../../src/store/redis/scripts.ts";
 import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
 import { describeNeeding } from "../helpers/requirements.ts";
 
@@ -109,6 +111,25 @@ describeNeeding("redis-server")("redis store out of memory", () => {
     expect(ids.length).toBe(6);
     await admin.config("SET", "maxmemory", "0");
     expect((await store.reserve({ queues: Q, workerId: "w", max: 10, leaseMs: 30_000, now: Date.now() })).map((j) => j.id).sort()).toEqual([c.id, ...ids.slice(4)].sort());
+  });
+
+  test("a bulk enqueue whose client died between staging and publishing stays invisible, and the rescuer deletes it after its deadline", async () => {
+    const store = await makeStore();
+    const prefix = `{oom-${process.pid}-${n}}`;
+    // What a client leaves behind when it dies after its first slice: one staged slice, never published.
+    const args = Array.from({ length: 3 }, (_, i) => enqueueArgs(job(i), 1_000)).flat();
+    const staged = (await admin.eval(scriptSource("enqueueStage"), 1, `${prefix}:stage:t1`, `${prefix}:`, 1_000, 1, 0, "t1", 5_000, ...args)) as string[];
+    expect(staged.length).toBe(3);
+    expect(await admin.keys(`${prefix}:j:*`)).toHaveLength(3);
+    expect(await store.getJob(staged[0])).toBeUndefined();
+    expect((await store.listJobs({ limit: 10 })).jobs).toEqual([]);
+    expect((await store.counts(Q))[0].waiting).toBe(0);
+    expect(await store.reserve({ queues: Q, workerId: "w", max: 10, leaseMs: 1_000, now: 2_000 })).toEqual([]);
+    await store.rescueExpired({ maxStalls: 2, limit: 100, now: 4_999 });
+    expect(await admin.keys(`${prefix}:j:*`)).toHaveLength(3);
+    await store.rescueExpired({ maxStalls: 2, limit: 100, now: 5_001 });
+    expect(await admin.keys(`${prefix}:j:*`)).toEqual([]);
+    expect(await admin.keys(`${prefix}:stage*`)).toEqual([]);
   });
 
   test("a store refuses to open on a Redis with maxmemory-policy allkeys-lru (exit 2, naming the policy and the fix) unless allowEviction accepts it", async () => {
