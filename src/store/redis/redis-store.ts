@@ -14,9 +14,9 @@
  *   other priorities (score priority * 2^36 + seq), so the line is priority
  *   then FIFO; a marker list that wakes idle workers (wake.ts); completed,
  *   failed and cancelled zsets by finishedAt for retention;
- * - one delayed zset by runAt, one active zset by lease until (rescue), the
- *   listing index (small bucket zsets under a lex directory, ~21 bytes a
- *   job), a counts hash per state and queue, the paused set;
+ * - one delayed zset by runAt, one set of active jobs (rescue reads their
+ *   leases), the listing index (small bucket lists under a lex directory,
+ *   ~6 bytes a job), a counts hash per state and queue, the paused set;
  * - unique keys as strings "<until>:<id>" with a PX TTL; leader leases as
  *   hashes with a fencing-token counter; workers and schedules as hashes.
  *
@@ -24,12 +24,12 @@
  * tags each tag's queues and their jobs live in a slot of their own, and
  * this class sends each call to the slot(s) it concerns.
  *
- * Memory (Redis 7.0, bench/store-loops/redis.ts, the bench's 33-byte JSON
- * payload): about 230 bytes per waiting job (INFO used_memory delta): the
- * job hash as a listpack (~200 B with its key), its list entry (~5 B) and
- * its index entry (~21 B). A field over 64 bytes (payload, errors) turns
- * the hash into a hashtable (hash-max-listpack-value), roughly +300 B, for
- * BullMQ as for qworker.
+ * Memory (Redis 7.0, `npm run bench -- --store redis`, the bench's 33-byte
+ * JSON payload): about 215 bytes per waiting job (INFO used_memory delta;
+ * BullMQ 253): the job hash as a listpack (~200 B with its key), its list
+ * entry (~5 B) and its index entry (~6 B). A field over 64 bytes (payload,
+ * errors) turns the hash into a hashtable (hash-max-listpack-value),
+ * roughly +300 B, for BullMQ as for qworker.
  */
 
 import type { ConnectionOptions } from "node:tls";
