@@ -23,7 +23,7 @@
     <base>paused                   set: paused queue names
     <base>seq                      string: FIFO sequence counter
     <base>jobid                    string: the last job number handed out
-    <base>ix:<n>, <base>ixd, <base>ixn   the listing index (below)
+    <base>ix:<n>, <base>ixd, <base>ixn   the listing index (lib-index.lua)
     <base>u:<#name>:<name>:<key>   string "<until>:<id>": holder of a unique key
     <base>stage:<token>            list: one bulk enqueue being staged (enqueue-stage.lua)
     <base>staging                  zset: staged bulk enqueues by deadline
