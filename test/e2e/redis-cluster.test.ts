@@ -18,7 +18,7 @@ import { within } from "../helpers/wait.ts";
 
 const QUEUES = ["q1", "q2", "q3", "q4", "q5", "q6"];
 
-describeNeeding("redis-server")("e2e: a fleet on a Redis Cluster", () => {
+describeNeeding("redis-server", "redis-cli")("e2e: a fleet on a Redis Cluster", () => {
   let cluster: RedisCluster;
   let project: Project;
 

@@ -9,6 +9,7 @@
 import Redis from "ioredis";
 import { freePort } from "./qworker-binary.ts";
 import { startRedisServer, type RedisServer } from "./redis-server.ts";
+import { toolPath } from "./requirements.ts";
 
 export interface RedisCluster {
   /** redis-cluster://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3 */
@@ -27,8 +28,8 @@ export interface RedisCluster {
 const READY_TIMEOUT_MS = 30_000;
 
 export async function startRedisCluster(): Promise<RedisCluster> {
-  const cli = Bun.which("redis-cli");
-  if (!cli) throw new Error("redis-cli is not on PATH (it comes with redis-server: apt-get install redis-server)");
+  const cli = toolPath("redis-cli");
+  if (!cli) throw new Error("redis-cli is not on PATH (apt-get install redis-tools)");
   const nodes: RedisServer[] = [];
   try {
     for (let i = 0; i < 3; i++) {

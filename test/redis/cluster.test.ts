@@ -10,7 +10,7 @@ import { describeRedisContract, THREE_TAGS } from "../contract/redis-contract.ts
 import { startRedisCluster, type RedisCluster } from "../helpers/redis-cluster.ts";
 import { describeNeeding } from "../helpers/requirements.ts";
 
-describeNeeding("redis-server")("redis over Cluster", () => {
+describeNeeding("redis-server", "redis-cli")("redis over Cluster", () => {
   let cluster: RedisCluster;
 
   beforeAll(async () => {
