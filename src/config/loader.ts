@@ -118,6 +118,11 @@ function checkConsistency(config: Config, file: string | undefined): void {
   if (leaderRenew * 2 > leaderTtl) {
     throw new ConfigError(`${where}: scheduler.leaderRenew (${formatDuration(leaderRenew)}) must be at most half of scheduler.leaderTtl (${formatDuration(leaderTtl)})`);
   }
+  for (const [tag, queues] of Object.entries(config.store.queueTags ?? {})) {
+    for (const q of queues) {
+      if (!config.queues.includes(q)) throw new ConfigError(`${where}: store.queueTags.${tag} names "${q}", which is not in queues [${config.queues.join(", ")}]`);
+    }
+  }
   const names = new Set<string>();
   for (const [i, s] of config.schedules.entries()) {
     const name = s.name ?? s.job;
@@ -158,6 +163,13 @@ function coerce(opt: SharedOption, raw: unknown, source: string): unknown {
     const n = typeof raw === "number" ? raw : Number(String(raw).trim());
     if (String(raw).trim() === "" || !Number.isFinite(n)) throw new ConfigError(`${source}: "${raw}" is not a number`);
     return n;
+  }
+  if (opt.type === "boolean") {
+    if (typeof raw === "boolean") return raw;
+    const text = String(raw).trim().toLowerCase();
+    if (["1", "true", "yes", "on"].includes(text)) return true;
+    if (["0", "false", "no", "off"].includes(text)) return false;
+    throw new ConfigError(`${source}: "${raw}" is not a yes/no value; use 1 or 0, true or false`);
   }
   if (opt.type === "list") {
     const items = (Array.isArray(raw) ? raw.map(String) : String(raw).split(",")).map((s) => s.trim()).filter(Boolean);

@@ -10,7 +10,7 @@ export interface SharedOption {
   env: string;
   /** Config path; undefined for --config itself. */
   path?: string[];
-  type: "string" | "number" | "list";
+  type: "string" | "number" | "list" | "boolean";
   describe: string;
 }
 
@@ -19,7 +19,8 @@ export const SHARED_OPTIONS: SharedOption[] = [
   { flag: "jobs", env: "QWORKER_JOBS", path: ["jobs"], type: "string", describe: "folder of job modules (default ./jobs)" },
   { flag: "backend", env: "QWORKER_BACKEND", path: ["store", "backend"], type: "string", describe: "store: memory | sqlite | redis | postgres (default sqlite)" },
   { flag: "db", env: "QWORKER_DB", path: ["store", "db"], type: "string", describe: "SQLite file (default ./data/qworker.db)" },
-  { flag: "redis-url", env: "QWORKER_REDIS_URL", path: ["store", "redisUrl"], type: "string", describe: "redis:// or rediss:// URL" },
+  { flag: "redis-url", env: "QWORKER_REDIS_URL", path: ["store", "redisUrl"], type: "string", describe: "redis://, rediss://, redis-sentinel:// or redis-cluster:// URL" },
+  { flag: "allow-eviction", env: "QWORKER_ALLOW_EVICTION", path: ["store", "allowEviction"], type: "boolean", describe: "accept a Redis whose maxmemory-policy may evict (and so lose) jobs" },
   { flag: "postgres-url", env: "QWORKER_POSTGRES_URL", path: ["store", "postgresUrl"], type: "string", describe: "postgres:// URL (backend postgres)" },
   { flag: "postgres-schema", env: "QWORKER_POSTGRES_SCHEMA", path: ["store", "postgresSchema"], type: "string", describe: "schema of qworker's tables (default qworker)" },
   { flag: "admin-host", env: "QWORKER_ADMIN_HOST", path: ["admin", "host"], type: "string", describe: "admin API host (default 127.0.0.1)" },

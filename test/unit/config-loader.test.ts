@@ -130,6 +130,21 @@ describe("loadConfig", () => {
     expect(loadConfig({ flags: {}, env: { QWORKER_ADMIN_TOKEN: "env-token-0123456789" }, cwd: dir }).warnings).toEqual([]);
   });
 
+  test("Redis options: --allow-eviction and QWORKER_ALLOW_EVICTION take yes/no values; queueTags may only name configured queues; sentinels need a master name", async () => {
+    expect(load().store.allowEviction).toBe(false);
+    expect(load({ "allow-eviction": true }).store.allowEviction).toBe(true);
+    expect(load({}, { QWORKER_ALLOW_EVICTION: "1" }).store.allowEviction).toBe(true);
+    expect(load({ "allow-eviction": false }, { QWORKER_ALLOW_EVICTION: "1" }).store.allowEviction).toBe(false);
+    expect(failure(() => load({}, { QWORKER_ALLOW_EVICTION: "maybe" }))).toContain("env QWORKER_ALLOW_EVICTION");
+    writeConfig({ store: { queueTags: { a: ["critical"], b: ["default", "nope"] } } });
+    expect(failure(() => load())).toContain('store.queueTags.b names "nope"');
+    writeConfig({ store: { queueTags: { a: ["critical"], b: ["default", "low"] } } });
+    expect(load().store.queueTags).toEqual({ a: ["critical"], b: ["default", "low"] });
+    const { redisUrlOf } = await import("../../src/store/redis/connection.ts");
+    expect(redisUrlOf({ redisUrl: "rediss://app:pw@x:1", sentinels: ["s1:26379", "s2:26380"], sentinelMaster: "mymaster" })).toBe("rediss-sentinel://app:pw@s1:26379,s2:26380/mymaster");
+    expect(() => redisUrlOf({ redisUrl: "redis://x:1", sentinels: ["s1:26379"] })).toThrow("go together");
+  });
+
   test("a file that is not JSON, and a --config that does not exist", () => {
     writeConfig("{ nope");
     expect(failure(() => load())).toContain("is not valid JSON");
