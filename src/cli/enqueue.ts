@@ -14,7 +14,11 @@ import { inert, safeJson } from "../core/inert.ts";
 import { jsonTextDepth, MAX_JSON_DEPTH } from "../core/json-depth.ts";
 import type { JobRecord } from "../core/types.ts";
 import { followJob } from "./follow.ts";
+import type { Limits } from "../core/limits.ts";
+import type { EnqueueResult } from "../core/types.ts";
+import { newJobsOf } from "../ops/local.ts";
 import type { Operations } from "../ops/operations.ts";
+import type { Registry } from "../registry/registry.ts";
 import { cliContext, loadRegistry, openOperations } from "./context.ts";
 import { printJson } from "./output.ts";
 
@@ -57,7 +61,7 @@ export const enqueueCommand = {
     const registry = await loadRegistry(ctx);
     const ops = await openOperations(ctx, registry);
     try {
-      if (typeof argv.jsonl === "string") return await enqueueLines(ops, name, argv.jsonl, options, argv.json === true);
+      if (typeof argv.jsonl === "string") return await enqueueLines(ops, registry, ctx.config.limits, name, argv.jsonl, options, argv.json === true);
       const data = argv.data === undefined ? undefined : readData(String(argv.data));
       const [result] = await ops.enqueue([{ name, data, ...stripUndefined(options) }]).catch((err) => {
         throw inFlagTerms(err);
@@ -95,7 +99,7 @@ function readData(value: string): unknown {
   }
 }
 
-async function enqueueLines(ops: Operations, name: string, source: string, options: Record<string, unknown>, json: boolean): Promise<void> {
+async function enqueueLines(ops: Operations, registry: Registry, limits: Limits, name: string, source: string, options: Record<string, unknown>, json: boolean): Promise<void> {
   let text: string;
   try {
     text = source === "-" ? readFileSync(0, "utf8") : readFileSync(source, "utf8");
@@ -119,14 +123,25 @@ async function enqueueLines(ops: Operations, name: string, source: string, optio
   }
   if (requests.length === 0) throw new UsageError(`--jsonl ${source}: no payloads found (one JSON value per line)`);
   const lineOf = lineNumbers(lines);
-  let results;
+  const where = (index: number | undefined) => (index === undefined ? `--jsonl ${source}` : `--jsonl ${source}: line ${lineOf[index]}`);
+  // Every line is checked before any is stored, so a bad line stores nothing; then the
+  // jobs go in batches of limits.maxBulkJobs (each batch all or nothing).
   try {
-    results = await ops.enqueue(requests);
+    newJobsOf(requests, registry, Date.now(), { ...limits, maxBulkJobs: Number.POSITIVE_INFINITY });
   } catch (err) {
-    // The failing item's index is in the error's issues: say which line of the file that is.
     const index = err instanceof QworkerError ? err.issues?.[0]?.index : undefined;
-    const where = index === undefined ? `--jsonl ${source}` : `--jsonl ${source}: line ${lineOf[index]}`;
-    throw inFlagTerms(err, where, "; nothing was enqueued");
+    throw inFlagTerms(err, where(index), "; nothing was enqueued");
+  }
+  const results: EnqueueResult[] = [];
+  for (let from = 0; from < requests.length; from += limits.maxBulkJobs) {
+    const batch = requests.slice(from, from + limits.maxBulkJobs);
+    try {
+      results.push(...(await ops.enqueue(batch)));
+    } catch (err) {
+      const index = err instanceof QworkerError ? err.issues?.[0]?.index : undefined;
+      const stored = from === 0 ? "nothing was enqueued" : `lines up to ${lineOf[from - 1]} were enqueued (${from} jobs), lines from ${lineOf[from]} on were not: enqueue those again`;
+      throw inFlagTerms(err, where(index === undefined ? undefined : from + index), `; ${stored}`);
+    }
   }
   const added = results.filter((r) => !r.deduplicated).length;
   if (json) printJson({ enqueued: added, deduplicated: results.length - added, ids: results.map((r) => r.id) });

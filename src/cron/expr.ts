@@ -11,10 +11,13 @@ export interface CronSpec {
   timezone: string;
 }
 
+const MAX_CRON_LENGTH = 256;
+
 /** Reason the expression or zone is unusable, or undefined when fine. */
 export function cronProblem(spec: CronSpec): string | undefined {
   const zone = timezoneProblem(spec.timezone);
   if (zone) return zone;
+  if (spec.expression.length > MAX_CRON_LENGTH) return `cron expression is ${spec.expression.length} characters; at most ${MAX_CRON_LENGTH}`;
   const fields = spec.expression.trim().split(/\s+/).length;
   if (fields !== 5 && fields !== 6) return `cron "${spec.expression}" has ${fields} fields; use 5 (minute hour day month weekday) or 6 (second first)`;
   try {

@@ -9,7 +9,13 @@
 
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { basename, extname, isAbsolute, join, relative } from "node:path";
-import { parseDuration } from "../core/duration.ts";
+import { formatDuration, parseDuration } from "../core/duration.ts";
+import { MAX_ATTEMPTS, MAX_PRIORITY } from "./enqueue-request.ts";
+
+const MIN_TIMEOUT_MS = 100;
+const MAX_TIMEOUT_MS = 24 * 86_400_000;
+/** Unique-key holds and retry delays: a year at most. */
+const MAX_HOLD_MS = 366 * 86_400_000;
 import { JobLoadError, UnknownJobError } from "../core/errors.ts";
 import { BACKOFF_KEYS, EXEC_MODES, isJobDefinition, JOB_SPEC_KEYS, UNIQUE_KEYS, type JobDefinition } from "../sdk/define-job.ts";
 import { cronProblem, timezoneProblem } from "../cron/expr.ts";
@@ -288,9 +294,9 @@ function toEntry(file: string, module: string, def: JobDefinition, queues: strin
     return { reason: `queue "${queue}" is not configured; configured queues: ${queues.join(", ")} (add it to "queues" in the config)` };
   }
   const attempts = def.attempts ?? DEFAULT_ATTEMPTS;
-  if (!Number.isInteger(attempts) || attempts < 1) return { reason: `attempts must be a whole number >= 1, got ${attempts}` };
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > MAX_ATTEMPTS) return { reason: `attempts must be a whole number from 1 to ${MAX_ATTEMPTS}, got ${attempts}` };
   const priority = def.priority ?? 0;
-  if (!Number.isInteger(priority) || priority < 0) return { reason: `priority must be a whole number >= 0, got ${priority}` };
+  if (!Number.isInteger(priority) || priority < 0 || priority > MAX_PRIORITY) return { reason: `priority must be a whole number from 0 to ${MAX_PRIORITY}, got ${priority}` };
   if (def.schema !== undefined && typeof (def.schema as { safeParse?: unknown }).safeParse !== "function") {
     return { reason: "schema must be a zod schema (z.object({...}) from \"qworker\")" };
   }
@@ -302,6 +308,9 @@ function toEntry(file: string, module: string, def: JobDefinition, queues: strin
   } catch (err) {
     return { reason: (err as Error).message };
   }
+  // A timer cannot wait longer than 2^31 ms (24.8 days); a timeout of 0 would fail every try at once.
+  if (timeoutMs < MIN_TIMEOUT_MS || timeoutMs > MAX_TIMEOUT_MS) return { reason: `timeout must be from ${formatDuration(MIN_TIMEOUT_MS)} to ${formatDuration(MAX_TIMEOUT_MS)}, got ${formatDuration(timeoutMs)}` };
+  if (uniqueTtl < 1_000 || uniqueTtl > MAX_HOLD_MS) return { reason: `unique.ttl must be from 1s to ${formatDuration(MAX_HOLD_MS)}, got ${formatDuration(uniqueTtl)}` };
   if (def.unique !== undefined && typeof def.unique.key !== "function") return { reason: "unique.key must be a function (payload) => string" };
   if (def.mode !== undefined && !EXEC_MODES.includes(def.mode)) {
     return { reason: `\`mode\` must be ${EXEC_MODES.map((m) => `"${m}"`).join(", ")} or left out (the server's --mode), got ${JSON.stringify(def.mode)}` };
@@ -311,8 +320,8 @@ function toEntry(file: string, module: string, def: JobDefinition, queues: strin
     return { reason: `\`maxMemoryMb\` must be a whole number of MB from ${minMb} to ${maxMb}, got ${JSON.stringify(def.maxMemoryMb)}` };
   }
   const backoff = mergeBackoff(def.backoff);
-  if (!(backoff.delayMs >= 0 && backoff.maxMs >= backoff.delayMs) || !["exponential", "fixed"].includes(backoff.type)) {
-    return { reason: `backoff is invalid: type must be "exponential" or "fixed", 0 <= delayMs <= maxMs` };
+  if (!(backoff.delayMs >= 0 && backoff.maxMs >= backoff.delayMs && backoff.maxMs <= MAX_HOLD_MS) || !["exponential", "fixed"].includes(backoff.type)) {
+    return { reason: `backoff is invalid: type must be "exponential" or "fixed", 0 <= delayMs <= maxMs <= ${formatDuration(MAX_HOLD_MS)}` };
   }
 
   const entry: JobEntry = {

@@ -31,6 +31,8 @@ export type Outcome =
   /** Give the lease up now: the scheduler's rescuer puts the job back and counts a stall. */
   | { kind: "stall"; error: Error };
 
+const MAX_RETRY_DELAY_MS = 366 * 86_400_000;
+
 /** Default of `worker.maxStalls`. */
 export const DEFAULT_MAX_STALLS = 2;
 
@@ -74,5 +76,6 @@ export function decideOutcome(p: {
   const attemptsMade = p.job.attemptsMade + 1;
   if (attemptsMade >= p.job.maxAttempts) return { kind: "fail", error };
   const delay = kind === "retry-later" ? Math.max(0, (error as RetryLater).delayMs) : backoffDelay(p.entry.backoff, attemptsMade, p.random);
-  return { kind: "retry", error, retryAt: p.now + delay };
+  // RetryLater(1e300) or NaN must not store a date no one can print: a year at most.
+  return { kind: "retry", error, retryAt: p.now + (Number.isFinite(delay) ? Math.min(delay, MAX_RETRY_DELAY_MS) : MAX_RETRY_DELAY_MS) };
 }

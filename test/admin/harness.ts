@@ -18,7 +18,7 @@ import { fetchWithin } from "../helpers/wait.ts";
 
 export const QUEUES = ["critical", "default", "low"];
 
-const JOB_FILES: Record<string, string> = {
+export const JOB_FILES: Record<string, string> = {
   "send-email.ts": `
     import { defineJob, z } from "qworker";
     export default defineJob({

@@ -54,6 +54,14 @@ describe("e2e: bad input is refused with exit 2 and nothing is stored", () => {
     await expectRefused(["enqueue", "noop", "--in", "5", "--at", "2030-01-01T00:00:00Z"], "give --in or --at, not both");
   });
 
+  test("--in 1e300, --at 99999999999999999999, --priority 70000 and --attempts 0 are refused naming the bound; nothing is stored", async () => {
+    await expectRefused(["enqueue", "noop", "--in", "1e300"], "--in");
+    await expectRefused(["enqueue", "noop", "--in", "4000d"], "at most 10 years");
+    await expectRefused(["enqueue", "noop", "--at", "99999999999999999999"], "more than 10 years ahead");
+    await expectRefused(["enqueue", "noop", "--priority", "70000"], "must be at most 65535");
+    await expectRefused(["enqueue", "noop", "--attempts", "0"], "must be 1 or more");
+  });
+
   test("unknown flags and commands", async () => {
     await expectRefused(["enqueue", "noop", "--inn", "5"], "Unknown argument: inn");
     await expectRefused(["frobnicate"], "Unknown argument: frobnicate");

@@ -67,7 +67,7 @@ describe("unknown options in defineJob", () => {
     }`;
     expect(await problemsOf(every)).toEqual([]);
     for (const key of JOB_SPEC_KEYS) expect(every).toContain(`${key}:`);
-    expect(await problemsOf('{ attempts: "5", run() {} }')).toEqual(["attempts must be a whole number >= 1, got 5"]);
+    expect(await problemsOf('{ attempts: "5", run() {} }')).toEqual(["attempts must be a whole number from 1 to 1000, got 5"]);
   });
 
   test("closestName: within a third of the name's length, case-insensitive, swaps count once", () => {
@@ -113,4 +113,16 @@ describe("JOB_SPEC_KEYS lists exactly the keys of JobSpec", () => {
       ws.cleanup();
     }
   }, 60_000);
+});
+
+describe("bounded job options", () => {
+  test("timeout from 100 ms to 24 days, attempts 1-1000, priority 0-65535, unique.ttl 1 s to a year, backoff.maxMs at most a year: each refused naming the option and the range", async () => {
+    expect(await problemsOf('{ timeout: "0ms", run() {} }')).toEqual(["timeout must be from 100ms to 24d0h, got 0ms"]);
+    expect(await problemsOf('{ timeout: "99999999999999999999d", run() {} }')).toEqual([expect.stringContaining("timeout must be from 100ms to 24d0h")]);
+    expect(await problemsOf("{ attempts: 1001, run() {} }")).toEqual(["attempts must be a whole number from 1 to 1000, got 1001"]);
+    expect(await problemsOf("{ priority: 70000, run() {} }")).toEqual(["priority must be a whole number from 0 to 65535, got 70000"]);
+    expect(await problemsOf('{ unique: { key: () => "k", ttl: "0ms" }, run() {} }')).toEqual([expect.stringContaining("unique.ttl must be from 1s")]);
+    expect(await problemsOf("{ backoff: { type: 'fixed', delayMs: 1, maxMs: 1e15 }, run() {} }")).toEqual([expect.stringContaining("maxMs <= 366d0h")]);
+    expect(await problemsOf('{ timeout: "24d", attempts: 1000, priority: 65535, unique: { key: () => "k", ttl: "366d" }, run() {} }')).toEqual([]);
+  });
 });
