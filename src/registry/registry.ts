@@ -207,7 +207,7 @@ async function importJob(file: string): Promise<{ definition: JobDefinition } | 
   try {
     mod = await import(file);
   } catch (err) {
-    return { reason: `failed to load: ${describeLoadError(err)}` };
+    return { reason: `failed to load: ${describeLoadError(err, file)}` };
   }
   if (!("default" in mod) || mod.default === undefined) {
     return { reason: "has no default export; write `export default defineJob({ ... })`" };
@@ -218,14 +218,31 @@ async function importJob(file: string): Promise<{ definition: JobDefinition } | 
   return { definition: mod.default };
 }
 
-function describeLoadError(err: unknown): string {
-  // Bun reports syntax errors as an AggregateError of build messages with positions.
-  if (err instanceof AggregateError && err.errors.length) {
-    return err.errors
-      .map((e: { message?: string; position?: { line: number; column: number } }) =>
-        e.position ? `line ${e.position.line}:${e.position.column}: ${e.message}` : String(e.message ?? e),
-      )
-      .join("; ");
+interface BuildPosition {
+  line: number;
+  column: number;
+  file?: string;
+}
+
+/**
+ * Bun reports a syntax error as a BuildMessage with a `position`, several at
+ * once as an AggregateError of them: each becomes "line L:C: message", with
+ * the file named when the error is in a module the job file imports.
+ */
+function describeLoadError(err: unknown, file: string): string {
+  const one = (e: { message?: string; position?: BuildPosition | null }) => {
+    const p = e.position;
+    if (!p) return String(e.message ?? e);
+    const where = p.file && p.file !== file.replace(/\?v=\d+$/, "") ? `${relative(process.cwd(), p.file) || p.file} line ${p.line}:${p.column}` : `line ${p.line}:${p.column}`;
+    return `${where}: ${e.message}`;
+  };
+  if (err instanceof AggregateError && err.errors.length) return err.errors.map(one).join("; ");
+  if (err && typeof err === "object" && "position" in err) return one(err as { message?: string; position?: BuildPosition });
+  // JavaScriptCore's own SyntaxError (a regular expression it compiles at load) carries a line, not a column.
+  const jsc = err as { line?: unknown; sourceURL?: unknown; message?: string };
+  if (err instanceof SyntaxError && typeof jsc.line === "number") {
+    const where = typeof jsc.sourceURL === "string" && jsc.sourceURL !== file.replace(/\?v=\d+$/, "") ? `${relative(process.cwd(), jsc.sourceURL)} line ${jsc.line}` : `line ${jsc.line}`;
+    return `${where}: ${jsc.message}`;
   }
   return err instanceof Error ? err.message : String(err);
 }

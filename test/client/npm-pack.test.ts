@@ -54,18 +54,20 @@ describeNeeding("node", "npm")("the npm package in a plain Node project", () => 
     expect(readdirSync(join(dir, "node_modules")).filter((d) => !d.startsWith("."))).toEqual(["qworker-client"]);
   });
 
-  test("the app imports QworkerClient from 'qworker-client' under plain Node and enqueues a job", async () => {
+  test("the app imports QworkerClient from 'qworker-client' under plain Node and enqueues a job; refusals arrive as ValidationError, UnknownJobError, NotFoundError by name", async () => {
     writeFileSync(
       join(dir, "app.mjs"),
       `import { QworkerClient, ValidationError } from "qworker-client";
        const qw = new QworkerClient({ url: process.argv[2] });
        const { id } = await qw.enqueue("send-email", { to: "a@b.co", subject: "from an app" });
        const bad = await qw.enqueue("send-email", { to: 1 }).catch((e) => e instanceof ValidationError);
-       console.log(JSON.stringify({ id, bad, state: (await qw.getJob(id)).state }));
+       // The package is minified: error classes must still carry their own names.
+       const names = await Promise.all([qw.enqueue("send-email", { to: 1 }), qw.enqueue("no-such-job", {}), qw.getJob("999999")].map((p) => p.catch((e) => e.name)));
+       console.log(JSON.stringify({ id, bad, names, state: (await qw.getJob(id)).state }));
        await qw.close();`,
     );
     const out = JSON.parse(await sh([node!, "app.mjs", h.url], dir, 30_000));
-    expect(out).toMatchObject({ bad: true, state: "waiting" });
+    expect(out).toMatchObject({ bad: true, state: "waiting", names: ["ValidationError", "UnknownJobError", "NotFoundError"] });
     expect((await h.store.getJob(out.id))!.data).toEqual({ to: "a@b.co", subject: "from an app" });
   }, 60_000);
 });
