@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     jobs: { type: "string", default: "50000" },
     rounds: { type: "string", default: "3" },
     concurrency: { type: "string", default: "50" },
+    /** Run only the pairs whose name contains this (e.g. "SQLite drain", "memory"). */
+    only: { type: "string" },
   },
   strict: true,
 });
@@ -59,11 +61,18 @@ async function timeProcess(cmd: string[]): Promise<Timed> {
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   const ms = performance.now() - t0;
   if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}\n${out}${err}`);
-  return { ms, rssMb: (proc.resourceUsage()?.maxRSS ?? Number.NaN) / 1024 };
+  return { ms, rssMb: peakRssMb(proc) };
 }
 
-function clean(path: string): void {
-  for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+/** Bun reports a child's maxRSS in bytes. */
+function peakRssMb(proc: { resourceUsage(): { maxRSS: number } | undefined }): number {
+  return (proc.resourceUsage()?.maxRSS ?? Number.NaN) / (1024 * 1024);
+}
+
+/** A fresh file name per round: a closed bun:sqlite handle may linger until its statements are collected. */
+let fileSeq = 0;
+function fresh(name: string): string {
+  return join(dir, `${name}-${++fileSeq}.db`);
 }
 
 async function seedQworker(path: string): Promise<void> {
@@ -76,8 +85,7 @@ async function seedQworker(path: string): Promise<void> {
 }
 
 async function qworkerSqliteDrain(): Promise<Timed> {
-  const db = join(dir, "qworker.db");
-  clean(db);
+  const db = fresh("qworker");
   await seedQworker(db);
   const t = await timeProcess([binary, "run", "--burst", "--config", config, "--db", db, "--jobs", jobsDir, "--concurrency", String(concurrency), "--log-level", "warn"]);
   const check = new Database(db, { readonly: true });
@@ -88,8 +96,7 @@ async function qworkerSqliteDrain(): Promise<Timed> {
 }
 
 async function floorSqliteDrain(): Promise<Timed> {
-  const path = join(dir, "floor.db");
-  clean(path);
+  const path = fresh("floor");
   const db = openFloor(path);
   insertFloor(db, jobs);
   db.close();
@@ -102,16 +109,14 @@ async function floorSqliteDrain(): Promise<Timed> {
 }
 
 async function qworkerInsert(): Promise<Timed> {
-  const db = join(dir, "insert.db");
-  clean(db);
+  const db = fresh("insert");
   const file = join(dir, "jobs.jsonl");
-  writeFileSync(file, Array.from({ length: jobs }, (_, i) => JSON.stringify({ name: "noop", data: { i } })).join("\n") + "\n");
-  return timeProcess([binary, "enqueue", "--jsonl", file, "--config", config, "--db", db, "--jobs", jobsDir]);
+  writeFileSync(file, Array.from({ length: jobs }, (_, i) => JSON.stringify({ i })).join("\n") + "\n");
+  return timeProcess([binary, "enqueue", "noop", "--jsonl", file, "--config", config, "--db", db, "--jobs", jobsDir]);
 }
 
 async function floorInsert(): Promise<Timed> {
-  const path = join(dir, "floor-insert.db");
-  clean(path);
+  const path = fresh("floor-insert");
   return timeProcess([process.execPath, join(ROOT, "bench", "floor", "sqlite-floor.ts"), "insert", path, String(jobs)]);
 }
 
@@ -120,7 +125,7 @@ async function memoryDrain(which: "floor" | "qworker"): Promise<Timed> {
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`memory-floor.ts ${which} exited ${code}\n${out}${err}`);
   const r = JSON.parse(out.trim().split("\n").at(-1)!) as { ms: number };
-  return { ms: r.ms, rssMb: (proc.resourceUsage()?.maxRSS ?? Number.NaN) / 1024 };
+  return { ms: r.ms, rssMb: peakRssMb(proc) };
 }
 
 const PAIRS: { name: string; qworker: () => Promise<Timed>; floor: () => Promise<Timed> }[] = [
@@ -134,7 +139,7 @@ try {
   console.log(`qworker against the floor: ${rounds} rounds, concurrency ${concurrency}, median per column\n`);
   console.log("| what | floor jobs/s | qworker jobs/s | share of floor | floor peak RSS | qworker peak RSS |");
   console.log("|---|---|---|---|---|---|");
-  for (const pair of PAIRS) {
+  for (const pair of PAIRS.filter((p) => !args.only || p.name.toLowerCase().includes(args.only.toLowerCase()))) {
     const q: Timed[] = [];
     const f: Timed[] = [];
     for (let r = 0; r < rounds; r++) {

@@ -39,9 +39,9 @@ const SCHEMA = `
 
 export function openFloor(path: string): Database {
   const db = new Database(path, { create: true });
+  db.run("PRAGMA busy_timeout = 5000");
   db.run("PRAGMA journal_mode = WAL");
   db.run("PRAGMA synchronous = NORMAL");
-  db.run("PRAGMA busy_timeout = 5000");
   db.exec(SCHEMA);
   return db;
 }
