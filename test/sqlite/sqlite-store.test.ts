@@ -99,6 +99,10 @@ describe("the file", () => {
     expect(plan(HOT_SQL.hasDue)).toContain("jobs_delayed");
     expect(plan(HOT_SQL.expired)).toContain("jobs_active");
     expect(plan(HOT_SQL.uniqueHolder)).toContain("jobs_unique");
+    expect(plan(HOT_SQL.deadWorkersActive)).toContain("jobs_active");
+    expect(plan(HOT_SQL.trimOldest)).toContain("jobs_finished");
+    expect(plan(HOT_SQL.trimBefore)).toContain("jobs_finished");
+    expect(plan(HOT_SQL.counts)).not.toContain("jobs");
     for (const sql of Object.values(HOT_SQL)) {
       expect(plan(sql)).not.toMatch(/SCAN jobs|TEMP B-TREE/);
     }

@@ -31,9 +31,10 @@ import {
   DEAD_WORKER_KEEP_MS,
   DEFAULT_UNIQUE_TTL_MS,
   JOB_LOG_LINES_KEPT,
+  JOB_STATES,
   type JobLogLine,
 } from "../../core/types.ts";
-import { CountsTable } from "../counts.ts";
+import { countsFromRows, type Tally } from "../tally.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import {
   PROMOTE_IN_RESERVE,
@@ -60,8 +61,9 @@ import {
 import { SqliteConnection } from "./connection.ts";
 import { acquireLeader, currentLeader, heartbeat, scheduleStates, workerRecords } from "./fleet.ts";
 import { AdaptivePoller, acquireLocalWake, releaseLocalWake, type LocalWake } from "./poller.ts";
-import { bySlot, toJson, toRecord } from "./rows.ts";
+import { bySlot, toJson, toRecord, toReserved } from "./rows.ts";
 import { completeIn, mustGet, pausedSet, promoteDueIn, type Statements } from "./statements.ts";
+import { trimIn } from "./trim.ts";
 
 export interface SqliteStoreOptions {
   /** The database file; its folder is created if missing. */
@@ -129,7 +131,7 @@ export class SqliteStore implements Store {
   // ---- producing -------------------------------------------------------
 
   async enqueue({ jobs, now }: EnqueueParams): Promise<EnqueueResult[]> {
-    const results = await this.write("enqueue", (st) => {
+    const results = await this.write("enqueue", (st, tally) => {
       let seq = st.getCounter.get("seq")!.value;
       let lastId = st.getCounter.get("jobid")!.value;
       const out: EnqueueResult[] = [];
@@ -150,7 +152,9 @@ export class SqliteStore implements Store {
         const uniqueUntil = spec.uniqueKey === undefined ? null : now + (spec.uniqueTtlMs ?? DEFAULT_UNIQUE_TTL_MS);
         const row = [id, spec.name, spec.queue, state, spec.priority ?? 0, ++seq, toJson(spec.data), spec.maxAttempts, runAt, now, spec.uniqueKey ?? null, uniqueUntil];
         // No change: the id exists after all (an empty-string id skipped the check above).
-        out.push({ id, deduplicated: st.insertJob.run(...row).changes === 0 });
+        const added = st.insertJob.run(...row).changes > 0;
+        if (added) tally.add(spec.queue, state);
+        out.push({ id, deduplicated: !added });
       }
       st.setCounter.run(seq, "seq");
       st.setCounter.run(lastId, "jobid");
@@ -166,22 +170,21 @@ export class SqliteStore implements Store {
     const { now } = p;
     let promoted = 0;
     const names = p.names && JSON.stringify(p.names);
-    const out = await this.write("reserve", (st) => {
-      if (p.complete?.length) completeIn(st, p.workerId, p.complete, now);
-      promoted = promoteDueIn(st, now, PROMOTE_IN_RESERVE);
+    const until = now + p.leaseMs;
+    const out = await this.write("reserve", (st, tally) => {
+      if (p.complete?.length) completeIn(st, tally, p.workerId, p.complete, now);
+      promoted = promoteDueIn(st, tally, now, PROMOTE_IN_RESERVE);
       const paused = pausedSet(st);
       const claimed: ReservedJob[] = [];
       for (const queue of p.queues) {
         if (claimed.length >= p.max) break;
         if (paused.has(queue)) continue;
         const left = p.max - claimed.length;
-        const rows = names === undefined ? st.claim.all(now, p.workerId, now + p.leaseMs, queue, left) : st.claimNamed.all(now, p.workerId, now + p.leaseMs, queue, names, left);
+        const rows = names === undefined ? st.claim.all(now, p.workerId, until, queue, left) : st.claimNamed.all(now, p.workerId, until, queue, names, left);
+        if (rows.length === 0) continue;
         if (rows.length > 1) rows.sort(bySlot);
-        for (const row of rows) {
-          // A claim does not carry the job's log: the worker never reads it, and it can be long.
-          row.logs = null;
-          claimed.push(toRecord(row) as ReservedJob);
-        }
+        tally.move(queue, "waiting", "active", rows.length);
+        for (const row of rows) claimed.push(toReserved(row, p.workerId, now, until));
       }
       return claimed;
     });
@@ -198,26 +201,34 @@ export class SqliteStore implements Store {
   }
 
   async complete(p: CompleteParams): Promise<void> {
-    await this.write("complete", (st) => completeIn(st, p.workerId, p.jobs, p.now));
+    await this.write("complete", (st, tally) => completeIn(st, tally, p.workerId, p.jobs, p.now));
   }
 
   async fail(p: FailParams): Promise<void> {
     const { now } = p;
-    const moved = await this.write("fail", (st) => {
+    const moved = await this.write("fail", (st, tally) => {
       const error = JSON.stringify({ ...p.error, at: now });
-      if (p.retryAt === undefined) return st.failFinal.run(error, now, p.id, p.workerId, p.token).changes;
-      return st.failRetry.run(error, p.retryAt, p.id, p.workerId, p.token).changes;
+      const to = p.retryAt === undefined ? "failed" : "delayed";
+      const row = p.retryAt === undefined ? st.failFinal.get(error, now, p.id, p.workerId, p.token) : st.failRetry.get(error, p.retryAt, p.id, p.workerId, p.token);
+      if (row) tally.move(row.queue, "active", to);
+      return row !== null;
     });
     if (moved && p.retryAt !== undefined) this.wake();
   }
 
   async cancelHeld(p: CancelHeldParams): Promise<void> {
-    await this.write("cancelHeld", (st) => st.cancelHeld.run(p.now, p.id, p.workerId, p.token));
+    await this.write("cancelHeld", (st, tally) => {
+      const row = st.cancelHeld.get(p.now, p.id, p.workerId, p.token);
+      if (row) tally.move(row.queue, "active", "cancelled");
+    });
   }
 
   async release(p: ReleaseParams): Promise<void> {
-    await this.write("release", (st) => {
-      for (const ref of p.jobs) st.release.run(ref.id, p.workerId, ref.token);
+    await this.write("release", (st, tally) => {
+      for (const ref of p.jobs) {
+        const row = st.release.get(ref.id, p.workerId, ref.token);
+        if (row) tally.move(row.queue, "active", "waiting");
+      }
     });
     this.wake();
   }
@@ -249,7 +260,7 @@ export class SqliteStore implements Store {
   // ---- maintenance -----------------------------------------------------
 
   async promoteDue(p: { limit: number; now: number }): Promise<number> {
-    const moved = await this.write("promoteDue", (st) => promoteDueIn(st, p.now, Math.max(0, p.limit)));
+    const moved = await this.write("promoteDue", (st, tally) => promoteDueIn(st, tally, p.now, Math.max(0, p.limit)));
     if (moved) this.wake();
     return moved;
   }
@@ -260,7 +271,7 @@ export class SqliteStore implements Store {
 
   async rescueExpired(p: RescueParams): Promise<RescueResult> {
     const { now } = p;
-    const result = await this.write("rescueExpired", (st) => {
+    const result = await this.write("rescueExpired", (st, tally) => {
       const out: RescueResult = { rescued: [], failed: [] };
       const limit = Math.max(0, p.limit);
       st.workerPrune.run(now - DEAD_WORKER_KEEP_MS);
@@ -271,9 +282,11 @@ export class SqliteStore implements Store {
         if (row.stalls + 1 > p.maxStalls) {
           const error = { attempt: row.attempts_made + 1, at: now, name: "Stalled", message: STALLED_MESSAGE };
           st.rescueToFailed.run(now, JSON.stringify(error), row.id);
+          tally.move(row.queue, "active", "failed");
           out.failed.push(row.id);
         } else {
           st.rescueToWaiting.run(row.id);
+          tally.move(row.queue, "active", "waiting");
           out.rescued.push(row.id);
         }
       }
@@ -284,11 +297,10 @@ export class SqliteStore implements Store {
   }
 
   async trim({ policy, now }: TrimParams): Promise<number> {
-    const { completedMaxCount, completedMaxAgeMs, failedMaxCount, failedMaxAgeMs } = policy;
     let removed = 0;
     // Short transactions: a backlog of 300,000 old jobs is trimmed without holding the write lock for seconds.
     for (;;) {
-      const n = await this.write("trim", (st) => st.trim.run(now, completedMaxCount, completedMaxAgeMs, failedMaxCount, failedMaxAgeMs, TRIM_BATCH).changes);
+      const n = await this.write("trim", (st, tally) => trimIn(st, tally, policy, now, TRIM_BATCH));
       removed += n;
       if (n < TRIM_BATCH) break;
       await yieldMacrotask();
@@ -331,16 +343,12 @@ export class SqliteStore implements Store {
   }
 
   async counts(queues: string[]): Promise<QueueCounts[]> {
-    return this.read("counts", (st) => {
-      const table = new CountsTable(queues, pausedSet(st));
-      // Unnamed queues follow in order of their oldest job, as the memory store lists them.
-      for (const r of st.counts.all().sort((a, b) => a.first - b.first)) table.add(r.queue, r.state as JobState, r.n);
-      return table.rows();
-    });
+    // Kept by every write (tally.ts): a few rows, however many jobs the file holds.
+    return this.read("counts", (st) => countsFromRows(queues, pausedSet(st), st.counts.all().map((r) => [r.queue, JOB_STATES.map((s) => r[s])])));
   }
 
   async retryJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
-    const rec = await this.write("retryJob", (st) => {
+    const rec = await this.write("retryJob", (st, tally) => {
       const row = mustGet(st, id);
       if (row.state !== "failed" && row.state !== "cancelled" && row.state !== "completed") {
         throw new InvalidStateError(`job ${id} is ${row.state}; only failed, cancelled or completed jobs can be retried`);
@@ -353,6 +361,7 @@ export class SqliteStore implements Store {
       // Back of the queue, as a fresh enqueue would be.
       const seq = st.getCounter.get("seq")!.value + 1;
       st.setCounter.run(seq, "seq");
+      tally.move(row.queue, row.state, "waiting");
       return toRecord(st.retry.get(now, seq, row.unique_key === null ? null : now + DEFAULT_UNIQUE_TTL_MS, id)!);
     });
     this.wake();
@@ -360,17 +369,19 @@ export class SqliteStore implements Store {
   }
 
   async cancelJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
-    return this.write("cancelJob", (st) => {
-      const row = st.cancel.get(now, id);
-      if (row) return toRecord(row);
+    return this.write("cancelJob", (st, tally) => {
       const cur = mustGet(st, id);
-      throw new InvalidStateError(`job ${id} is already ${cur.state}; only waiting, delayed or active jobs can be cancelled`);
+      const row = st.cancel.get(now, id);
+      if (!row) throw new InvalidStateError(`job ${id} is already ${cur.state}; only waiting, delayed or active jobs can be cancelled`);
+      tally.move(cur.queue, cur.state, "cancelled");
+      return toRecord(row);
     });
   }
 
   async removeJob(id: string): Promise<void> {
-    await this.write("removeJob", (st) => {
-      if (st.remove.run(id).changes > 0) return;
+    await this.write("removeJob", (st, tally) => {
+      const gone = st.remove.get(id);
+      if (gone) return tally.add(gone.queue, gone.state, -1);
       mustGet(st, id);
       throw new InvalidStateError(`job ${id} is active; cancel it first, then remove it`);
     });
@@ -437,8 +448,8 @@ export class SqliteStore implements Store {
     return this.c(what).read(what, fn);
   }
 
-  /** Every change goes through here: one BEGIN IMMEDIATE transaction (see connection.ts). */
-  private write<T>(what: string, fn: (st: Statements) => T): Promise<T> {
+  /** Every change goes through here: one BEGIN IMMEDIATE transaction whose state moves are counted (see connection.ts). */
+  private write<T>(what: string, fn: (st: Statements, tally: Tally) => T): Promise<T> {
     return this.c(what).write(what, fn);
   }
 
