@@ -4,7 +4,9 @@
  * share of it (issue 19). Nothing a qworker job relies on is skipped:
  *
  *  - durability: WAL with synchronous=NORMAL, as qworker's store;
- *  - a lease on every claimed job (holder and expiry written by the claim);
+ *  - a lease on every claimed job (holder and expiry written by the claim),
+ *    kept where a rescuer finds the expired ones without a scan (an index
+ *    on the expiry of active jobs: a lease nobody can find is no guarantee);
  *  - claims in priority order, in one IMMEDIATE transaction per batch;
  *  - an async handler call per job with its parsed payload;
  *  - a durable completion record per job, fenced on the lease holder.
@@ -35,6 +37,7 @@ const SCHEMA = `
     finished_at  INTEGER
   );
   CREATE INDEX IF NOT EXISTS jobs_waiting ON jobs (queue, priority, id) WHERE state = 'waiting';
+  CREATE INDEX IF NOT EXISTS jobs_leased  ON jobs (lease_until) WHERE state = 'active';
 `;
 
 export function openFloor(path: string): Database {

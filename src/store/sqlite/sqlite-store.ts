@@ -75,6 +75,9 @@ export interface SqliteStoreOptions {
 }
 
 
+/** Claimed jobs whose queue a store remembers at most (see `claimed`). */
+const CLAIMED_KEPT = 100_000;
+
 /** Rows one trim transaction deletes at most. */
 const TRIM_BATCH = 5_000;
 
@@ -88,6 +91,13 @@ export class SqliteStore implements Store {
   private readonly path: string;
   private readonly clock: Clock;
   private readonly create: boolean;
+  /**
+   * The queue of each job this store claimed and has not seen the outcome
+   * of: a completion is then counted without reading the row back. Jobs
+   * whose outcome never comes (lost leases) are forgotten wholesale past
+   * CLAIMED_KEPT; a completion of a forgotten one reads its queue instead.
+   */
+  private readonly claimed = new Map<string, string>();
 
   constructor(opts: SqliteStoreOptions) {
     this.path = opts.path;
@@ -171,8 +181,9 @@ export class SqliteStore implements Store {
     let promoted = 0;
     const names = p.names && JSON.stringify(p.names);
     const until = now + p.leaseMs;
+    if (this.claimed.size > CLAIMED_KEPT) this.claimed.clear();
     const out = await this.write("reserve", (st, tally) => {
-      if (p.complete?.length) completeIn(st, tally, p.workerId, p.complete, now);
+      if (p.complete?.length) completeIn(st, tally, this.claimed, p.workerId, p.complete, now);
       promoted = promoteDueIn(st, tally, now, PROMOTE_IN_RESERVE);
       const paused = pausedSet(st);
       const claimed: ReservedJob[] = [];
@@ -184,7 +195,10 @@ export class SqliteStore implements Store {
         if (rows.length === 0) continue;
         if (rows.length > 1) rows.sort(bySlot);
         tally.move(queue, "waiting", "active", rows.length);
-        for (const row of rows) claimed.push(toReserved(row, p.workerId, now, until));
+        for (const row of rows) {
+          claimed.push(toReserved(row, p.workerId, now, until));
+          this.claimed.set(row.id, queue);
+        }
       }
       return claimed;
     });
@@ -201,11 +215,12 @@ export class SqliteStore implements Store {
   }
 
   async complete(p: CompleteParams): Promise<void> {
-    await this.write("complete", (st, tally) => completeIn(st, tally, p.workerId, p.jobs, p.now));
+    await this.write("complete", (st, tally) => completeIn(st, tally, this.claimed, p.workerId, p.jobs, p.now));
   }
 
   async fail(p: FailParams): Promise<void> {
     const { now } = p;
+    this.claimed.delete(p.id);
     const moved = await this.write("fail", (st, tally) => {
       const error = JSON.stringify({ ...p.error, at: now });
       const to = p.retryAt === undefined ? "failed" : "delayed";
@@ -217,6 +232,7 @@ export class SqliteStore implements Store {
   }
 
   async cancelHeld(p: CancelHeldParams): Promise<void> {
+    this.claimed.delete(p.id);
     await this.write("cancelHeld", (st, tally) => {
       const row = st.cancelHeld.get(p.now, p.id, p.workerId, p.token);
       if (row) tally.move(row.queue, "active", "cancelled");
@@ -224,6 +240,7 @@ export class SqliteStore implements Store {
   }
 
   async release(p: ReleaseParams): Promise<void> {
+    for (const ref of p.jobs) this.claimed.delete(ref.id);
     await this.write("release", (st, tally) => {
       for (const ref of p.jobs) {
         const row = st.release.get(ref.id, p.workerId, ref.token);
