@@ -11,6 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { bundleDashboard } from "./src/admin/ui-bundle.ts";
 import { configJsonSchema } from "./src/config/schema.ts";
 import { shippedUnits } from "./src/systemd/unit.ts";
 
@@ -20,22 +21,25 @@ mkdirSync("dist", { recursive: true });
 writeFileSync("config/qworker.schema.json", JSON.stringify(configJsonSchema(), null, 2) + "\n");
 for (const unit of shippedUnits()) writeFileSync(join("config", unit.file), unit.text);
 
+// The dashboard's browser code, bundled once and baked in as text (src/admin/dashboard.ts serves it).
+const dashboardJs = await bundleDashboard();
+
 const result = await Bun.build({
   // The second entry is what every worker thread runs (thread mode, the event-loop watchdog): a Worker
   // can only be pointed at an entrypoint. Both sit under src/, the bundle's root, so the thread entry
-  // ends up at /$bunfs/root/worker/executors/thread-entry.js (see src/worker/executors/thread.ts).
+  // ends up at /$bunfs/root/worker/executors/thread-entry.js (see src/core/entrypoints.ts).
   entrypoints: ["./src/main.ts", "./src/worker/executors/thread-entry.ts"],
   compile: { outfile: "./dist/qworker" },
   minify: { syntax: true, whitespace: true },
   sourcemap: "linked",
   target: "bun",
-  define: { QWORKER_COMMIT: JSON.stringify(buildCommit()) },
+  define: { QWORKER_COMMIT: JSON.stringify(buildCommit()), QWORKER_DASHBOARD_JS: JSON.stringify(dashboardJs) },
 });
 if (!result.success) {
   for (const log of result.logs) console.error(log);
   process.exit(1);
 }
-console.log(`built dist/qworker in ${Math.round(performance.now() - started)} ms`);
+console.log(`built dist/qworker in ${Math.round(performance.now() - started)} ms (dashboard script ${(dashboardJs.length / 1024).toFixed(1)} KiB)`);
 
 if (process.argv.includes("--client")) await buildClient();
 

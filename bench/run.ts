@@ -2,11 +2,14 @@
  * `npm run bench`: qworker against its peers on this machine, in one run —
  * memory and SQLite against bunqueue embedded, Redis against BullMQ on one
  * private redis-server — plus the compiled binary's start-up and idle RSS.
+ * `--store postgres` (in the default list) hands over to
+ * bench/postgres/run.ts: pg-boss and BullMQ's PostgreSQL backend on the
+ * machine's PostgreSQL, skipped with a note where none answers.
  * Every measurement runs in a fresh child (scenario.ts); this file only
  * plans the rounds, alternates which system goes first, collects the JSON
  * lines, prints the report and saves it to .bench/results-<timestamp>.json.
  *
- *   npm run bench -- [--store memory,sqlite,redis] [--rounds 3] [--jobs 20000]
+ *   npm run bench -- [--store memory,sqlite,redis,postgres] [--rounds 3] [--jobs 20000]
  *     [--one-jobs 2000] [--batch 1000] [--samples 200] [--xsamples 100] [--pause 5,25]
  *     [--xpause 5,255] [--mem-jobs 10000] [--drain-cap 30] [--concurrency 50]
  *     [--redis-url redis://…] [--no-binary] [--child-timeout 180]
@@ -57,8 +60,19 @@ const range = (name: string, v: string): [number, number] => {
 };
 
 const ALL: StoreName[] = ["memory", "sqlite", "redis"];
-const stores = (args.store ?? ["memory,sqlite,redis"]).flatMap((s) => s.split(",")).map((s) => s.trim()) as StoreName[];
-for (const s of stores) if (!ALL.includes(s)) throw new Error(`--store must be among ${ALL.join(", ")}; got "${s}"`);
+const requested = (args.store ?? ["memory,sqlite,redis,postgres"]).flatMap((s) => s.split(",")).map((s) => s.trim());
+// PostgreSQL has two peers and a bench of its own (bench/postgres/run.ts), run after the others.
+const withPostgres = requested.includes("postgres");
+const stores = requested.filter((s) => s !== "postgres") as StoreName[];
+for (const s of stores) if (!ALL.includes(s)) throw new Error(`--store must be among ${[...ALL, "postgres"].join(", ")}; got "${s}"`);
+
+/** bench/postgres/run.ts with this run's knobs; resolves to its exit code. */
+async function runPostgresBench(): Promise<number> {
+  const knobs = ["rounds", "jobs", "one-jobs", "batch", "concurrency", "child-timeout"].flatMap((k) => [`--${k}`, String(args[k as keyof typeof args])]);
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "postgres", "run.ts"), ...knobs], { stdio: ["ignore", "inherit", "inherit"] });
+  return proc.exited;
+}
+if (stores.length === 0) process.exit(withPostgres ? await runPostgresBench() : 0);
 const rounds = num("rounds", args.rounds);
 const childTimeoutMs = num("child-timeout", args["child-timeout"]) * 1000;
 
@@ -191,4 +205,5 @@ mkdirSync(join(ROOT, ".bench"), { recursive: true });
 const file = join(ROOT, ".bench", `results-${date.replace(/[:.]/g, "-")}.json`);
 writeFileSync(file, JSON.stringify({ date, machine, stores, rounds, params: { ...params, workDir: undefined }, results, binary, rows, targets, notes, errors }, null, 2) + "\n");
 console.log(`\nsaved ${file} (${((performance.now() - started) / 1000).toFixed(0)} s in all)`);
-process.exit(errors.length ? 1 : 0);
+const postgresStatus = withPostgres ? await runPostgresBench() : 0;
+process.exit(errors.length || postgresStatus ? 1 : 0);

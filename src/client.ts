@@ -7,13 +7,18 @@
  *   validated against the job's schema before anything is stored, and
  *   refusals reject with the server's typed error (ValidationError,
  *   UnknownJobError, NotFoundError, StoreUnavailableError, ...).
- * - Direct, `new QworkerClient({ redisUrl, prefix })`: straight into Redis,
- *   no server needed. There is no job registry on this side, so only the
- *   request's shape is checked; a payload that fails the job's schema is
+ * - Direct, `new QworkerClient({ redisUrl, prefix })` or
+ *   `new QworkerClient({ postgresUrl, postgresSchema })`: straight into the
+ *   store, no server needed. There is no job registry on this side, so only
+ *   the request's shape is checked; a payload that fails the job's schema is
  *   stored, and the worker fails that job at once as Unrecoverable; a job
  *   name no worker has loaded waits for one that has. Job defaults are
  *   unknown too: pass `queue` (default "default"), `attempts` (default 3)
  *   and `key` (no `unique.key`) yourself.
+ * - Transactional, on PostgreSQL: `qw.enqueue(name, data, { tx })` stores
+ *   the job through the app's own open transaction (a pg client inside
+ *   BEGIN, or the `tx` of porsager's or Bun's `sql.begin`), so it exists
+ *   if and only if that transaction commits. Same shape-only checks.
  *
  * Both are the one Operations interface (src/ops/) the CLI and the admin
  * API use; this class adds typing per job name and `waitFor`.
@@ -27,9 +32,10 @@ import { systemClock } from "./core/clock.ts";
 import type { EnqueueResult, JobProgress, JobRecord, JobState } from "./core/types.ts";
 import { UsageError } from "./core/errors.ts";
 import { HttpOperations, type HttpOperationsOptions } from "./ops/http.ts";
-import { LocalOperations } from "./ops/local.ts";
+import { LocalOperations, newJobsOf } from "./ops/local.ts";
 import type { Operations } from "./ops/operations.ts";
 import { ClientClosedError } from "./ops/remote-errors.ts";
+import type { AppTransaction } from "./store/postgres/tx-enqueue.ts";
 import type { Store } from "./store/store.ts";
 
 export {
@@ -46,6 +52,7 @@ export {
 } from "./core/errors.ts";
 export { ClientClosedError, RemoteError } from "./ops/remote-errors.ts";
 export type { EnqueueResult, JobErrorRecord, JobProgress, JobRecord, JobState } from "./core/types.ts";
+export type { AppTransaction, PgClientLike, SqlTagLike } from "./store/postgres/tx-enqueue.ts";
 
 /** Job name → payload type. The default accepts any name and any payload. */
 export type JobMap = Record<string, unknown>;
@@ -66,11 +73,21 @@ export interface EnqueueOptions {
   key?: string;
 }
 
+/** Where an enqueue goes: by default through the client's connection; with `tx`, through the app's PostgreSQL transaction. */
+export interface TransactionOption {
+  /**
+   * The app's open transaction on qworker's database (PostgreSQL only): a
+   * pg client inside BEGIN, or the `tx` of porsager's or Bun's
+   * `sql.begin(async (tx) => …)`. The job exists if and only if it commits.
+   */
+  tx?: AppTransaction;
+}
+
 /** One item of `enqueueMany`, typed by name when the client has a JobMap. */
 export type EnqueueItem<J extends JobMap = JobMap> = { [N in JobName<J>]: { name: N; data?: J[N] } & EnqueueOptions }[JobName<J>];
 
 /** The payload may be left out when the job's payload type allows undefined. */
-type DataArgs<T> = undefined extends T ? [data?: T, opts?: EnqueueOptions] : [data: T, opts?: EnqueueOptions];
+type DataArgs<T> = undefined extends T ? [data?: T, opts?: EnqueueOptions & TransactionOption] : [data: T, opts?: EnqueueOptions & TransactionOption];
 
 export interface WaitOptions {
   /** Reject with WaitTimeoutError after this long; default: wait as long as it takes. */
@@ -90,6 +107,14 @@ export type QworkerClientOptions =
       redisUrl: string;
       /** The server's `store.redisPrefix`, default "qw". */
       prefix?: string;
+      /** How long connecting may take before StoreUnavailableError, default 3000 ms. */
+      connectTimeoutMs?: number;
+    }
+  | {
+      /** The database qworker runs on, as the server's `store.postgresUrl`; not needed when every enqueue passes `{ tx }`. */
+      postgresUrl?: string;
+      /** The server's `store.postgresSchema`, default "qworker". */
+      postgresSchema?: string;
       /** How long connecting may take before StoreUnavailableError, default 3000 ms. */
       connectTimeoutMs?: number;
     }
@@ -117,6 +142,8 @@ export class QworkerClient<J extends JobMap = JobMap> {
   private readonly operations: () => Promise<Operations>;
   private opened: Operations | undefined;
   private readonly closing = new AbortController();
+  /** The qworker schema for `{ tx }` enqueues; set for PostgreSQL clients only. */
+  private readonly postgresSchema?: string;
 
   constructor(opts: QworkerClientOptions) {
     if ("url" in opts && opts.url !== undefined) {
@@ -130,23 +157,40 @@ export class QworkerClient<J extends JobMap = JobMap> {
         await store.open();
         return new LocalOperations({ store, clock: systemClock, ownsStore: true });
       });
+    } else if (("postgresUrl" in opts && opts.postgresUrl !== undefined) || ("postgresSchema" in opts && opts.postgresSchema !== undefined)) {
+      const { postgresUrl, connectTimeoutMs } = opts;
+      const schema = (this.postgresSchema = opts.postgresSchema ?? "qworker");
+      this.operations = onceUntilItWorks(async () => {
+        if (postgresUrl === undefined) {
+          throw new UsageError("this client has no postgresUrl, so it can only enqueue with { tx }; give it postgresUrl for everything else");
+        }
+        // Loaded on first use only; the driver is never loaded for { tx } enqueues.
+        const { PostgresStore } = await import("./store/postgres/postgres-store.ts");
+        const store = new PostgresStore({ url: postgresUrl, schema, clock: systemClock, connectTimeoutMs, poolSize: 4 });
+        await store.open();
+        return new LocalOperations({ store, clock: systemClock, ownsStore: true });
+      });
     } else if ("store" in opts && opts.store !== undefined) {
       const local = new LocalOperations({ store: opts.store, clock: systemClock, ownsStore: false });
       this.operations = async () => local;
     } else {
-      throw new TypeError("QworkerClient needs { url } (the admin API), { redisUrl } or { store }");
+      throw new TypeError("QworkerClient needs { url } (the admin API), { redisUrl }, { postgresUrl } or { store }");
     }
   }
 
   /** Enqueues one job; resolves to its id, or the id of the live job with the same unique key (`deduplicated: true`). */
   async enqueue<N extends JobName<J>>(name: N, ...[data, opts]: DataArgs<J[N]>): Promise<EnqueueResult> {
-    const [result] = await this.send([toBody(name, data, opts)]);
+    const { tx, ...rest } = opts ?? {};
+    const [result] = await this.send([toBody(name, data, rest)], tx);
     return result;
   }
 
   /** Enqueues many jobs at once: all are validated first, and one bad item stores none. Results are in order. */
-  async enqueueMany(items: EnqueueItem<J>[]): Promise<EnqueueResult[]> {
-    return this.send(items.map(({ name, data, ...opts }) => toBody(name, data, opts)));
+  async enqueueMany(items: EnqueueItem<J>[], opts: TransactionOption = {}): Promise<EnqueueResult[]> {
+    return this.send(
+      items.map(({ name, data, ...rest }) => toBody(name, data, rest)),
+      opts.tx,
+    );
   }
 
   /** The job's record; NotFoundError for an unknown (or trimmed) id. */
@@ -200,8 +244,21 @@ export class QworkerClient<J extends JobMap = JobMap> {
     await this.opened?.close();
   }
 
-  private send(bodies: EnqueueBody[]): Promise<EnqueueResult[]> {
+  private send(bodies: EnqueueBody[], tx?: AppTransaction): Promise<EnqueueResult[]> {
+    if (tx !== undefined) return this.enqueueInTransaction(bodies, tx);
     return this.guard((ops) => ops.enqueue(bodies));
+  }
+
+  /** Shape-checked as a direct enqueue, then stored through the app's transaction: nothing of this client's own connection is used. */
+  private async enqueueInTransaction(bodies: EnqueueBody[], tx: AppTransaction): Promise<EnqueueResult[]> {
+    if (this.closing.signal.aborted) throw new ClientClosedError();
+    if (this.postgresSchema === undefined) {
+      throw new UsageError("enqueue with { tx } needs a PostgreSQL client: new QworkerClient({ postgresUrl }) or ({ postgresSchema })");
+    }
+    const now = systemClock.now();
+    const jobs = newJobsOf(bodies, undefined, now);
+    const { enqueueInTransaction } = await import("./store/postgres/tx-enqueue.ts");
+    return enqueueInTransaction(tx, this.postgresSchema, jobs, now);
   }
 
   private async guard<T>(fn: (ops: Operations) => Promise<T>): Promise<T> {

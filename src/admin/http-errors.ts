@@ -11,7 +11,7 @@ import { PayloadTooLargeError, QworkerError, toError, type FieldIssue } from "..
 import type { Logger } from "../core/logger.ts";
 
 /** Codes beyond src/core/errors.ts that only the HTTP edge produces. */
-export type HttpOnlyCode = "method_not_allowed" | "forbidden";
+export type HttpOnlyCode = "method_not_allowed" | "forbidden" | "read_only" | "unavailable";
 
 export class HttpError extends Error {
   constructor(
@@ -53,7 +53,7 @@ export function responseForError(thrown: unknown, log: Logger, where: { method: 
     return errorResponse(thrown.status, thrown.code, thrown.message, {}, thrown.issues);
   }
   const err = toError(thrown);
-  log.error("admin request crashed", { ...where, err, stack: err.stack });
+  log.error("admin request crashed", { ...where, err });
   return errorResponse(500, "internal", "internal error while handling the request; the server log has the details");
 }
 

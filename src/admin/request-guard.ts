@@ -17,14 +17,20 @@
  *    needs the token when one is set, and, when it changes state, a JSON
  *    content type (a browser cannot send that cross-site without a CORS
  *    preflight, which this server never grants).
+ * 4. With `readOnly`, every state change is refused (403) even with the
+ *    token: the dashboard and API then serve reads only.
  */
 
 import { timingSafeEqual } from "node:crypto";
 import { UnauthorizedError } from "../core/errors.ts";
 import { HttpError } from "./http-errors.ts";
 
-/** Reachable without a token or browser checks: they show no job data and change nothing. */
-const PUBLIC = new Set(["GET /", "GET /health"]);
+/**
+ * Reachable without a token or browser checks: they show no job data and
+ * change nothing (the dashboard page and its two static assets, and the
+ * health check). Listed one by one: a route is never public by accident.
+ */
+const PUBLIC = new Set(["GET /", "GET /ui/app.js", "GET /ui/app.css", "GET /health"]);
 
 export interface Admitted {
   /** The canonical path the router matches. */
@@ -41,6 +47,8 @@ export interface GuardOptions {
   hostAllowed(hostname: string): boolean;
   /** `GET /metrics` is public when configured so (Prometheus scrapers often carry no token). */
   publicMetrics?: boolean;
+  /** admin.readOnly: every state change is refused with 403, whoever asks. */
+  readOnly?: boolean;
 }
 
 const HOST = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?))(?::(\d{1,5}))?$/i;
@@ -66,7 +74,10 @@ export function admit(req: Request, opts: GuardOptions): Admitted {
   if (!isPublic) {
     refuseOtherSites(req);
     authorize(req, opts);
-    if (STATE_CHANGING.has(req.method)) requireJson(req);
+    if (STATE_CHANGING.has(req.method)) {
+      if (opts.readOnly) throw new HttpError(403, "read_only", `this admin API is read-only (admin.readOnly): ${req.method} ${path} is refused; reads still work`);
+      requireJson(req);
+    }
   }
   return { path, query, public: isPublic };
 }

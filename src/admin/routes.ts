@@ -8,10 +8,13 @@
 import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import { JOB_STATES } from "../core/types.ts";
+import { CONTENT_TYPE as METRICS_TYPE } from "../metrics/exposition.ts";
 import type { Operations } from "../ops/operations.ts";
+import type { StatusCache } from "../ops/status-cache.ts";
 import { readJsonBody } from "./body.ts";
-import { dashboardResponse } from "./dashboard.ts";
+import { dashboardAsset, dashboardResponse } from "./dashboard.ts";
 import { describeZodError, jsonResponse } from "./http-errors.ts";
+import type { LiveFeed } from "./live-feed.ts";
 
 export interface HealthReport {
   ok: boolean;
@@ -26,6 +29,14 @@ export interface RouteDeps {
   ops: Operations;
   health: HealthCheck;
   maxBodyBytes: number;
+  /** The Prometheus text for GET /metrics. */
+  metrics(): Promise<string>;
+  /** GET /api/events streams from here. */
+  feed: LiveFeed;
+  /** The status read shared with the feed and /metrics. */
+  status: StatusCache;
+  /** admin.readOnly: the page hides its actions (the guard refuses them). */
+  readOnly: boolean;
 }
 
 export interface RouteContext {
@@ -69,9 +80,15 @@ const listJobsQuery = z
   .strict();
 
 const ROUTES: Route[] = [
-  route("GET", "/", () => dashboardResponse()),
+  route("GET", "/", ({ deps }) => dashboardResponse(deps.readOnly)),
+  route("GET", "/ui/app.js", () => dashboardAsset("/ui/app.js")),
+  route("GET", "/ui/app.css", () => dashboardAsset("/ui/app.css")),
   route("GET", "/health", health),
-  route("GET", "/api/status", async ({ deps }) => jsonResponse(await deps.ops.status())),
+  route("GET", "/metrics", async ({ deps }) => new Response(await deps.metrics(), { headers: { "content-type": METRICS_TYPE } })),
+  // Fresh, but shared: concurrent callers (polling dashboards) get one read, and a slow store is not read back to back (StatusCache).
+  route("GET", "/api/status", async ({ deps }) => jsonResponse(await deps.status.get(0))),
+  route("GET", "/api/events", ({ req, deps }) => deps.feed.open(req.signal)),
+  route("GET", "/api/job-types", async ({ deps }) => jsonResponse({ jobs: await deps.ops.jobTypes() })),
   route("GET", "/api/queues", async ({ deps }) => jsonResponse({ queues: await deps.ops.queues() })),
   route("POST", "/api/queues/:queue/pause", async ({ deps, params }) => {
     await deps.ops.pauseQueue(params.queue);
@@ -81,6 +98,7 @@ const ROUTES: Route[] = [
     await deps.ops.resumeQueue(params.queue);
     return jsonResponse({ queue: params.queue, paused: false });
   }),
+  route("POST", "/api/queues/:queue/retry-failed", async ({ deps, params }) => jsonResponse(await deps.ops.retryFailed(params.queue))),
   route("GET", "/api/jobs", listJobs),
   route("POST", "/api/jobs", enqueue),
   route("GET", "/api/jobs/:id", async ({ deps, params }) => jsonResponse(await deps.ops.getJob(params.id))),

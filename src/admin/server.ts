@@ -11,13 +11,16 @@
 
 import { createHash } from "node:crypto";
 import { hostname as osHostname, networkInterfaces } from "node:os";
+import { QworkerMetrics } from "../metrics/qworker-metrics.ts";
 import type { Operations } from "../ops/operations.ts";
+import { StatusCache } from "../ops/status-cache.ts";
 import type { Store } from "../store/store.ts";
 import { ConfigError, NotFoundError, toError } from "../core/errors.ts";
 import { silentLogger, type Logger } from "../core/logger.ts";
 import { TypedEmitter, type Service } from "../core/service.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import { HttpError, responseForError } from "./http-errors.ts";
+import { LiveFeed } from "./live-feed.ts";
 import { admit, type GuardOptions } from "./request-guard.ts";
 import { matchRoute, type HealthCheck, type RouteDeps } from "./routes.ts";
 
@@ -43,7 +46,25 @@ export interface AdminServerParams {
   health?: HealthCheck;
   /** Host names (besides loopback and the bound address) that clients may use to reach this server. */
   allowedHosts?: string[];
+  /** What GET /metrics counts; default: a fresh set with the store gauges only. */
+  metrics?: QworkerMetrics;
+  /** GET /metrics without the token (admin.publicMetrics). */
+  publicMetrics?: boolean;
+  /** Reads only: every state change is 403 (admin.readOnly). */
+  readOnly?: boolean;
+  /** How often the live feed looks for changes; default 1 s. */
+  feedIntervalMs?: number;
+  /** Requests being answered at once, past which more get 503 (/health is always answered); default 256. */
+  maxRequests?: number;
+  /** A request not answered within this gets 503 (the work it started may still finish); default 30 s. */
+  requestTimeoutMs?: number;
+  /** A connection idle this long is closed (slow or stalled clients); default 10 s, at most 255 s. */
+  idleTimeoutMs?: number;
 }
+
+export const DEFAULT_ADMIN_MAX_REQUESTS = 256;
+export const DEFAULT_ADMIN_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_ADMIN_IDLE_TIMEOUT_MS = 10_000;
 
 export interface AdminServerEvents extends Record<string, unknown> {
   listening: { url: string };
@@ -60,8 +81,13 @@ export class AdminServer implements Service {
   private readonly log: Logger;
   private readonly deps: RouteDeps;
   private readonly guard: GuardOptions;
+  private readonly feed: LiveFeed;
   /** Malformed requests are logged at most once a minute: any local client could flood the log. */
   private lastRefusalLog = Number.NEGATIVE_INFINITY;
+  private inFlight = 0;
+  private readonly maxRequests: number;
+  private readonly requestTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
 
   constructor(params: AdminServerParams) {
     this.host = params.host ?? DEFAULT_ADMIN_HOST;
@@ -73,12 +99,29 @@ export class AdminServer implements Service {
     const maxBodyBytes = params.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) throw new ConfigError(`admin maxBodyBytes must be a whole number of bytes >= 1, got ${maxBodyBytes}`);
     this.log = params.log ?? silentLogger;
+    this.maxRequests = params.maxRequests ?? DEFAULT_ADMIN_MAX_REQUESTS;
+    this.requestTimeoutMs = params.requestTimeoutMs ?? DEFAULT_ADMIN_REQUEST_TIMEOUT_MS;
+    this.idleTimeoutMs = Math.min(255_000, params.idleTimeoutMs ?? DEFAULT_ADMIN_IDLE_TIMEOUT_MS);
+    // One status read shared by scrapes, live streams and polling dashboards.
+    const status = new StatusCache(params.ops);
+    const metrics = params.metrics ?? new QworkerMetrics();
+    this.feed = new LiveFeed(status, params.feedIntervalMs);
     this.deps = {
       ops: params.ops,
       health: params.health ?? (async () => ({ ok: true, details: {} })),
       maxBodyBytes,
+      metrics: () => metrics.render(status),
+      feed: this.feed,
+      status,
+      readOnly: params.readOnly === true,
     };
-    this.guard = { tokenDigest: this.tokenDigest, digest, hostAllowed: hostMatcher(this.host, params.allowedHosts ?? []) };
+    this.guard = {
+      tokenDigest: this.tokenDigest,
+      digest,
+      hostAllowed: hostMatcher(this.host, params.allowedHosts ?? []),
+      publicMetrics: params.publicMetrics === true,
+      readOnly: params.readOnly === true,
+    };
   }
 
   /** `http://host:port`, without a trailing slash. Only while started. */
@@ -107,6 +150,7 @@ export class AdminServer implements Service {
         // Explicit: with development off, Bun 1.4 otherwise sets SO_REUSEPORT, and a second
         // qworker on the same port would silently share it instead of failing with EADDRINUSE.
         reusePort: false,
+        idleTimeout: Math.max(1, Math.round(this.idleTimeoutMs / 1000)),
         fetch: (req) => this.handle(req),
         error: (err) => responseForError(err, this.log, { method: "?", path: "?" }),
       });
@@ -125,6 +169,8 @@ export class AdminServer implements Service {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    // Live streams never end on their own: close them first, or stop() would wait out its grace.
+    await this.feed.close();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
     await Promise.race([server.stop(false), grace]);
@@ -144,7 +190,7 @@ export class AdminServer implements Service {
     try {
       const admitted = admit(req, this.guard);
       path = admitted.path;
-      res = await this.dispatch(req, admitted.path, admitted.query);
+      res = await this.bounded(path, () => this.dispatch(req, admitted.path, admitted.query));
     } catch (err) {
       if (err instanceof HttpError && err.status === 400) this.noteRefusal(req, err);
       res = responseForError(err, this.log, { method: req.method, path });
@@ -154,6 +200,32 @@ export class AdminServer implements Service {
     this.log.debug("admin request", { method: req.method, path, status: res.status, ms });
     this.events.emit("request", { method: req.method, path, status: res.status, ms });
     return res;
+  }
+
+  /**
+   * Every request but /health counts against maxRequests and gets at most
+   * requestTimeoutMs: a flood of slow calls is answered 503 at once rather
+   * than queued, and /health (load balancers, systemd) is never behind it.
+   */
+  private async bounded(path: string, answer: () => Promise<Response>): Promise<Response> {
+    if (path === "/health") return answer();
+    if (this.inFlight >= this.maxRequests) {
+      throw new HttpError(503, "unavailable", `the admin API is answering ${this.inFlight} requests already (admin.maxRequests); try again shortly`, { "retry-after": "1" });
+    }
+    this.inFlight++;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new HttpError(503, "unavailable", `no answer within ${this.requestTimeoutMs} ms (admin.requestTimeout); the store may be slow: see /health`)),
+          this.requestTimeoutMs,
+        );
+      });
+      return await Promise.race([answer(), late]);
+    } finally {
+      clearTimeout(timer);
+      this.inFlight--;
+    }
   }
 
   private async dispatch(req: Request, path: string, query: URLSearchParams): Promise<Response> {

@@ -9,7 +9,7 @@
  * later gets SIGKILL.
  */
 
-import { threadEntry } from "../worker/executors/thread.ts";
+import { threadEntry } from "../core/entrypoints.ts";
 
 export interface ParentWatchData {
   role: "parent-watch";

@@ -7,9 +7,11 @@
 
 import { hostname } from "node:os";
 import type { Clock } from "../core/clock.ts";
-import { ConfigError } from "../core/errors.ts";
+import { ConfigError, JobLoadError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Config } from "../config/schema.ts";
+import { QworkerMetrics } from "../metrics/qworker-metrics.ts";
+import { gitCommit, VERSION } from "../cli/version.ts";
 import { LocalOperations } from "../ops/local.ts";
 import { Registry } from "../registry/registry.ts";
 import { openStore } from "../store/open-store.ts";
@@ -18,6 +20,7 @@ import { WorkerPool } from "../worker/pool.ts";
 import { AdminServer } from "../admin/server.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import { runtimeHealth } from "./health.ts";
+import { checkSetup } from "./preflight.ts";
 import { Reloader, type ReloadState } from "./reload.ts";
 import { forgetGoneWorkers } from "./gone-workers.ts";
 import { ProcessSupervisor } from "./supervisor.ts";
@@ -38,6 +41,8 @@ export interface RuntimeOptions {
   readConfig?(): { config: Config; file?: string };
   /** `run --max-jobs N`: start N jobs, then drain and exit. */
   maxJobs?: number;
+  /** Aborted by a stop signal during start-up: loading the job modules ends and start() rejects. */
+  startSignal?: AbortSignal;
   /** A worker process of `--processes` (its supervisor cleans up the host's records, not each child). */
   supervised?: boolean;
 }
@@ -100,9 +105,14 @@ export class Runtime {
     if (drains && role !== "all" && role !== "worker") throw new ConfigError(`${drains} drains queues, so it needs --role all or worker (got ${role})`);
     if (drains && supervising) throw new ConfigError(`${drains} runs one worker pool in this process; drop --processes (QWORKER_PROCESSES, worker.processes) or ${drains}`);
 
-    const registry = (await Registry.load({ dir: config.jobs, queues: config.queues, schedules: config.schedules, configFile: opts.configFile })).assertValid();
+    // The very checks `validate` makes (preflight.ts): what it passes, run accepts.
+    log.info("loading job modules", { dir: config.jobs });
+    const { registry, problems } = await checkSetup(config, opts.configFile, { signal: opts.startSignal });
+    if (problems.length) throw new JobLoadError(problems);
     const store = await openStore(config, clock);
-    const ops = new LocalOperations({ store, clock, registry });
+    // Counted in memory as things happen; rendered by GET /metrics (src/metrics/).
+    const metrics = new QworkerMetrics(() => ({ version: VERSION, commit: gitCommit() }));
+    const ops = new LocalOperations({ store, clock, registry, limits: config.limits, onEnqueued: (job) => metrics.countEnqueued(job) });
     const id = opts.workerId ?? `${hostname()}-${process.pid}`;
     // /health reports the last reload; the runtime exists only once everything started.
     let made: Runtime | undefined;
@@ -130,11 +140,13 @@ export class Runtime {
           leaseMs: config.worker.lease,
           heartbeatMs: config.worker.heartbeat,
           role,
+          mode: config.worker.mode,
           workerId: id,
           burst: opts.burst,
           maxJobs: opts.maxJobs,
           execution: { mode: config.worker.mode, threads: config.worker.threads, children: config.worker.children, maxMemoryMb: config.worker.maxMemoryMb },
           maxStalls: config.worker.maxStalls,
+          maxResultBytes: config.limits.maxResultBytes,
           enqueue: async (name, payload, o) => {
             const [r] = await ops.enqueue([{ name, data: payload, ...o, at: o?.at instanceof Date ? o.at.toISOString() : o?.at }]);
             return r.id;
@@ -142,8 +154,13 @@ export class Runtime {
         });
         warnUnenforcedMemoryLimits(registry, config.worker.mode, log);
       }
+      if (parts.pool) metrics.observePool(parts.pool.events);
       if ((role === "all" || role === "scheduler") && !drains) {
         parts.scheduler = new Scheduler({ store, registry, config, clock, log: log.child({ service: "scheduler" }), holderId: id });
+        metrics.observeScheduler(parts.scheduler.events, {
+          schedule: (name) => registry.schedules.find((s) => s.name === name)?.job,
+          job: (jobId) => store.getJob(jobId),
+        });
       }
       if (config.admin.enabled && (role === "all" || role === "api" || opts.forceAdmin)) {
         parts.admin = new AdminServer({
@@ -153,6 +170,12 @@ export class Runtime {
           token: config.admin.token,
           allowedHosts: config.admin.allowedHosts,
           maxBodyBytes: config.admin.maxBodyBytes,
+          maxRequests: config.admin.maxRequests,
+          requestTimeoutMs: config.admin.requestTimeout,
+          idleTimeoutMs: config.admin.idleTimeout,
+          metrics,
+          publicMetrics: config.admin.publicMetrics,
+          readOnly: config.admin.readOnly,
           log: log.child({ service: "admin" }),
           health: runtimeHealth({ store, pool: parts.pool, role, reload: () => made?.lastReload }),
         });

@@ -13,7 +13,7 @@ import type { Subprocess } from "bun";
 import type { Logger } from "../core/logger.ts";
 import { Loop } from "../core/loop.ts";
 import { TypedEmitter, type Service } from "../core/service.ts";
-import { selfCommand } from "./self-command.ts";
+import { selfCommand } from "../core/entrypoints.ts";
 
 export interface SupervisorEvents extends Record<string, unknown> {
   "child:started": { index: number; pid: number };

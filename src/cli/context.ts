@@ -9,6 +9,7 @@
 
 import { systemClock, type Clock } from "../core/clock.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
+import { secretsIn } from "../core/redact.ts";
 import { loadConfig } from "../config/loader.ts";
 import type { Config } from "../config/schema.ts";
 import { HttpOperations } from "../ops/http.ts";
@@ -26,12 +27,13 @@ export interface CliContext {
 
 export function cliContext(argv: Record<string, unknown>): CliContext {
   const { config, file } = loadConfig({ flags: argv });
-  return { config, configFile: file, clock: systemClock, log: createLogger({ level: config.log.level, format: config.log.format }) };
+  const secrets = secretsIn(config, config.admin.token);
+  return { config, configFile: file, clock: systemClock, log: createLogger({ level: config.log.level, format: config.log.format, secrets }) };
 }
 
 /** The job modules and schedules; `strict` throws JobLoadError on any problem (what `run` and `enqueue` need). */
 export async function loadRegistry(ctx: CliContext, strict = true): Promise<Registry> {
-  const registry = await Registry.load({ dir: ctx.config.jobs, queues: ctx.config.queues, schedules: ctx.config.schedules, configFile: ctx.configFile });
+  const registry = await Registry.load({ dir: ctx.config.jobs, queues: ctx.config.queues, schedules: ctx.config.schedules, configFile: ctx.configFile, loadTimeoutMs: ctx.config.jobLoadTimeout });
   return strict ? registry.assertValid() : registry;
 }
 
@@ -47,7 +49,7 @@ export async function openOperations(ctx: CliContext, registry?: Registry, opts:
     return new HttpOperations({ url: `http://${host.includes(":") ? `[${host}]` : host}:${config.admin.port}`, token: config.admin.token, requestTimeoutMs: 10_000 });
   }
   const store = await openStore(config, ctx.clock, opts);
-  return new LocalOperations({ store, clock: ctx.clock, registry: registry ?? Registry.empty({ dir: config.jobs, queues: config.queues }), ownsStore: true });
+  return new LocalOperations({ store, clock: ctx.clock, registry: registry ?? Registry.empty({ dir: config.jobs, queues: config.queues }), ownsStore: true, limits: config.limits });
 }
 
 /**

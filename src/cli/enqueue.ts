@@ -8,17 +8,15 @@
 
 import { readFileSync } from "node:fs";
 import type { Argv } from "yargs";
-import { QworkerError, StoreUnavailableError, UsageError, type FieldIssue } from "../core/errors.ts";
-import { formatDuration, tryParseDuration } from "../core/duration.ts";
+import { QworkerError, UsageError, type FieldIssue } from "../core/errors.ts";
+import { tryParseDuration } from "../core/duration.ts";
 import { inert, safeJson } from "../core/inert.ts";
 import { jsonTextDepth, MAX_JSON_DEPTH } from "../core/json-depth.ts";
 import type { JobRecord } from "../core/types.ts";
+import { followJob } from "./follow.ts";
 import type { Operations } from "../ops/operations.ts";
 import { cliContext, loadRegistry, openOperations } from "./context.ts";
-import { waitingReason } from "./job-view.ts";
-import { printJson, progressBar } from "./output.ts";
-
-const FINAL = new Set(["completed", "failed", "cancelled"]);
+import { printJson } from "./output.ts";
 
 export const enqueueCommand = {
   command: "enqueue <job>",
@@ -69,7 +67,7 @@ export const enqueueCommand = {
         else process.stdout.write(inert(result.id) + (result.deduplicated ? "  (already pending: deduplicated)\n" : "\n"));
         return;
       }
-      const final = await follow(ops, result.id, argv.json === true, parseTimeout(argv.timeout));
+      const final = await followJob(ops, result.id, { write: (t) => process.stderr.write(t), tty: process.stderr.isTTY === true, quiet: argv.json === true, timeoutMs: parseTimeout(argv.timeout) });
       if (argv.json) printJson(final);
       else printFinal(final);
       if (final.state !== "completed") process.exitCode = 1;
@@ -143,51 +141,6 @@ function lineNumbers(lines: string[]): number[] {
   });
   return out;
 }
-
-/** After this long without a start, `--wait` looks for a worker that can run the job, and says so if there is none. */
-const NO_WORKER_CHECK_MS = 1_500;
-
-/**
- * Follows the job to a final state: a progress bar on a terminal, plain
- * lines otherwise. It never waits in silence: when no live worker has the
- * job loaded, it says so on stderr (and keeps waiting, since one may come).
- */
-async function follow(ops: Operations, id: string, quiet: boolean, timeoutMs: number | undefined): Promise<JobRecord> {
-  const tty = process.stderr.isTTY === true && !quiet;
-  const started = performance.now();
-  let last = "";
-  let checkedWorkers = false;
-  for (let delay = 20; ; delay = Math.min(250, delay * 2)) {
-    const job = await ops.getJob(id);
-    const line = `${inert(job.name)} ${inert(id)} ${job.state.padEnd(9)} ${progressBar(job.progress?.pct ?? (job.state === "completed" ? 100 : 0), job.progress?.msg)}`;
-    if (!quiet && line !== last) {
-      process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
-      last = line;
-    }
-    if (FINAL.has(job.state)) {
-      if (tty) process.stderr.write("\n");
-      return job;
-    }
-    const waited = performance.now() - started;
-    if (!checkedWorkers && waited >= NO_WORKER_CHECK_MS && (job.state === "waiting" || job.state === "delayed")) {
-      checkedWorkers = true;
-      const reason = waitingReason(job, await ops.workers().catch(() => undefined));
-      if (reason) {
-        const hint = `qworker: job ${inert(id)} is ${job.state}: ${inert(reason)}; start one with \`qworker run\`. Still waiting${timeoutMs === undefined ? " (--timeout to give up)" : ""}.`;
-        process.stderr.write(`${tty ? "\r\x1b[2K" : ""}${hint}\n`);
-        last = "";
-      }
-    }
-    if (timeoutMs !== undefined && waited >= timeoutMs) {
-      if (tty) process.stderr.write("\n");
-      throw new WaitTimeout(`job ${id} is still ${job.state} after ${formatDuration(timeoutMs)}; it stays enqueued (qworker jobs show ${id})`);
-    }
-    await Bun.sleep(timeoutMs === undefined ? delay : Math.min(delay, Math.max(1, timeoutMs - waited)));
-  }
-}
-
-/** `--wait --timeout` ran out: exit 3, as for a store that did not answer in time. */
-class WaitTimeout extends StoreUnavailableError {}
 
 function parseTimeout(raw: unknown): number | undefined {
   if (raw === undefined) return undefined;

@@ -11,6 +11,7 @@ import { hostname } from "node:os";
 import { ALL_OPTIONS } from "../config/options.ts";
 import type { Config } from "../config/schema.ts";
 import { platformInfo } from "../core/platform.ts";
+import { redactText } from "../core/redact.ts";
 import { MASK, maskUrl, qworkerEnv } from "../core/secrets.ts";
 import { EXEC_MODES } from "../sdk/define-job.ts";
 import { defaultHosts } from "../worker/executors/executor.ts";
@@ -48,18 +49,26 @@ export function infoReport(config: Config, configFile: string | undefined, env: 
         ? { backend: "sqlite", db: config.store.db }
         : config.store.backend === "redis"
           ? { backend: "redis", url: maskUrl(config.store.redisUrl), prefix: config.store.redisPrefix }
-          : { backend: "memory", durable: false },
+          : config.store.backend === "postgres"
+            ? { backend: "postgres", url: maskUrl(config.store.postgresUrl), schema: config.store.postgresSchema }
+            : { backend: "memory", durable: false },
     admin: config.admin.enabled ? { url: `http://${adminHost}:${config.admin.port}`, auth: config.admin.token ? "bearer token" : "none" } : { enabled: false },
     env: inEffect,
     ...(ignored.length ? { envNotRead: ignored } : {}),
-    config: maskedConfig(config),
+    // Any other URL the config holds (a store added later) loses its password too.
+    config: JSON.parse(redactText(JSON.stringify(maskedConfig(config)))),
   };
 }
 
 function maskedConfig(config: Config): Config {
   return {
     ...config,
-    store: { ...config.store, redisUrl: maskUrl(config.store.redisUrl) },
+    store: {
+      ...config.store,
+      redisUrl: maskUrl(config.store.redisUrl),
+      postgresUrl: maskUrl(config.store.postgresUrl),
+      ...(config.store.postgresListenUrl ? { postgresListenUrl: maskUrl(config.store.postgresListenUrl) } : {}),
+    },
     admin: { ...config.admin, token: config.admin.token ? MASK : undefined },
   };
 }

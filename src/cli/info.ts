@@ -5,6 +5,7 @@
  */
 
 import type { Argv } from "yargs";
+import { redactUrl } from "../store/postgres/url.ts";
 import { cliContext } from "./context.ts";
 import { infoReport } from "./info-report.ts";
 import { printJson } from "./output.ts";

@@ -1,12 +1,14 @@
 /**
  * `qworker jobs list|show|retry|cancel|remove`: inspect and manage single
- * jobs. Unknown ids and wrong states exit 2 with the reason.
+ * jobs. Unknown ids and wrong states exit 2 with the reason. `jobs types`
+ * lists the job types the job folder defines, with their payload schemas.
  */
 
 import type { Argv } from "yargs";
 import { UsageError } from "../core/errors.ts";
 import { JOB_STATES, type JobRecord, type JobState } from "../core/types.ts";
-import { cliContext, withOperations } from "./context.ts";
+import { describeJobTypes } from "../ops/job-types.ts";
+import { cliContext, loadRegistry, withOperations } from "./context.ts";
 import { inert } from "../core/inert.ts";
 import type { WorkerView } from "../ops/operations.ts";
 import { attemptText, currentError, describeJob } from "./job-view.ts";
@@ -32,13 +34,31 @@ export const jobsCommand = {
             .option("json", { type: "boolean", describe: "print JSON" }),
         handler: list,
       })
+      .command({
+        command: "types",
+        describe: "the job types in the job folder: queue, attempts, timeout, cron, payload schema",
+        builder: (yy: Argv) => yy.option("json", { type: "boolean", describe: "print JSON (with each payload's JSON Schema)" }),
+        handler: types,
+      })
       .command({ command: "show <id>", describe: "one job in full", builder: idArg, handler: (a) => single(a, "show") })
       .command({ command: "retry <id>", describe: "run a failed or cancelled job again", builder: idArg, handler: (a) => single(a, "retry") })
       .command({ command: "cancel <id>", describe: "cancel a waiting, delayed or active job", builder: idArg, handler: (a) => single(a, "cancel") })
       .command({ command: "remove <id>", describe: "delete a job that is not active", builder: idArg, handler: (a) => single(a, "remove") })
-      .demandCommand(1, "name an action: list, show, retry, cancel or remove"),
+      .demandCommand(1, "name an action: list, types, show, retry, cancel or remove"),
   handler: () => {},
 };
+
+/** Read from the job modules themselves, as the server does: no store is opened. */
+async function types(argv: Record<string, unknown>): Promise<void> {
+  const all = describeJobTypes(await loadRegistry(cliContext(argv)));
+  if (argv.json) return printJson({ jobTypes: all });
+  process.stdout.write(
+    table(
+      ["job", "queue", "attempts", "priority", "timeout", "cron", "unique", "payload"],
+      all.map((t) => [t.name, t.queue, t.attempts, t.priority, `${t.timeoutMs / 1000}s`, t.cron ?? "", t.unique ? "yes" : "no", t.schema ? "schema" : "any"]),
+    ) + "\n",
+  );
+}
 
 async function list(argv: Record<string, unknown>): Promise<void> {
   const state = argv.state as string | undefined;

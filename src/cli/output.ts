@@ -7,10 +7,16 @@
 
 import { inert, safeJson } from "../core/inert.ts";
 
-export function table(headers: string[], rows: (string | number | undefined)[][]): string {
+/** Aligned columns; `right` lists the columns (numbers) aligned to the right. */
+export function table(headers: string[], rows: (string | number | undefined)[][], opts: { right?: number[] } = {}): string {
+  const right = new Set(opts.right ?? []);
   const cells = rows.map((r) => r.map((c) => (c === undefined ? "-" : inert(String(c)))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? "").length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ");
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]) : i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(headers.map((h) => h.toUpperCase())), ...cells.map(line)].join("\n");
 }
 

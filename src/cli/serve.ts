@@ -19,6 +19,8 @@ export async function serve(opts: RuntimeOptions, hooks: ServeHooks = {}): Promi
   const { log } = opts;
   let signals = 0;
   let runtime: Runtime | undefined;
+  // Until the runtime is up, a stop signal cuts start-up short: nothing runs yet that needs draining.
+  const starting = new AbortController();
   const systemd = systemdLifecycle(log);
   const stop = () => {
     systemd.stopping(runtime);
@@ -26,9 +28,12 @@ export async function serve(opts: RuntimeOptions, hooks: ServeHooks = {}): Promi
   };
   const onSignal = (sig: string) => {
     signals += 1;
-    if (signals === 1 || hooks.hurryOnSecondSignal === false) {
+    if (!runtime) {
+      if (signals === 1) log.info(`${sig} received during start-up: stopping`);
+      starting.abort(new Error(`${sig} during start-up`));
+    } else if (signals === 1 || hooks.hurryOnSecondSignal === false) {
       if (signals === 1) log.info(`${sig} received: finishing running jobs${hooks.hurryOnSecondSignal === false ? "" : " (send it again to stop at once)"}`);
-      if (runtime) stop();
+      stop();
     } else {
       log.warn(`${sig} received again: aborting running jobs; they go back to their queue`);
       runtime?.hurry();
@@ -45,7 +50,13 @@ export async function serve(opts: RuntimeOptions, hooks: ServeHooks = {}): Promi
     void runtime.reload().then(() => systemd.ready(runtime!));
   });
 
-  runtime = await Runtime.start(opts);
+  try {
+    runtime = await Runtime.start({ ...opts, startSignal: starting.signal });
+  } catch (err) {
+    if (!starting.signal.aborted) throw err;
+    log.info("stopped during start-up, before any job ran");
+    process.exit(0);
+  }
   systemd.ready(runtime);
   if (signals > 0) stop();
   else await hooks.afterStart?.(runtime, stop);

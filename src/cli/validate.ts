@@ -7,7 +7,8 @@
 import type { Argv } from "yargs";
 import { JobLoadError } from "../core/errors.ts";
 import { formatDuration } from "../core/duration.ts";
-import { cliContext, loadRegistry } from "./context.ts";
+import { checkSetup } from "../app/preflight.ts";
+import { cliContext } from "./context.ts";
 import { printJson, table } from "./output.ts";
 
 export const validateCommand = {
@@ -16,7 +17,7 @@ export const validateCommand = {
   builder: (y: Argv) => y.option("json", { type: "boolean", describe: "print JSON" }),
   handler: async (argv: Record<string, unknown>) => {
     const ctx = cliContext(argv);
-    const registry = await loadRegistry(ctx, false);
+    const { registry, problems } = await checkSetup(ctx.config, ctx.configFile);
     const jobs = registry.list().map((j) => ({
       name: j.name,
       queue: j.queue,
@@ -26,14 +27,14 @@ export const validateCommand = {
       timezone: j.cron?.timezone,
       file: j.file,
     }));
-    if (argv.json) printJson({ ok: registry.problems.length === 0, config: ctx.configFile ?? null, jobs, problems: registry.problems });
+    if (argv.json) printJson({ ok: problems.length === 0, config: ctx.configFile ?? null, jobs, problems: problems });
     else {
       process.stdout.write(`config: ${ctx.configFile ?? "(defaults; no config file)"}\njobs:   ${ctx.config.jobs}\n\n`);
       if (jobs.length) {
         process.stdout.write(table(["job", "queue", "attempts", "timeout", "cron"], jobs.map((j) => [j.name, j.queue, j.attempts, formatDuration(j.timeoutMs), j.cron ? `${j.cron} (${j.timezone})` : undefined])) + "\n");
       }
-      if (!registry.problems.length) process.stdout.write(`\nok: ${jobs.length} job(s)\n`);
+      if (!problems.length) process.stdout.write(`\nok: ${jobs.length} job(s)\n`);
     }
-    if (registry.problems.length) throw new JobLoadError(registry.problems);
+    if (problems.length) throw new JobLoadError(problems);
   },
 };

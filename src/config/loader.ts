@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { z } from "zod";
+import { formatDuration } from "../core/duration.ts";
 import { ConfigError } from "../core/errors.ts";
 import { JsoncError, parseJsonc } from "./jsonc.ts";
 import { ALL_OPTIONS, type SharedOption } from "./options.ts";
@@ -86,6 +87,11 @@ function checkConsistency(config: Config, file: string | undefined): void {
     }
   }
   if (new Set(config.queues).size !== config.queues.length) throw new ConfigError(`${where}: queues lists a queue twice`);
+  const { leaderTtl, leaderRenew } = config.scheduler;
+  // A leader that renews less than twice per lease loses it to one slow renewal.
+  if (leaderRenew * 2 > leaderTtl) {
+    throw new ConfigError(`${where}: scheduler.leaderRenew (${formatDuration(leaderRenew)}) must be at most half of scheduler.leaderTtl (${formatDuration(leaderTtl)})`);
+  }
   const names = new Set<string>();
   for (const [i, s] of config.schedules.entries()) {
     const name = s.name ?? s.job;

@@ -17,9 +17,11 @@ export interface SharedOption {
 export const SHARED_OPTIONS: SharedOption[] = [
   { flag: "config", env: "QWORKER_CONFIG", type: "string", describe: "config file (default: config/qworker.json if present)" },
   { flag: "jobs", env: "QWORKER_JOBS", path: ["jobs"], type: "string", describe: "folder of job modules (default ./jobs)" },
-  { flag: "backend", env: "QWORKER_BACKEND", path: ["store", "backend"], type: "string", describe: "store: memory | sqlite | redis (default sqlite)" },
+  { flag: "backend", env: "QWORKER_BACKEND", path: ["store", "backend"], type: "string", describe: "store: memory | sqlite | redis | postgres (default sqlite)" },
   { flag: "db", env: "QWORKER_DB", path: ["store", "db"], type: "string", describe: "SQLite file (default ./data/qworker.db)" },
   { flag: "redis-url", env: "QWORKER_REDIS_URL", path: ["store", "redisUrl"], type: "string", describe: "redis:// or rediss:// URL" },
+  { flag: "postgres-url", env: "QWORKER_POSTGRES_URL", path: ["store", "postgresUrl"], type: "string", describe: "postgres:// URL (backend postgres)" },
+  { flag: "postgres-schema", env: "QWORKER_POSTGRES_SCHEMA", path: ["store", "postgresSchema"], type: "string", describe: "schema of qworker's tables (default qworker)" },
   { flag: "admin-host", env: "QWORKER_ADMIN_HOST", path: ["admin", "host"], type: "string", describe: "admin API host (default 127.0.0.1)" },
   { flag: "admin-port", env: "QWORKER_ADMIN_PORT", path: ["admin", "port"], type: "number", describe: "admin API port (default 7420)" },
   { flag: "admin-token", env: "QWORKER_ADMIN_TOKEN", path: ["admin", "token"], type: "string", describe: "bearer token for the admin API" },

@@ -5,9 +5,18 @@
  */
 
 import { z } from "zod";
-import { tryParseDuration } from "../core/duration.ts";
+import { formatDuration, tryParseDuration } from "../core/duration.ts";
+import { DEFAULT_SCHEMA, SCHEMA_NAME } from "../store/postgres/names.ts";
 
-const duration = (fallback: string) =>
+const DAY = 86_400_000;
+
+/**
+ * A duration with its bounds: every value that reaches a timer or a lease
+ * is checked here, so `lease: 0` (a storm of renewals) or "99999999999999999999d"
+ * (a timer that overflows) is a config error naming the field, not a
+ * misbehaving server.
+ */
+const duration = (fallback: string, min: number, max: number) =>
   z
     .union([z.number().nonnegative(), z.string()])
     .default(fallback)
@@ -15,6 +24,10 @@ const duration = (fallback: string) =>
       const ms = tryParseDuration(v);
       if (ms === undefined) {
         ctx.addIssue({ code: "custom", message: `"${v}" is not a duration; use milliseconds or e.g. "30s", "5m", "24h", "7d"` });
+        return z.NEVER;
+      }
+      if (ms < min || ms > max) {
+        ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is out of range; use from ${formatDuration(min)} to ${formatDuration(max)}` });
         return z.NEVER;
       }
       return ms;
@@ -25,7 +38,9 @@ const queueName = z.string().regex(QUEUE_NAME, "queue names are 1-64 letters, di
 
 export const ROLES = ["all", "worker", "scheduler", "api"] as const;
 export const MODES = ["async", "thread", "process"] as const;
-export const BACKENDS = ["memory", "sqlite", "redis"] as const;
+export const BACKENDS = ["memory", "sqlite", "redis", "postgres"] as const;
+
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL");
 
 export const scheduleSchema = z
   .object({
@@ -36,7 +51,7 @@ export const scheduleSchema = z
     timezone: z.string().default("UTC"),
     enabled: z.boolean().default(true),
     overlap: z.enum(["skip", "allow"]).default("skip"),
-    catchUp: duration("0ms").describe("Run every missed slot within this window after downtime; 0 runs only the latest"),
+    catchUp: duration("0ms", 0, 366 * DAY).describe("Run every missed slot within this window after downtime; 0 runs only the latest"),
   })
   .strict();
 
@@ -44,6 +59,7 @@ export const configSchema = z
   .object({
     $schema: z.string().optional(),
     jobs: z.string().default("./jobs").describe("Folder of job modules"),
+    jobLoadTimeout: duration("10s", 100, 600_000).describe("How long one job module may take to load before validate, run and reload name it and refuse"),
     queues: z.array(queueName).min(1).default(["critical", "default", "low"]).describe("Queues in strict priority order"),
     store: z
       .object({
@@ -51,6 +67,20 @@ export const configSchema = z
         db: z.string().default("./data/qworker.db").describe("SQLite file"),
         redisUrl: z.string().default("redis://127.0.0.1:6379").describe("redis:// or rediss:// URL"),
         redisPrefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,32}$/).default("qw").describe("Hash tag of every key: {prefix}"),
+        postgresUrl: postgresUrl.default("postgres://127.0.0.1:5432/postgres").describe("postgres:// URL of the database (backend postgres)"),
+        postgresSchema: z
+          .string()
+          .regex(SCHEMA_NAME, "1-40 lower-case letters, digits and '_', not starting with a digit")
+          .default(DEFAULT_SCHEMA)
+          .describe("Schema of qworker's tables, created and migrated by qworker"),
+        postgresPoolSize: z.number().int().min(1).max(1_000).default(10).describe("Connections per process"),
+        postgresPreparedStatements: z.boolean().default(false).describe("Prepare the hot statements on each connection: faster on a direct connection; keep false behind PgBouncer < 1.21"),
+        postgresAsyncOutcomes: z
+          .boolean()
+          .default(true)
+          .describe("Claims and completions commit without waiting for the WAL flush; enqueues always wait. A crash of the server re-runs jobs finished in its last ~0.6 s"),
+        postgresListen: z.boolean().default(true).describe("LISTEN for wake-ups; false relies on polling (at most 1 s behind)"),
+        postgresListenUrl: postgresUrl.optional().describe("A direct connection for LISTEN when postgresUrl goes through PgBouncer in transaction mode"),
       })
       .strict()
       .prefault({}),
@@ -63,10 +93,10 @@ export const configSchema = z
         threads: z.number().int().min(1).max(256).optional().describe("Most worker threads for thread-mode jobs (default: one per CPU, at least 2, at most concurrency)"),
         children: z.number().int().min(1).max(64).optional().describe("Most child processes for process-mode jobs (default: one per CPU, at least 2, at most concurrency)"),
         maxMemoryMb: z.number().int().min(16).max(1_048_576).optional().describe("Stop a thread or process try past this much memory, for jobs that set no maxMemoryMb"),
-        lease: duration("30s"),
-        heartbeat: duration("2s").describe("How often a worker tells the fleet it lives; after 3 missed beats its jobs are handed out again"),
+        lease: duration("30s", 1_000, DAY),
+        heartbeat: duration("2s", 100, 60_000).describe("How often a worker tells the fleet it lives; after 3 missed beats its jobs are handed out again"),
         maxStalls: z.number().int().min(0).default(2),
-        shutdownTimeout: duration("25s"),
+        shutdownTimeout: duration("25s", 0, 3_600_000),
         queues: z.array(queueName).min(1).optional().describe("Queues this worker takes; default: all configured"),
       })
       .strict()
@@ -81,25 +111,38 @@ export const configSchema = z
           .array(z.string().regex(/^[A-Za-z0-9.:[\]-]{1,253}$/, "a host name or address, without port"))
           .default([])
           .describe("Names clients may use in the Host header besides loopback and the bound address (DNS-rebinding guard)"),
-        maxBodyBytes: z.number().int().min(1_024).default(1_048_576),
+        maxBodyBytes: z.number().int().min(1_024).max(256 * 1024 * 1024).default(1_048_576),
+        maxRequests: z.number().int().min(1).max(100_000).default(256).describe("Requests answered at once; more get 503 at once (GET /health is always answered)"),
+        requestTimeout: duration("30s", 1_000, 600_000).describe("A request not answered within this gets 503"),
+        idleTimeout: duration("10s", 1_000, 255_000).describe("An idle connection is closed after this (slow clients)"),
+        publicMetrics: z.boolean().default(false).describe("Serve GET /metrics without the token (for scrapers that carry none); every other route still needs it"),
+        readOnly: z.boolean().default(false).describe("Dashboard and API serve reads only: every action (enqueue, retry, cancel, remove, pause, resume) answers 403"),
       })
       .strict()
       .prefault({}),
     retention: z
       .object({
-        completedMaxAge: duration("24h"),
+        completedMaxAge: duration("24h", 0, 3_650 * DAY),
         completedMaxCount: z.number().int().min(0).default(1_000),
-        failedMaxAge: duration("7d"),
+        failedMaxAge: duration("7d", 0, 3_650 * DAY),
         failedMaxCount: z.number().int().min(0).default(100_000),
       })
       .strict()
       .prefault({}),
     scheduler: z
       .object({
-        leaderTtl: duration("8s"),
-        leaderRenew: duration("2s"),
-        rescueInterval: duration("2s"),
-        retentionInterval: duration("60s"),
+        leaderTtl: duration("8s", 1_000, 300_000),
+        leaderRenew: duration("2s", 100, 150_000),
+        rescueInterval: duration("2s", 100, 600_000),
+        retentionInterval: duration("60s", 1_000, DAY),
+      })
+      .strict()
+      .prefault({}),
+    limits: z
+      .object({
+        maxPayloadBytes: z.number().int().min(1_024).max(64 * 1024 * 1024).default(512 * 1024).describe("A job's payload as JSON, in bytes"),
+        maxResultBytes: z.number().int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024).describe("A job's return value as JSON, in bytes; a bigger one fails the job"),
+        maxBulkJobs: z.number().int().min(1).max(1_000_000).default(10_000).describe("Jobs in one enqueue call (HTTP bulk request, client call, --jsonl file)"),
       })
       .strict()
       .prefault({}),

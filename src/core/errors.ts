@@ -5,6 +5,7 @@
  */
 
 export type ErrorCode =
+  | "read_only"
   | "usage"
   | "config"
   | "validation"
@@ -110,7 +111,7 @@ export class JobLoadError extends QworkerError {
   override readonly exitCode = 2;
   override readonly status = 500;
   constructor(readonly problems: { file: string; reason: string }[]) {
-    super(`${problems.length} job module problem(s):\n` + problems.map((p) => `  ${p.file}: ${p.reason}`).join("\n"));
+    super(`${problems.length} problem(s) with the job modules or config:\n` + problems.map((p) => `  ${p.file}: ${p.reason}`).join("\n"));
   }
 }
 
@@ -126,6 +127,14 @@ export class UnauthorizedError extends QworkerError {
   override readonly code = "unauthorized";
   override readonly exitCode = 2;
   override readonly status = 401;
+}
+
+/** A state change sent to an admin API configured with admin.readOnly. */
+export class ReadOnlyError extends QworkerError {
+  override readonly name = "ReadOnlyError";
+  override readonly code = "read_only";
+  override readonly exitCode = 2;
+  override readonly status = 403;
 }
 
 export class PayloadTooLargeError extends QworkerError {

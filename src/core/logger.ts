@@ -5,9 +5,13 @@
  * features this needs none of.
  * Messages and fields may carry job text, so both formats make control
  * characters inert (inert.ts): a payload cannot drive the terminal.
+ * An Error in a field keeps its stack and its `cause` chain in both formats,
+ * and every line passes redact.ts on its way out: URL passwords and the
+ * secrets the process knows (`secrets`) never reach the log.
  */
 
-import { inert, safeJson } from "./inert.ts";
+import { inert, inertLines, safeJson } from "./inert.ts";
+import { redactText } from "./redact.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 /** "auto": pretty when stderr is a terminal, JSON lines when it is journald, a file or a pipe. */
@@ -45,13 +49,20 @@ export interface LoggerOptions {
   /** Defaults to stderr, so stdout stays clean for command output (ids, JSON). */
   write?: (line: string) => void;
   fields?: Record<string, unknown>;
+  /** Replaced by `***` wherever they appear (the admin token, store passwords): see secretsIn(). */
+  secrets?: readonly string[];
 }
+
+/** How deep a `cause` chain is followed. */
+const MAX_CAUSES = 5;
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const min = RANK[opts.level ?? "info"];
   const tty = opts.tty ?? process.stderr.isTTY === true;
   const format = opts.format === "pretty" || opts.format === "json" ? opts.format : tty ? "pretty" : "json";
-  const write = opts.write ?? ((line: string) => process.stderr.write(line + "\n"));
+  const out = opts.write ?? ((line: string) => process.stderr.write(line + "\n"));
+  const secrets = opts.secrets ?? [];
+  const write = (line: string) => out(redactText(line, secrets));
   const base = opts.fields ?? {};
   const color = format === "pretty" && tty;
 
@@ -72,12 +83,19 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       write(safeJson({ time: new Date().toISOString(), level, msg, ...all }, undefined, errorReplacer));
       return;
     }
+    const stacks: string[] = [];
     const extras = Object.entries(all)
-      .map(([k, v]) => `${inert(k)}=${typeof v === "string" ? (/\s/.test(v) ? safeJson(v) : inert(v)) : safeJson(v, undefined, errorReplacer)}`)
+      .map(([k, v]) => {
+        if (v instanceof Error) {
+          stacks.push(prettyError(v));
+          return `${inert(k)}=${safeJson(`${v.name}: ${v.message}`)}`;
+        }
+        return `${inert(k)}=${typeof v === "string" ? (/\s/.test(v) ? safeJson(v) : inert(v)) : safeJson(v, undefined, errorReplacer)}`;
+      })
       .join(" ");
     const time = new Date().toISOString().slice(11, 23);
     const tag = color ? `${COLOR[level]}${level.toUpperCase().padEnd(5)}\x1b[0m` : level.toUpperCase().padEnd(5);
-    write(`${time} ${tag} ${inert(msg)}${extras ? " " + extras : ""}`);
+    write(`${time} ${tag} ${inert(msg)}${extras ? " " + extras : ""}${stacks.map((s) => "\n" + s).join("")}`);
   };
 
   return {
@@ -99,5 +117,40 @@ export const silentLogger: Logger = {
 };
 
 function errorReplacer(_key: string, value: unknown): unknown {
-  return value instanceof Error ? { name: value.name, message: value.message } : value;
+  return value instanceof Error ? errorFields(value, 0) : value;
+}
+
+/** An Error as JSON: name, message, code, stack and the cause chain (non-Error causes as they are). */
+export function errorFields(err: Error, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: err.name, message: err.message };
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string" || typeof code === "number") out.code = code;
+  if (err.stack) out.stack = err.stack;
+  const cause = (err as { cause?: unknown }).cause;
+  if (cause !== undefined && depth < MAX_CAUSES) out.cause = cause instanceof Error ? errorFields(cause, depth + 1) : cause;
+  return out;
+}
+
+/** The stack frames of an error and of each cause, indented under the log line, every line inert. */
+function prettyError(err: Error): string {
+  const out: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e !== undefined && depth <= MAX_CAUSES; depth++) {
+    if (!(e instanceof Error)) {
+      out.push(`  caused by: ${safeJson(e, undefined, errorReplacer)}`);
+      break;
+    }
+    if (depth > 0) out.push(`  caused by: ${e.name}: ${e.message}`);
+    for (const frame of framesOf(e)) out.push(`      ${frame}`);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return inertLines(out.join("\n"));
+}
+
+/** The "at ..." lines of a stack, without the header that repeats the message. */
+function framesOf(err: Error): string[] {
+  return (err.stack ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("at "));
 }

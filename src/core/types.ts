@@ -111,6 +111,26 @@ export interface WorkerInfo {
   startedAt: number;
   heartbeatAt: number;
   running: string[];
+  /** How it runs jobs ("async", "process"): shown by status and the dashboard. */
+  mode?: string;
+  /** Tries this worker finished per minute over the last hour: rates and sparklines come from here. */
+  throughput?: WorkerThroughput;
+}
+
+/** How many minutes of per-minute counts a worker keeps and publishes. */
+export const THROUGHPUT_MINUTES = 60;
+
+/**
+ * Tries a worker finished, per queue and minute, newest minute last. Kept in
+ * memory by the worker (an increment per job) and published with each
+ * heartbeat, so any reader (the CLI, any API process) sums the fleet's rates
+ * from the worker records without a store query per job.
+ */
+export interface WorkerThroughput {
+  /** Epoch ms of the start of the minute the last entry of each array counts. */
+  minute: number;
+  /** queue → [completed, failed] per minute, oldest first, at most THROUGHPUT_MINUTES entries. */
+  queues: Record<string, [number[], number[]]>;
 }
 
 /** A worker as the store keeps it: alive while `expiresAt` is ahead; a lapsed record means the worker died. */

@@ -12,8 +12,8 @@ import { StoreUnavailableError } from "../core/errors.ts";
 import type { EnqueueResult, JobRecord, QueueCounts } from "../core/types.ts";
 import type { JobPage, ListJobsParams } from "../store/store.ts";
 import { ClientClosedError, errorFromReply, RemoteError } from "./remote-errors.ts";
-import type { Operations, ScheduleListing, StatusReport, WorkerView } from "./operations.ts";
-import { ackWire, enqueueResultWire, enqueueResultsWire, jobPageWire, jobRecordWire, queuesWire, schedulesWire, statusWire, workersWire } from "./wire.ts";
+import type { JobTypeInfo, Operations, RetryFailedReport, ScheduleListing, StatusReport, WorkerView } from "./operations.ts";
+import { ackWire, enqueueResultWire, enqueueResultsWire, jobPageWire, jobRecordWire, jobTypesWire, queuesWire, retryFailedWire, schedulesWire, statusWire, workersWire } from "./wire.ts";
 
 export interface HttpOperationsOptions {
   /** Base URL of the admin API, e.g. `http://127.0.0.1:7420`. */
@@ -78,6 +78,10 @@ export class HttpOperations implements Operations {
     await this.call("POST", `/api/queues/${seg(queue)}/resume`, ackWire);
   }
 
+  retryFailed(queue: string): Promise<RetryFailedReport> {
+    return this.call("POST", `/api/queues/${seg(queue)}/retry-failed`, retryFailedWire);
+  }
+
   async workers(): Promise<WorkerView[]> {
     return (await this.call("GET", "/api/workers", workersWire)).workers;
   }
@@ -100,6 +104,10 @@ export class HttpOperations implements Operations {
 
   status(): Promise<StatusReport> {
     return this.call("GET", "/api/status", statusWire);
+  }
+
+  async jobTypes(): Promise<JobTypeInfo[]> {
+    return (await this.call("GET", "/api/job-types", jobTypesWire)).jobs;
   }
 
   async close(): Promise<void> {

@@ -6,14 +6,21 @@
  * store) only their shape is, and the worker checks the payload.
  */
 
+import { DEFAULT_LIMITS, type Limits } from "../core/limits.ts";
 import type { Clock } from "../core/clock.ts";
 import { NotFoundError, QworkerError, UsageError } from "../core/errors.ts";
-import { SCHEDULER_LEASE, type EnqueueResult, type JobRecord, type QueueCounts } from "../core/types.ts";
+import { SCHEDULER_LEASE, type EnqueueResult, type JobRecord, type NewJob, type QueueCounts } from "../core/types.ts";
 import { buildNewJob, buildOpenNewJob, parseEnqueueRequest } from "../registry/enqueue-request.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { Schedule } from "../registry/schedules.ts";
+import { fleetThroughput } from "../stats/throughput.ts";
 import type { JobPage, ListJobsParams, Store } from "../store/store.ts";
-import type { Operations, ScheduleListing, StatusReport, WorkerView } from "./operations.ts";
+import { describeJobTypes } from "./job-types.ts";
+import type { JobTypeInfo, Operations, RetryFailedReport, ScheduleListing, StatusReport, WorkerView } from "./operations.ts";
+
+/** Failed jobs retried per store call by retryFailed, and the most one call goes through. */
+const RETRY_BATCH = 1_000;
+const RETRY_MAX = 1_000_000;
 
 export interface LocalOperationsParams {
   store: Store;
@@ -22,6 +29,10 @@ export interface LocalOperationsParams {
   registry?: Registry;
   /** Close the store in close(): true when these operations opened it. */
   ownsStore?: boolean;
+  /** Told of every job stored by enqueue (not the deduplicated ones): the metrics count them. */
+  onEnqueued?: (job: { name: string; queue: string }) => void;
+  /** Payload size and jobs per enqueue (config `limits`; default DEFAULT_LIMITS). */
+  limits?: Limits;
 }
 
 export class LocalOperations implements Operations {
@@ -29,32 +40,31 @@ export class LocalOperations implements Operations {
   private registry?: Registry;
   private readonly clock: Clock;
   private readonly ownsStore: boolean;
+  private readonly onEnqueued?: LocalOperationsParams["onEnqueued"];
+  private readonly limits: Limits;
+  private jobTypesCache: JobTypeInfo[] | undefined;
 
   constructor(p: LocalOperationsParams) {
     this.store = p.store;
     this.clock = p.clock;
     this.registry = p.registry;
     this.ownsStore = p.ownsStore ?? false;
+    this.onEnqueued = p.onEnqueued;
+    this.limits = p.limits ?? DEFAULT_LIMITS;
   }
 
   /** After a reload: enqueues are checked against the new job modules, and schedules come from the new catalogue. */
   useRegistry(registry: Registry): void {
     this.registry = registry;
+    this.jobTypesCache = undefined;
   }
 
   async enqueue(requests: unknown[]): Promise<EnqueueResult[]> {
-    if (requests.length === 0) throw new UsageError("nothing to enqueue: the list is empty");
     const now = this.clock.now();
-    const batch = requests.length > 1;
-    const jobs = requests.map((raw, i) => {
-      try {
-        const req = parseEnqueueRequest(raw);
-        return this.registry ? buildNewJob(this.registry, req, now) : buildOpenNewJob(req, now);
-      } catch (err) {
-        throw batch ? atItem(err, i) : err;
-      }
-    });
-    return this.store.enqueue({ jobs, now });
+    const jobs = newJobsOf(requests, this.registry, now, this.limits);
+    const results = await this.store.enqueue({ jobs, now });
+    if (this.onEnqueued) results.forEach((r, i) => r.deduplicated || this.onEnqueued!(jobs[i]));
+    return results;
   }
 
   async getJob(id: string): Promise<JobRecord> {
@@ -93,9 +103,22 @@ export class LocalOperations implements Operations {
     await this.store.resumeQueue(queue);
   }
 
+  async retryFailed(queue: string): Promise<RetryFailedReport> {
+    this.assertQueue(queue);
+    const report: RetryFailedReport = { queue, retried: 0, skipped: 0 };
+    while (report.retried < RETRY_MAX) {
+      const r = await this.store.retryFailed({ queue, limit: RETRY_BATCH, now: this.clock.now() });
+      report.retried += r.retried.length;
+      report.skipped = r.skipped.length;
+      // Skipped jobs stay at the head of the failed set: stop once a batch moves nothing or was not full.
+      if (r.retried.length === 0 || r.retried.length + r.skipped.length < RETRY_BATCH) break;
+    }
+    return report;
+  }
+
   async workers(): Promise<WorkerView[]> {
     const now = this.clock.now();
-    return (await this.store.listWorkers({ now })).map((w) => ({ ...w, alive: w.expiresAt > now }));
+    return (await this.store.listWorkers({ now })).map(({ throughput: _, ...w }) => ({ ...w, alive: w.expiresAt > now }));
   }
 
   async schedules(): Promise<ScheduleListing> {
@@ -128,10 +151,16 @@ export class LocalOperations implements Operations {
 
   async status(): Promise<StatusReport> {
     const now = this.clock.now();
-    const [queues, workers, leader] = await Promise.all([this.queues(), this.workers(), this.store.leaderGet({ name: SCHEDULER_LEASE, now })]);
-    const report: StatusReport = { store: { backend: this.store.kind, durable: this.store.durable }, queues, workers };
+    const [queues, records, leader] = await Promise.all([this.queues(), this.store.listWorkers({ now }), this.store.leaderGet({ name: SCHEDULER_LEASE, now })]);
+    const workers = records.map(({ throughput: _, ...w }) => ({ ...w, alive: w.expiresAt > now }));
+    const report: StatusReport = { store: { backend: this.store.kind, durable: this.store.durable }, queues, workers, throughput: fleetThroughput(records, now) };
     if (leader) report.leader = leader;
     return report;
+  }
+
+  async jobTypes(): Promise<JobTypeInfo[]> {
+    this.jobTypesCache ??= this.registry ? describeJobTypes(this.registry) : [];
+    return this.jobTypesCache;
   }
 
   async close(): Promise<void> {
@@ -154,6 +183,28 @@ export class LocalOperations implements Operations {
       `no schedule named "${name}"; schedules: ${known.length ? known.join(", ") : "(none: add `cron` to a job or `schedules` to the config)"}`,
     );
   }
+}
+
+/**
+ * Validates enqueue requests and builds the store's NewJobs: against the
+ * job modules with a registry, for shape only without (also the client's
+ * transactional enqueue, which stores them through the app's transaction).
+ */
+export function newJobsOf(requests: unknown[], registry: Registry | undefined, now: number, limits: Limits = DEFAULT_LIMITS): NewJob[] {
+  if (requests.length === 0) throw new UsageError("nothing to enqueue: the list is empty");
+  const max = limits.maxBulkJobs;
+  if (requests.length > max) {
+    throw new UsageError(`${requests.length} jobs in one enqueue; at most ${max} (limits.maxBulkJobs): send them in batches, or raise the limit`);
+  }
+  const batch = requests.length > 1;
+  return requests.map((raw, i) => {
+    try {
+      const req = parseEnqueueRequest(raw);
+      return registry ? buildNewJob(registry, req, now, limits) : buildOpenNewJob(req, now, limits);
+    } catch (err) {
+      throw batch ? atItem(err, i) : err;
+    }
+  });
 }
 
 /** The same error, about item `index` of a batch: the message says so and every issue carries the index. */

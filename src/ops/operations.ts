@@ -9,6 +9,7 @@
  */
 
 import type { EnqueueResult, JobRecord, JobState, LeaderInfo, QueueCounts, WorkerRecord } from "../core/types.ts";
+import type { FleetThroughput } from "../stats/throughput.ts";
 import type { JobPage, ListJobsParams } from "../store/store.ts";
 
 export interface ScheduleInfo {
@@ -33,14 +34,38 @@ export interface ScheduleListing {
   leader?: LeaderInfo;
 }
 
-/** A worker as `status` shows it: its record, and whether its heartbeat is current. */
-export type WorkerView = WorkerRecord & { alive: boolean };
+/** A worker as `status` shows it: its record (its raw counts summed into StatusReport.throughput), and whether its heartbeat is current. */
+export type WorkerView = Omit<WorkerRecord, "throughput"> & { alive: boolean };
 
 export interface StatusReport {
   store: { backend: string; durable: boolean };
   queues: QueueCounts[];
   workers: WorkerView[];
   leader?: LeaderInfo;
+  /** Tries finished per queue and minute over the last hour, summed over the workers' records. */
+  throughput: FleetThroughput;
+}
+
+/** A loaded job as the dashboard's enqueue form needs it. */
+export interface JobTypeInfo {
+  name: string;
+  queue: string;
+  attempts: number;
+  priority: number;
+  timeoutMs: number;
+  /** The job's own cron expression, if it has one. */
+  cron?: string;
+  unique: boolean;
+  /** JSON Schema (draft 2020-12, from zod) of the payload it accepts; absent when it takes any payload. */
+  schema?: Record<string, unknown>;
+}
+
+export interface RetryFailedReport {
+  queue: string;
+  /** Jobs moved back to waiting. */
+  retried: number;
+  /** Failed jobs left as they are: another live job holds their unique key. */
+  skipped: number;
 }
 
 export interface Operations {
@@ -61,6 +86,8 @@ export interface Operations {
   queues(): Promise<QueueCounts[]>;
   pauseQueue(queue: string): Promise<void>;
   resumeQueue(queue: string): Promise<void>;
+  /** Every failed job of the queue back to waiting, oldest failure first (the dead-letter set replayed). */
+  retryFailed(queue: string): Promise<RetryFailedReport>;
 
   /** Live workers, and for a while the ones whose heartbeat lapsed (`alive: false`). */
   workers(): Promise<WorkerView[]>;
@@ -71,5 +98,7 @@ export interface Operations {
   triggerSchedule(name: string): Promise<EnqueueResult>;
 
   status(): Promise<StatusReport>;
+  /** The loaded jobs with their payload schema as JSON Schema (empty without the job modules). */
+  jobTypes(): Promise<JobTypeInfo[]>;
   close(): Promise<void>;
 }

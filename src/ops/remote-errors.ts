@@ -14,6 +14,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   QworkerError,
+  ReadOnlyError,
   StoreUnavailableError,
   UnauthorizedError,
   UnknownJobError,
@@ -52,6 +53,7 @@ const BY_CODE: Record<string, (message: string) => QworkerError> = {
   store_unavailable: (m) => new StoreUnavailableError(m),
   unauthorized: (m) => new UnauthorizedError(m),
   payload_too_large: (m) => new PayloadTooLargeError(m),
+  read_only: (m) => new ReadOnlyError(m),
 };
 
 /** Re-creates the server's typed error from an error body (or anything else a non-2xx reply held). */

@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { JOB_STATES, type EnqueueResult, type JobRecord, type LeaderInfo, type QueueCounts } from "../core/types.ts";
 import type { JobPage } from "../store/store.ts";
-import type { ScheduleInfo, ScheduleListing, StatusReport, WorkerView } from "./operations.ts";
+import type { JobTypeInfo, RetryFailedReport, ScheduleInfo, ScheduleListing, StatusReport, WorkerView } from "./operations.ts";
 
 const state = z.enum(JOB_STATES);
 
@@ -65,6 +65,7 @@ const workerView = z.object({
   startedAt: z.number(),
   heartbeatAt: z.number(),
   running: z.array(z.string()),
+  mode: z.string().optional(),
   expiresAt: z.number(),
   alive: z.boolean(),
 });
@@ -90,12 +91,33 @@ const scheduleInfo = z.object({
 });
 export const schedulesWire = z.object({ schedules: z.array(scheduleInfo), leader: optionalLeader });
 
+const throughput = z.object({
+  minute: z.number(),
+  queues: z.array(z.object({ queue: z.string(), completed: z.array(z.number()), failed: z.array(z.number()) })),
+});
+
 export const statusWire = z.object({
   store: z.object({ backend: z.string(), durable: z.boolean() }),
   queues: z.array(queueCounts),
   workers: z.array(workerView),
   leader: optionalLeader,
+  // An older server sends none: no rates rather than a failed call.
+  throughput: throughput.default({ minute: 0, queues: [] }),
 });
+
+const jobType = z.object({
+  name: z.string(),
+  queue: z.string(),
+  attempts: z.number(),
+  priority: z.number(),
+  timeoutMs: z.number(),
+  cron: z.string().optional(),
+  unique: z.boolean(),
+  schema: z.record(z.string(), z.unknown()).optional(),
+});
+export const jobTypesWire = z.object({ jobs: z.array(jobType) });
+
+export const retryFailedWire = z.object({ queue: z.string(), retried: z.number(), skipped: z.number() });
 
 /** Replies of routes that only confirm (`{queue, paused}`, `{id, removed}`): checked to be an object. */
 export const ackWire = z.object({}).passthrough();
@@ -104,8 +126,8 @@ export const ackWire = z.object({}).passthrough();
 // other fails tsc here. The function is never called; it exists for the type checker.
 type Out<S extends z.ZodType> = z.output<S>;
 export function _wireShapesMatchTheirTypes(
-  w: [Out<typeof jobRecordWire>, Out<typeof enqueueResultWire>, Out<typeof jobPageWire>, Out<typeof queueCounts>, Out<typeof workerView>, Out<typeof leader>, Out<typeof scheduleInfo>, Out<typeof schedulesWire>, Out<typeof statusWire>],
-  t: [JobRecord, EnqueueResult, JobPage, QueueCounts, WorkerView, LeaderInfo, ScheduleInfo, ScheduleListing, StatusReport],
+  w: [Out<typeof jobRecordWire>, Out<typeof enqueueResultWire>, Out<typeof jobPageWire>, Out<typeof queueCounts>, Out<typeof workerView>, Out<typeof leader>, Out<typeof scheduleInfo>, Out<typeof schedulesWire>, Out<typeof statusWire>, Out<typeof jobType>, Out<typeof retryFailedWire>],
+  t: [JobRecord, EnqueueResult, JobPage, QueueCounts, WorkerView, LeaderInfo, ScheduleInfo, ScheduleListing, StatusReport, JobTypeInfo, RetryFailedReport],
 ): void {
   w = t;
   t = w;

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { issuesMessage, UsageError, ValidationError, type FieldIssue } from "../core/errors.ts";
 import { MAX_JSON_DEPTH, valueDepth } from "../core/json-depth.ts";
+import { DEFAULT_LIMITS, formatBytes, utf8Bytes, type Limits } from "../core/limits.ts";
 import type { NewJob } from "../core/types.ts";
 import { DEFAULT_ATTEMPTS, DEFAULT_UNIQUE_TTL_MS, parsePayload } from "./job-entry.ts";
 import type { Registry } from "./registry.ts";
@@ -67,12 +68,12 @@ export function parseAt(at: string | number, now: number): number {
 }
 
 /** Builds the NewJob for a valid request; throws UnknownJobError, ValidationError or UsageError. */
-export function buildNewJob(registry: Registry, req: EnqueueRequest, now: number): NewJob {
+export function buildNewJob(registry: Registry, req: EnqueueRequest, now: number, limits: Limits = DEFAULT_LIMITS): NewJob {
   const job = registry.get(req.name);
   const raw = checkedPayload(req.data);
   const parsed = parsePayload(job, raw);
   // Stored as the schema parsed it (defaults filled in, unknown keys stripped), as plain JSON.
-  const data = toStoredJson(parsed, job.name);
+  const data = toStoredJson(parsed, job.name, limits.maxPayloadBytes);
   const queue = req.queue ?? job.queue;
   if (!registry.queues.includes(queue)) {
     throw fieldError(UsageError, "queue", `"${queue}" is not a configured queue (${registry.queues.join(", ")})`);
@@ -104,8 +105,8 @@ export function buildNewJob(registry: Registry, req: EnqueueRequest, now: number
  * (default "default") with `attempts` (default 3) and no unique.key. The
  * worker validates the payload when it runs the job.
  */
-export function buildOpenNewJob(req: EnqueueRequest, now: number): NewJob {
-  const data = toStoredJson(checkedPayload(req.data), req.name);
+export function buildOpenNewJob(req: EnqueueRequest, now: number, limits: Limits = DEFAULT_LIMITS): NewJob {
+  const data = toStoredJson(checkedPayload(req.data), req.name, limits.maxPayloadBytes);
   return {
     name: req.name,
     queue: req.queue ?? "default",
@@ -132,7 +133,7 @@ function checkedPayload(data: unknown): unknown {
   return raw;
 }
 
-function toStoredJson(value: unknown, job: string): unknown {
+function toStoredJson(value: unknown, job: string, maxBytes: number): unknown {
   if (value === undefined) return {};
   let text: string | undefined;
   try {
@@ -140,7 +141,12 @@ function toStoredJson(value: unknown, job: string): unknown {
   } catch (err) {
     throw fieldError(ValidationError, "data", `the payload for job "${job}" cannot be stored as JSON: ${(err as Error).message}`);
   }
-  return text === undefined ? {} : JSON.parse(text);
+  if (text === undefined) return {};
+  const bytes = utf8Bytes(text, maxBytes);
+  if (bytes > maxBytes) {
+    throw fieldError(ValidationError, "data", `the payload for job "${job}" is ${formatBytes(bytes)} as JSON; at most ${formatBytes(maxBytes)} (limits.maxPayloadBytes): store big data elsewhere and pass a reference`);
+  }
+  return JSON.parse(text);
 }
 
 function fieldError<E extends UsageError | ValidationError>(Kind: new (m: string, o: { issues: FieldIssue[] }) => E, field: string, message: string): E {

@@ -7,8 +7,8 @@
  * refuses to start on any.
  */
 
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, extname, join, relative } from "node:path";
+import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { basename, extname, isAbsolute, join, relative } from "node:path";
 import { parseDuration } from "../core/duration.ts";
 import { JobLoadError, UnknownJobError } from "../core/errors.ts";
 import { BACKOFF_KEYS, EXEC_MODES, isJobDefinition, JOB_SPEC_KEYS, UNIQUE_KEYS, type JobDefinition } from "../sdk/define-job.ts";
@@ -24,6 +24,7 @@ import {
 } from "./job-entry.ts";
 import { resolveSchedules, type Schedule } from "./schedules.ts";
 import { installSdkPlugin } from "./sdk-plugin.ts";
+import { vetModules } from "./vet.ts";
 import type { ScheduleConfig } from "../config/schema.ts";
 
 export interface LoadProblem {
@@ -44,6 +45,10 @@ export interface RegistryOptions {
    * as first loaded until a restart.
    */
   reload?: boolean;
+  /** How long one module may take to load (jobLoadTimeout; default 10 s): see vet.ts. */
+  loadTimeoutMs?: number;
+  /** Aborted (a SIGTERM during start-up): loading stops and `load` rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** Bumped on every reload, to give each reload its own module URLs. */
@@ -76,9 +81,15 @@ export class Registry {
     const problems: LoadProblem[] = [];
     const byName = new Map<string, JobEntry>();
     const version = opts.reload ? ++generation : 0;
-    for (const file of discoverJobFiles(opts.dir, problems)) {
+    const files = discoverJobFiles(opts.dir, problems).map((path) => ({ path, specifier: version ? `${path}?v=${version}` : path }));
+    const unsafe = await vetModules(files, opts.loadTimeoutMs, opts.signal);
+    for (const { path: file, specifier: module } of files) {
       const shown = relative(process.cwd(), file) || file;
-      const module = version ? `${file}?v=${version}` : file;
+      const vetProblem = unsafe.get(file);
+      if (vetProblem) {
+        problems.push({ file: shown, reason: vetProblem });
+        continue;
+      }
       const loaded = await importJob(module);
       if ("reason" in loaded) {
         problems.push({ file: shown, reason: loaded.reason });
@@ -150,11 +161,39 @@ function discoverJobFiles(dir: string, problems: LoadProblem[]): string[] {
     problems.push({ file: dir, reason: "jobs folder does not exist; create it or point --jobs / QWORKER_JOBS at yours" });
     return [];
   }
-  return readdirSync(dir)
+  const realDir = realpathSync(dir);
+  const files: string[] = [];
+  const names = readdirSync(dir)
     .filter((f) => JOB_FILE.test(f) && !f.startsWith("_") && !f.startsWith(".") && !/\.(test|spec)\./.test(f) && !f.endsWith(".d.ts"))
-    .sort()
-    .map((f) => join(dir, f))
-    .filter((f) => statSync(f).isFile());
+    .sort();
+  for (const name of names) {
+    const file = join(dir, name);
+    const shown = relative(process.cwd(), file) || file;
+    const link = lstatSync(file);
+    if (link.isSymbolicLink()) {
+      const target = readlinkSync(file);
+      let real: string;
+      try {
+        real = realpathSync(file);
+      } catch {
+        problems.push({ file: shown, reason: `is a symlink to ${target}, which does not exist; fix or remove the link` });
+        continue;
+      }
+      // Everything that runs as a job is in the jobs folder, where a reviewer looks; a link out of it is refused.
+      if (!isInside(realDir, real)) {
+        problems.push({ file: shown, reason: `is a symlink to ${real}, outside the jobs folder ${realDir}; copy the module into the folder, or point --jobs at the folder it lives in` });
+        continue;
+      }
+      if (!statSync(real).isFile()) continue;
+    } else if (!link.isFile()) continue;
+    files.push(file);
+  }
+  return files;
+}
+
+function isInside(dir: string, file: string): boolean {
+  const rel = relative(dir, file);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
 }
 
 async function importJob(file: string): Promise<{ definition: JobDefinition } | { reason: string }> {

@@ -1,6 +1,6 @@
 /**
  * Builds the configured store. Implementations are imported lazily so a
- * `qworker enqueue` on SQLite never pays for loading ioredis, and vice versa.
+ * `qworker enqueue` on SQLite never pays for loading ioredis or pg, and vice versa.
  */
 
 import type { Clock } from "../core/clock.ts";
@@ -25,6 +25,19 @@ export async function createStore(config: Config, clock: Clock, opts: StoreOpenO
     case "redis": {
       const { RedisStore } = await import("./redis/redis-store.ts");
       return new RedisStore({ url: config.store.redisUrl, prefix: config.store.redisPrefix, clock });
+    }
+    case "postgres": {
+      const { PostgresStore } = await import("./postgres/postgres-store.ts");
+      const s = config.store;
+      return new PostgresStore({
+        url: s.postgresUrl,
+        schema: s.postgresSchema,
+        poolSize: s.postgresPoolSize,
+        preparedStatements: s.postgresPreparedStatements,
+        asyncOutcomes: s.postgresAsyncOutcomes,
+        listen: s.postgresListen ? (s.postgresListenUrl ?? true) : false,
+        clock,
+      });
     }
   }
 }

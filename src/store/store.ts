@@ -32,7 +32,7 @@ import type {
   WorkerRecord,
 } from "../core/types.ts";
 
-export type StoreKind = "memory" | "sqlite" | "redis";
+export type StoreKind = "memory" | "sqlite" | "redis" | "postgres";
 
 /** Due delayed jobs that one `reserve` promotes first, in every store; the scheduler's promoter moves the rest. */
 export const PROMOTE_IN_RESERVE = 1_000;
@@ -130,6 +130,20 @@ export interface ListJobsParams {
   /** Opaque, from a previous page's `nextCursor`. */
   cursor?: string;
   limit: number;
+}
+
+export interface RetryFailedParams {
+  queue: string;
+  /** Jobs examined in this call (retried or skipped). */
+  limit: number;
+  now: number;
+}
+
+export interface RetryFailedResult {
+  /** Back to waiting, in the order they failed, as retryJob leaves each. */
+  retried: string[];
+  /** Still failed: another live job holds their unique key (retryJob would refuse them too). */
+  skipped: string[];
 }
 
 export interface JobPage {
@@ -240,6 +254,15 @@ export interface Store {
   counts(queues: string[]): Promise<QueueCounts[]>;
   /** failed/cancelled/completed → waiting with attempts reset. NotFoundError / InvalidStateError. */
   retryJob(params: { id: string; now: number }): Promise<JobRecord>;
+  /**
+   * Retries up to `limit` failed jobs of one queue, oldest failure first
+   * (by finishedAt), each exactly as retryJob would, in one atomic step per
+   * call. Skipped jobs stay failed at the head, so a caller looping until
+   * `retried` is empty always makes progress while fewer than `limit` are
+   * skipped. Uses the per-queue finished-job index retention already keeps:
+   * no scan of the whole store.
+   */
+  retryFailed(params: RetryFailedParams): Promise<RetryFailedResult>;
   /** waiting/delayed → cancelled at once; active → cancelled, its worker aborts it at the next lease renewal. */
   cancelJob(params: { id: string; now: number }): Promise<JobRecord>;
   /** Deletes a job that is not active. */

@@ -15,7 +15,7 @@
  */
 
 import type { Logger } from "../core/logger.ts";
-import { threadEntry } from "./executors/thread.ts";
+import { threadEntry } from "../core/entrypoints.ts";
 import { HEADER_BYTES, LABEL_OFFSET, MAX_SLOTS, SLOT_BYTES, slotBase, type WatchdogData } from "./loop-board.ts";
 
 const BEAT_EVERY_MS = 100;

@@ -9,10 +9,17 @@
 
 import { backoffDelay } from "../core/backoff.ts";
 import { toError } from "../core/errors.ts";
+import { DEFAULT_LIMITS, formatBytes, utf8Bytes } from "../core/limits.ts";
 import type { JobEntry } from "../registry/job-entry.ts";
-import { controlKind, type RetryLater } from "../sdk/errors.ts";
+import { controlKind, Unrecoverable, type RetryLater } from "../sdk/errors.ts";
 import type { ReservedJob } from "../store/store.ts";
 import type { TryEnding } from "./execute.ts";
+
+/** A result's size as stored JSON; results are already plain JSON here (execute.ts), and most are null or small. */
+export function resultBytes(result: unknown, max: number): number {
+  if (result === null || result === undefined || typeof result === "number" || typeof result === "boolean") return 0;
+  return utf8Bytes(JSON.stringify(result) ?? "", max);
+}
 
 export type Outcome =
   | { kind: "complete"; result: unknown }
@@ -34,12 +41,21 @@ export function decideOutcome(p: {
   abortReason: unknown;
   now: number;
   maxStalls?: number;
+  /** limits.maxResultBytes: a bigger result fails the job (default DEFAULT_LIMITS). */
+  maxResultBytes?: number;
   random?: () => number;
 }): Outcome {
   const reason = controlKind(p.abortReason);
   // Lost lease: someone else owns the job now (cancelled or rescued); writing anything would be wrong.
   if (reason === "cancelled") return { kind: "drop" };
-  if (p.ending.ok) return { kind: "complete", result: p.ending.result };
+  if (p.ending.ok) {
+    const max = p.maxResultBytes ?? DEFAULT_LIMITS.maxResultBytes;
+    const bytes = resultBytes(p.ending.result, max);
+    if (bytes <= max) return { kind: "complete", result: p.ending.result };
+    // Retrying would most likely return the same: fail at once, and say what to do.
+    const error = new Unrecoverable(`the job returned ${formatBytes(bytes)} of JSON; at most ${formatBytes(max)} is stored (limits.maxResultBytes): return a reference to where the data is`);
+    return { kind: "fail", error };
+  }
   if (reason === "shutting-down") return { kind: "release" };
   if (p.ending.crashed && reason !== "timed-out") {
     const maxStalls = p.maxStalls ?? DEFAULT_MAX_STALLS;

@@ -27,6 +27,7 @@ import { abortableSleep, TypedEmitter, type Service } from "../core/service.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { EnqueueOptions } from "../sdk/define-job.ts";
 import { Cancelled, ShuttingDown } from "../sdk/errors.ts";
+import { ThroughputCounter } from "../stats/throughput.ts";
 import type { ReservedJob, Store } from "../store/store.ts";
 import type { TryEnding } from "./execute.ts";
 import { Executors, type ExecutorsOptions } from "./executors/executor.ts";
@@ -39,7 +40,7 @@ import { decideOutcome, type Outcome } from "./outcome.ts";
 export interface PoolEvents extends Record<string, unknown> {
   "job:start": { id: string; name: string; attempt: number };
   /** After the outcome is recorded in the store (or dropped because the lease was lost). */
-  "job:end": { id: string; name: string; outcome: Outcome["kind"]; error?: string; durationMs: number };
+  "job:end": { id: string; name: string; queue: string; attempt: number; outcome: Outcome["kind"]; error?: string; durationMs: number; waitMs: number };
   "pool:idle": { workerId: string };
   /** A job ignored its aborted signal (timeout, cancel, shutdown) and still runs in the background. */
   "job:abandoned": { id: string; name: string };
@@ -59,6 +60,8 @@ export interface PoolOptions {
   concurrency: number;
   leaseMs: number;
   role?: string;
+  /** How this worker runs jobs, as the fleet sees it ("async", "process"). */
+  mode?: string;
   workerId?: string;
   /** Exit when nothing is ready and nothing runs (`run --burst`). */
   burst?: boolean;
@@ -72,6 +75,8 @@ export interface PoolOptions {
   execution?: Omit<ExecutorsOptions, "concurrency" | "log">;
   /** A job whose thread or child died more often than this fails (default 2, as the rescuer's). */
   maxStalls?: number;
+  /** limits.maxResultBytes: a job returning more fails (default DEFAULT_LIMITS). */
+  maxResultBytes?: number;
   /** Start at most this many jobs, then drain like a burst (`run --max-jobs`). */
   maxJobs?: number;
 }
@@ -104,7 +109,10 @@ export class WorkerPool implements Service {
   private readonly leases: LeaseKeeper;
   private readonly heartbeat: Heartbeat;
   private readonly startedAt: number;
-  private readonly durations = new Map<string, number>();
+  /** Run time and wait (startedAt - runAt) of each try whose outcome is not written yet. */
+  private readonly timings = new Map<string, { durationMs: number; waitMs: number }>();
+  /** Tries finished per queue and minute, published with the heartbeat (rates, sparklines). */
+  readonly throughput = new ThroughputCounter();
   private readonly executors: Executors;
   /** Jobs started so far, for maxJobs. */
   private started = 0;
@@ -152,6 +160,8 @@ export class WorkerPool implements Service {
         jobs: this.opts.registry.names(),
         startedAt: this.startedAt,
         running: [...this.running.keys()],
+        mode: opts.mode,
+        throughput: this.throughput.snapshot(opts.clock.now()),
       }),
       opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     );
@@ -383,8 +393,8 @@ export class WorkerPool implements Service {
       // Claimed by name, so only a reload that dropped the job gets here: put it back for a worker that has it.
       ending = { ok: false, error: new ShuttingDown() };
     }
-    const outcome = decideOutcome({ entry, job, ending, abortReason: controller.signal.reason, now: clock.now(), maxStalls: this.opts.maxStalls });
-    this.durations.set(job.id, clock.mono() - r.started);
+    const outcome = decideOutcome({ entry, job, ending, abortReason: controller.signal.reason, now: clock.now(), maxStalls: this.opts.maxStalls, maxResultBytes: this.opts.maxResultBytes });
+    this.timings.set(job.id, { durationMs: clock.mono() - r.started, waitMs: Math.max(0, job.startedAt !== undefined ? job.startedAt - job.runAt : 0) });
     // The try is over: free its slot, and let the next round write the outcome (with its claim).
     this.running.delete(job.id);
     this.outbox.add({ id: job.id, name: job.name, queue: job.queue, token: job.lease.token, workerId: this.workerId, attempt, outcome });
@@ -393,19 +403,20 @@ export class WorkerPool implements Service {
 
   /** An outcome is in the store (or dropped): one log line for the finished try, and the event. */
   private ended(w: Written): void {
-    const durationMs = this.durations.get(w.id) ?? 0;
-    this.durations.delete(w.id);
+    const { durationMs, waitMs } = this.timings.get(w.id) ?? { durationMs: 0, waitMs: 0 };
+    this.timings.delete(w.id);
     const o = w.outcome;
-    const error = "error" in o ? o.error.message : undefined;
+    const err = "error" in o ? o.error : undefined;
     const { log } = this.opts;
     const fields = { job: w.name, id: w.id, queue: w.queue, attempt: w.attempt, durationMs: Math.round(durationMs * 10) / 10 };
     if (o.kind === "complete") log.info("job completed", fields);
-    else if (o.kind === "retry") log.warn("job failed; it will retry", { ...fields, error, retryAt: new Date(o.retryAt).toISOString() });
-    else if (o.kind === "fail") log.error("job failed", { ...fields, error });
+    else if (o.kind === "retry") log.warn("job failed; it will retry", { ...fields, error: err, retryAt: new Date(o.retryAt).toISOString() });
+    else if (o.kind === "fail") log.error("job failed", { ...fields, error: err });
     else if (o.kind === "cancel") log.info("job cancelled itself", fields);
     else if (o.kind === "release") log.info("job put back (shutdown)", fields);
-    else if (o.kind === "stall") log.warn("job stalled: the thread or process running it died; the rescuer puts it back", { ...fields, error });
-    this.events.emit("job:end", { id: w.id, name: w.name, outcome: o.kind, error, durationMs });
+    else if (o.kind === "stall") log.warn("job stalled: the thread or process running it died; the rescuer puts it back", { ...fields, error: err?.message });
+    if (o.kind === "complete" || o.kind === "retry" || o.kind === "fail") this.throughput.record(w.queue, o.kind === "complete", this.opts.clock.now());
+    this.events.emit("job:end", { id: w.id, name: w.name, queue: w.queue, attempt: w.attempt, outcome: o.kind, error: err?.message, durationMs, waitMs });
   }
 
   private nudgeLoop(): void {

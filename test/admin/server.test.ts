@@ -102,12 +102,15 @@ describe("GET /health", () => {
 });
 
 describe("routing", () => {
-  test("GET / is the placeholder HTML page", async () => {
+  test("GET / is the dashboard page: its script and style sheet come from this origin, nothing inline", async () => {
     h = await startHarness();
     const res = await fetchWithin(h.url + "/");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
-    expect(await res.text()).toContain("<h1>qworker</h1>");
+    const html = await res.text();
+    expect(html).toContain('<script type="module" src="/ui/app.js"></script>');
+    expect(html).toContain('<link rel="stylesheet" href="/ui/app.css">');
+    expect(html).not.toMatch(/<script>|<style|\sstyle=|\son[a-z]+=/i);
   });
 
   test("unknown route → 404 JSON", async () => {

@@ -8,6 +8,8 @@
  */
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { SQL } from "bun";
+import type pg from "pg";
 import { QworkerClient, type EnqueueItem, type JobRecord } from "../../src/client.ts";
 import { tscWorkspace, type TscResult } from "../helpers/tsc.ts";
 import { within } from "../helpers/wait.ts";
@@ -41,6 +43,15 @@ async function typed(client: QworkerClient<Jobs>): Promise<void> {
 
   const job: JobRecord = await client.waitFor("id", { timeoutMs: 1_000, onProgress: (p) => p.pct.toFixed(0) });
   job.state satisfies "waiting" | "delayed" | "active" | "completed" | "failed" | "cancelled";
+}
+
+/** The transactional enqueue takes the app's own driver objects: a pg client inside BEGIN, or the tx of Bun's (or porsager's) sql.begin. */
+async function transactional(client: QworkerClient<Jobs>, pgClient: pg.PoolClient, sql: SQL): Promise<void> {
+  await client.enqueue("send-email", { to: "a@b.co", subject: "hi" }, { tx: pgClient, in: 5 });
+  await client.enqueueMany([{ name: "cleanup" }], { tx: pgClient });
+  await sql.begin(async (tx) => client.enqueue("cleanup", undefined, { tx }));
+  // @ts-expect-error a transaction is a driver's client or tx, not SQL text
+  await client.enqueue("cleanup", undefined, { tx: "BEGIN" });
 }
 
 async function untyped(client: QworkerClient): Promise<void> {
@@ -78,6 +89,7 @@ test("tsc accepts this file as it is: the valid calls compile and every @ts-expe
   expect(code).toBe(0);
   expect(typeof typed).toBe("function");
   expect(typeof untyped).toBe("function");
+  expect(typeof transactional).toBe("function");
 }, 90_000);
 
 test("with any one @ts-expect-error removed, tsc reports an error on the line it guarded", async () => {

@@ -110,7 +110,13 @@ export async function compareWithMemory(seed: number, steps: number, open: (cloc
         await both(`cancel ${id}`, (s) => s.cancelJob({ id, now: now() }));
       } else if (roll < 81 && ids.length) {
         const id = r.pick(ids);
-        await both(`retry ${id}`, (s) => s.retryJob({ id, now: now() }));
+        if (r.int(4) === 0) {
+          const queue = r.pick(QUEUES);
+          const limit = 1 + r.int(3);
+          // Which jobs, not their order: of jobs failed in the same ms, Redis lists ids by text, the others shortlex
+          // (the contract suite checks the order by failure time).
+          await both(`retryFailed ${queue}`, (s) => s.retryFailed({ queue, limit, now: now() }), (v) => ({ retried: [...v.retried].sort(), skipped: [...v.skipped].sort() }));
+        } else await both(`retry ${id}`, (s) => s.retryJob({ id, now: now() }));
       } else if (roll < 83 && ids.length) {
         const id = r.pick(ids);
         await both(`remove ${id}`, (s) => s.removeJob(id));

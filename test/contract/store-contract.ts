@@ -370,10 +370,10 @@ export function describeStore(label: string, factory: StoreFactory): void {
       await rescue({ maxStalls: 0, limit: 100 });
       await check("rescue past maxStalls");
       await retryJob(by("a").id);
-      await retryJob(by("f").id);
+      expect((await store.retryFailed({ queue: "default", limit: 10, now: now() })).retried).toContain(by("f").id);
       const [g] = await enq([job("g", { queue: "low" })]);
       await cancelJob(g.id);
-      await check("retry of completed and failed jobs, cancel");
+      await check("retry of a completed job, retryFailed, cancel");
       await store.removeJob(by("c").id);
       const side = (await reserve({ queues: ["side"], workerId: W, max: 1, leaseMs: LEASE }))[0];
       await complete({ workerId: W, jobs: [{ id: side.id, token: side.lease.token }] });
@@ -660,6 +660,57 @@ export function describeStore(label: string, factory: StoreFactory): void {
       expect(second.deduplicated).toBe(false);
       await expect(retryJob(first.id)).rejects.toBeInstanceOf(InvalidStateError);
       expect((await store.getJob(first.id))!.state).toBe("completed");
+    });
+
+    /** Fails each job (one try allowed) at its own time, in the given order; returns their ids. */
+    async function failInOrder(jobs: NewJob[]): Promise<string[]> {
+      const ids: string[] = [];
+      for (const spec of jobs) {
+        const [r] = await enq([{ ...spec, maxAttempts: 1 }]);
+        const [j] = await reserve({ queues: [spec.queue], workerId: W, max: 1, leaseMs: LEASE });
+        expect(j.id).toBe(r.id);
+        await fail({ workerId: W, id: r.id, token: j.lease.token, error: { attempt: 1, message: "x" } });
+        clock.advance(10);
+        ids.push(r.id);
+      }
+      return ids;
+    }
+
+    test("retryFailed retries one queue's failed jobs, oldest failure first, up to the limit, each as retryJob would", async () => {
+      const failed = await failInOrder([job("f1"), job("f2"), job("f3"), job("other-queue", { queue: "low" })]);
+      const [done] = await enq([job("done")]);
+      const [d] = await reserve({ queues: ["default"], workerId: W, max: 1, leaseMs: LEASE });
+      await complete({ workerId: W, jobs: [{ id: done.id, token: d.lease.token }] });
+      const [waiting] = await enq([job("waiting")]);
+
+      const first = await store.retryFailed({ queue: "default", limit: 2, now: now() });
+      expect(first).toEqual({ retried: [failed[0], failed[1]], skipped: [] });
+      const rest = await store.retryFailed({ queue: "default", limit: 1000, now: now() });
+      expect(rest).toEqual({ retried: [failed[2]], skipped: [] });
+      expect(await store.retryFailed({ queue: "default", limit: 1000, now: now() })).toEqual({ retried: [], skipped: [] });
+
+      for (const id of failed.slice(0, 3)) {
+        expect(await store.getJob(id)).toMatchObject({ state: "waiting", attemptsMade: 0, stalls: 0, runAt: now() });
+        expect((await store.getJob(id))!.finishedAt).toBeUndefined();
+      }
+      expect((await store.getJob(failed[3]))!.state).toBe("failed");
+      expect((await store.getJob(done.id))!.state).toBe("completed");
+      const [counts] = (await store.counts(["default"])).filter((c) => c.queue === "default");
+      expect(counts).toMatchObject({ waiting: 4, failed: 0, completed: 1 });
+      // Back of the line, in the order they failed: after the job that was already waiting.
+      const got = await reserve({ queues: ["default"], workerId: W, max: 10, leaseMs: LEASE });
+      expect(got.map((j) => j.id)).toEqual([waiting.id, failed[0], failed[1], failed[2]]);
+    });
+
+    test("retryFailed skips a job whose unique key another live job holds, and it stays failed", async () => {
+      const [old, plain] = await failInOrder([job("u", { uniqueKey: "k" }), job("p")]);
+      const [holder] = await enq([job("u", { uniqueKey: "k" })]);
+      expect(holder.deduplicated).toBe(false);
+      expect(await store.retryFailed({ queue: "default", limit: 10, now: now() })).toEqual({ retried: [plain], skipped: [old] });
+      expect((await store.getJob(old))!.state).toBe("failed");
+      expect(await enq([job("u", { uniqueKey: "k" })])).toEqual([{ id: holder.id, deduplicated: true }]);
+      expect(await store.retryFailed({ queue: "nope", limit: 10, now: now() })).toEqual({ retried: [], skipped: [] });
+      expect(await store.retryFailed({ queue: "default", limit: 0, now: now() })).toEqual({ retried: [], skipped: [] });
     });
 
     test("enqueue stamps createdAt with the caller's now, read once: runAt and createdAt agree", async () => {

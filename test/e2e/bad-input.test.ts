@@ -100,13 +100,13 @@ describe("e2e: bad input is refused with exit 2 and nothing is stored", () => {
     writeFileSync(join(dir, "jobs/two.ts"), 'import { defineJob } from "qworker";\nexport default defineJob({ name: "same", run() {} });\n');
     writeFileSync(join(dir, "jobs/bad-cron.ts"), 'import { defineJob } from "qworker";\nexport default defineJob({ cron: "61 * * * *", run() {} });\n');
     writeFileSync(join(dir, "jobs/bad-queue.ts"), 'import { defineJob } from "qworker";\nexport default defineJob({ queue: "urgent", run() {} });\n');
-    const r = await expectRefused(["validate"], "job module problem(s)", { cwd: dir });
+    const r = await expectRefused(["validate"], "problem(s) with the job modules or config", { cwd: dir });
     expect(r.stderr).toMatch(/broken\.ts: failed to load: line 2:\d+: /);
     expect(r.stderr).toContain("no-default.ts: has no default export");
     expect(r.stderr).toMatch(/two\.ts: job name "same" is already used by .*one\.ts/);
     expect(r.stderr).toMatch(/bad-cron\.ts: cron "61 \* \* \* \*" is invalid/);
     expect(r.stderr).toContain('bad-queue.ts: queue "urgent" is not configured');
-    const run = await expectRefused(["run", "--admin-port", "0"], "job module problem(s)", { cwd: dir });
+    const run = await expectRefused(["run", "--admin-port", "0"], "problem(s) with the job modules or config", { cwd: dir });
     expect(run.stderr).not.toContain("qworker ready");
   });
 
@@ -114,7 +114,7 @@ describe("e2e: bad input is refused with exit 2 and nothing is stored", () => {
     const dir = join(project.dir, "typojobs");
     mkdirSync(join(dir, "jobs"), { recursive: true });
     writeFileSync(join(dir, "jobs/resize.ts"), 'import { defineJob } from "qworker";\nexport default defineJob({ atempts: 5, run() {} });\n');
-    const validate = await expectRefused(["validate"], "job module problem(s)", { cwd: dir });
+    const validate = await expectRefused(["validate"], "problem(s) with the job modules or config", { cwd: dir });
     expect(validate.stderr).toMatch(/jobs\/resize\.ts: unknown option `atempts` .*did you mean `attempts`\?/);
     const run = await expectRefused(["run", "--admin-port", "0"], /jobs\/resize\.ts: unknown option `atempts` .*did you mean `attempts`\?/, { cwd: dir });
     expect(run.stderr).not.toContain("qworker ready");

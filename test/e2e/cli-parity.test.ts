@@ -15,6 +15,10 @@ import { makeProject, qw, type Project } from "../helpers/qworker-binary.ts";
 const NO_COMMAND: Record<string, string> = {
   "GET /": "the dashboard page itself",
   "GET /health": "a liveness probe for load balancers and systemd; `qworker status` reports the store",
+  "GET /ui/app.js": "the dashboard page's script",
+  "GET /ui/app.css": "the dashboard page's style sheet",
+  "GET /metrics": "a Prometheus scrape; `qworker status` and `qworker queues` show the same counts and rates",
+  "GET /api/events": "the dashboard's live stream; `qworker status --watch` is its terminal twin",
 };
 
 /** The command for each route, in an order that can run top to bottom (`$id` is the job enqueued first). */
@@ -27,6 +31,8 @@ const COMMANDS: Record<string, string[]> = {
   "DELETE /api/jobs/:id": ["jobs", "remove", "$id"],
   "GET /api/status": ["status"],
   "GET /api/queues": ["queues", "list"],
+  "GET /api/job-types": ["jobs", "types"],
+  "POST /api/queues/:queue/retry-failed": ["queues", "retry-failed", "default"],
   "POST /api/queues/:queue/pause": ["queues", "pause", "low"],
   "POST /api/queues/:queue/resume": ["queues", "resume", "low"],
   "GET /api/workers": ["workers", "list"],

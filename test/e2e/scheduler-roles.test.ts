@@ -3,13 +3,15 @@
  * `--role worker` on one store with an every-second schedule. Each slot is
  * enqueued once and run once; kill -9 the leader and another takes over
  * within the lease TTL plus a tick, still with no slot twice. Runs on a
- * SQLite file and on a private Redis.
+ * SQLite file, on a private Redis, and on a fresh database of the machine's
+ * PostgreSQL.
  */
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
 import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
 import { describeNeeding, type Tool } from "../helpers/requirements.ts";
 import { runsById } from "../helpers/run-log.ts";
@@ -43,8 +45,20 @@ const redisBackend: Backend = {
   cleanup: async () => redis?.stop(),
 };
 
+let postgres: TestDatabase | undefined;
+const postgresBackend: Backend = {
+  name: "postgres",
+  needs: ["postgres"],
+  env: async () => {
+    postgres ??= await createTestDatabase("schedulers");
+    return { QWORKER_BACKEND: "postgres", QWORKER_POSTGRES_URL: postgres.url };
+  },
+  cleanup: async () => postgres?.drop(),
+};
+
 afterAll(async () => {
   await redisBackend.cleanup();
+  await postgresBackend.cleanup();
 });
 
 function writeConfig(project: Project): void {
@@ -78,7 +92,7 @@ async function allJobIds(project: Project, env: Record<string, string>): Promise
   return ids;
 }
 
-for (const backend of [sqlite, redisBackend]) {
+for (const backend of [sqlite, redisBackend, postgresBackend]) {
   describeNeeding(...backend.needs)(`e2e: scheduler role on ${backend.name}`, () => {
     test(
       "three schedulers, leader killed with -9: another takes over; no every-second slot is enqueued or run twice, at most one is missed",

@@ -1,22 +1,53 @@
 /**
  * The README's quick start, driven through the built binary: run, enqueue
- * with --wait, a delayed enqueue, status, and a graceful Ctrl-C; once per
- * execution mode (jobs in the event loop, in worker threads, in child
- * processes).
+ * with --wait, a delayed enqueue, status, and a graceful Ctrl-C: on the
+ * default SQLite store once per execution mode (jobs in the event loop, in
+ * worker threads, in child processes), and on PostgreSQL (a fresh database
+ * on the machine's server, `--backend postgres` through the environment).
  */
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { makeProject, qw, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
+import { makeProject, qw as run, startServer, type Project, type Server } from "../helpers/qworker-binary.ts";
+import { describeNeeding, type Tool } from "../helpers/requirements.ts";
 import { fetchWithin, within } from "../helpers/wait.ts";
 
-for (const mode of ["async", "thread", "process"] as const) describe(`e2e: the quick start on sqlite, --mode ${mode}`, () => {
+interface Backend {
+  name: string;
+  needs: Tool[];
+  /** Environment for every command of the story (the store options); cleaned up after it. */
+  setUp(): Promise<{ env: Record<string, string>; tearDown(): Promise<void> }>;
+}
+
+const BACKENDS: Backend[] = [
+  { name: "sqlite", needs: [], setUp: async () => ({ env: {}, tearDown: async () => {} }) },
+  {
+    name: "postgres",
+    needs: ["postgres"],
+    setUp: async () => {
+      const db: TestDatabase = await createTestDatabase("story");
+      return { env: { QWORKER_BACKEND: "postgres", QWORKER_POSTGRES_URL: db.url }, tearDown: () => db.drop() };
+    },
+  },
+];
+
+const RUNS = [
+  ...(["async", "thread", "process"] as const).map((mode) => ({ backend: BACKENDS[0], mode })),
+  { backend: BACKENDS[1], mode: "async" as const },
+];
+
+for (const { backend, mode } of RUNS) describeNeeding(...backend.needs)(`e2e: the quick start on ${backend.name}, --mode ${mode}`, () => {
   let project: Project;
   let server: Server;
   let adminUrl: string;
+  let env: Record<string, string> = {};
+  let tearDown = async () => {};
+  const qw = (args: string[], opts: { cwd: string }) => run(args, { ...opts, env });
 
   beforeAll(async () => {
+    ({ env, tearDown } = await backend.setUp());
     project = makeProject();
-    server = startServer(["--admin-port", "0", "--concurrency", "4", "--mode", mode], { cwd: project.dir, env: { QW_TEST_OUT: project.out } });
+    server = startServer(["--admin-port", "0", "--concurrency", "4", "--mode", mode], { cwd: project.dir, env: { ...env, QW_TEST_OUT: project.out } });
     adminUrl = await server.adminUrl();
   });
 
@@ -24,6 +55,7 @@ for (const mode of ["async", "thread", "process"] as const) describe(`e2e: the q
     server.kill("SIGKILL");
     await within(server.exited, 10_000, "the killed server to exit");
     project.cleanup();
+    await tearDown();
   });
 
   test("/health answers 200 with the store", async () => {

@@ -60,7 +60,7 @@ function isPublic(method: string, target: string): boolean {
   } catch {
     return false;
   }
-  return path === "/" || path === "/health";
+  return path === "/" || path === "/health" || path === "/ui/app.js" || path === "/ui/app.css";
 }
 
 function mutate(rng: Rng, path: string): string {

@@ -1,7 +1,9 @@
 /**
  * HTTP requests written byte for byte, for tests that must send what
  * `fetch` would tidy up: repeated slashes, dot segments, odd Host headers,
- * HTTP/1.0 without Host, CONNECT. One request per connection.
+ * HTTP/1.0 without Host, CONNECT. One request per connection. A reply that
+ * is an event stream (GET /api/events) never ends by itself: it resolves
+ * once the head and the first event arrived, and the connection is closed.
  */
 
 import { connect } from "node:net";
@@ -36,7 +38,12 @@ export function rawRequest(port: number, req: RawRequest, timeoutMs = 5_000): Pr
       reject(new Error(`no reply within ${timeoutMs} ms to ${req.method ?? "GET"} ${req.target}`));
     }, timeoutMs);
     socket.on("connect", () => socket.write(text));
-    socket.on("data", (d: Buffer) => chunks.push(d));
+    socket.on("data", (d: Buffer) => {
+      chunks.push(d);
+      const sofar = Buffer.concat(chunks).toString("utf8");
+      const head = sofar.indexOf("\r\n\r\n");
+      if (head >= 0 && /^content-type:\s*text\/event-stream/im.test(sofar.slice(0, head)) && sofar.indexOf("\n\n", head + 4) >= 0) socket.destroy();
+    });
     socket.on("error", (err) => {
       clearTimeout(timer);
       reject(err);

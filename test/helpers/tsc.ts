@@ -59,7 +59,8 @@ export function tscWorkspace(): TscWorkspace {
             noEmit: true,
             // Resolved from the project, not from the temp folder the copies live in.
             typeRoots: [join(ROOT, "node_modules/@types")],
-            paths: { qworker: [join(ROOT, "src/sdk/index.ts")], "*": [join(ROOT, "node_modules/*"), join(ROOT, "node_modules/@types/*")] },
+            // Declarations first: for a package typed by @types (pg), node_modules/<name> alone is untyped JavaScript.
+            paths: { qworker: [join(ROOT, "src/sdk/index.ts")], "*": [join(ROOT, "node_modules/@types/*"), join(ROOT, "node_modules/*")] },
           },
           include: [],
           files: [...files, join(ROOT, "src/store/redis/lua.d.ts")],

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { FakeClock } from "../../src/core/clock.ts";
 import { StoreUnavailableError } from "../../src/core/errors.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { HOT_SQL } from "../../src/store/sqlite/statements.ts";
+import { HOT_SQL, OLDEST_FAILED_SQL } from "../../src/store/sqlite/statements.ts";
 import { within } from "../helpers/wait.ts";
 
 let dir: string;
@@ -103,6 +103,8 @@ describe("the file", () => {
     expect(plan(HOT_SQL.trimOldest)).toContain("jobs_finished");
     expect(plan(HOT_SQL.trimBefore)).toContain("jobs_finished");
     expect(plan(HOT_SQL.counts)).not.toContain("jobs");
+    expect(plan(OLDEST_FAILED_SQL)).toContain("jobs_finished");
+    expect(plan(OLDEST_FAILED_SQL)).not.toContain("SCAN jobs");
     for (const sql of Object.values(HOT_SQL)) {
       expect(plan(sql)).not.toMatch(/SCAN jobs|TEMP B-TREE/);
     }

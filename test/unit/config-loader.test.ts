@@ -87,6 +87,23 @@ describe("loadConfig", () => {
     expect(failure(() => load())).toContain('schedules[1]: a schedule named "a" already exists');
   });
 
+  test("every duration is bounded: a lease of 0 or of 99999999999999999999d names the field and the range; leaderRenew must be at most half of leaderTtl", () => {
+    writeConfig({ worker: { lease: 0 } });
+    expect(failure(() => load())).toMatch(/worker\.lease.*out of range; use from 1\.0s to 1d0h/);
+    writeConfig({ worker: { lease: "99999999999999999999d" } });
+    expect(failure(() => load())).toMatch(/worker\.lease.*out of range/);
+    writeConfig({ scheduler: { leaderTtl: 0 } });
+    expect(failure(() => load())).toMatch(/scheduler\.leaderTtl.*out of range/);
+    writeConfig({ scheduler: { leaderTtl: "99999999999999999999d" } });
+    expect(failure(() => load())).toMatch(/scheduler\.leaderTtl.*out of range/);
+    writeConfig({ retention: { completedMaxAge: "100000d" } });
+    expect(failure(() => load())).toMatch(/retention\.completedMaxAge.*out of range/);
+    writeConfig({ scheduler: { leaderTtl: "4s", leaderRenew: "3s" } });
+    expect(failure(() => load())).toContain("scheduler.leaderRenew (3.0s) must be at most half of scheduler.leaderTtl (4.0s)");
+    writeConfig({ worker: { lease: "1s", heartbeat: "100ms" }, scheduler: { leaderTtl: "1s", leaderRenew: "500ms" } });
+    expect(load().worker.lease).toBe(1_000);
+  });
+
   test("a file that is not JSON, and a --config that does not exist", () => {
     writeConfig("{ nope");
     expect(failure(() => load())).toContain("is not valid JSON");

@@ -11,6 +11,17 @@ const now = 1_000_000;
 const decide = (ending: Parameters<typeof decideOutcome>[0]["ending"], abortReason?: unknown, j = job(0)) => decideOutcome({ entry, job: j, ending, abortReason, now });
 
 describe("decideOutcome", () => {
+  test("a result over limits.maxResultBytes fails the job at once (no retry), naming the key; one at the limit completes", () => {
+    const big = { rows: "x".repeat(2_000) };
+    const over = decideOutcome({ entry, job: job(0), ending: { ok: true, result: big }, abortReason: undefined, now, maxResultBytes: 1_024 });
+    expect(over.kind).toBe("fail");
+    expect(over.kind === "fail" && over.error).toBeInstanceOf(Unrecoverable);
+    expect(over.kind === "fail" && over.error.message).toContain("limits.maxResultBytes");
+    const text = "y".repeat(1_022); // 1,024 bytes as JSON, with its quotes
+    expect(decideOutcome({ entry, job: job(0), ending: { ok: true, result: text }, abortReason: undefined, now, maxResultBytes: 1_024 })).toEqual({ kind: "complete", result: text });
+    expect(decideOutcome({ entry, job: job(0), ending: { ok: true, result: null }, abortReason: undefined, now, maxResultBytes: 1_024 })).toEqual({ kind: "complete", result: null });
+  });
+
   test("a result completes the job, even one that came in after a shutdown signal", () => {
     expect(decide({ ok: true, result: 1 })).toEqual({ kind: "complete", result: 1 });
     expect(decide({ ok: true, result: 1 }, new ShuttingDown())).toEqual({ kind: "complete", result: 1 });

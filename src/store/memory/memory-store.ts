@@ -13,6 +13,7 @@
 
 import type { Clock } from "../../core/clock.ts";
 import { InvalidStateError, NotFoundError } from "../../core/errors.ts";
+import { compareIds } from "../../core/ids.ts";
 import {
   type EnqueueResult,
   type JobRecord,
@@ -44,6 +45,8 @@ import {
   type RescueResult,
   type ReserveParams,
   type ReservedJob,
+  type RetryFailedParams,
+  type RetryFailedResult,
   type Store,
   type TrimParams,
   type WaitForWorkParams,
@@ -319,14 +322,42 @@ export class MemoryStore implements Store {
     if (rec.state !== "failed" && rec.state !== "cancelled" && rec.state !== "completed") {
       throw new InvalidStateError(`job ${id} is ${rec.state}; only failed, cancelled or completed jobs can be retried`);
     }
-    if (rec.uniqueKey !== undefined) {
-      // Live again, it holds its key again, unless another live job took it meanwhile.
-      const ref = `${rec.name}\u0000${rec.uniqueKey}`;
-      const held = this.unique.get(ref);
-      const holder = held && held.id !== id ? this.jobs.get(held.id) : undefined;
-      if (held && holder && held.until > now && isLive(holder)) throw uniqueTaken(id, rec.uniqueKey, held.id);
-      this.unique.set(ref, { id, until: now + DEFAULT_UNIQUE_TTL_MS });
+    const holder = this.otherKeyHolder(rec, now);
+    if (holder !== undefined) throw uniqueTaken(id, rec.uniqueKey!, holder);
+    this.requeue(rec, now);
+    return copy(rec);
+  }
+
+  async retryFailed({ queue, limit, now }: RetryFailedParams): Promise<RetryFailedResult> {
+    const failed = [...this.jobs.values()]
+      .filter((r) => r.state === "failed" && r.queue === queue)
+      .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || compareIds(a.id, b.id))
+      .slice(0, Math.max(0, limit));
+    const out: RetryFailedResult = { retried: [], skipped: [] };
+    for (const rec of failed) {
+      if (this.otherKeyHolder(rec, now) !== undefined) {
+        out.skipped.push(rec.id);
+        continue;
+      }
+      this.requeue(rec, now);
+      out.retried.push(rec.id);
     }
+    return out;
+  }
+
+  /** The id of another live job holding this job's unique key, if any. */
+  private otherKeyHolder(rec: JobRecord, now: number): string | undefined {
+    if (rec.uniqueKey === undefined) return undefined;
+    const held = this.unique.get(`${rec.name}\u0000${rec.uniqueKey}`);
+    const holder = held && held.id !== rec.id ? this.jobs.get(held.id) : undefined;
+    return held && holder && held.until > now && isLive(holder) ? held.id : undefined;
+  }
+
+  /** A finished job back to waiting, attempts reset, at the back of its queue, holding its key again. */
+  private requeue(rec: JobRecord, now: number): void {
+    const id = rec.id;
+    // Live again, it holds its key again.
+    if (rec.uniqueKey !== undefined) this.unique.set(`${rec.name}\u0000${rec.uniqueKey}`, { id, until: now + DEFAULT_UNIQUE_TTL_MS });
     this.moveTo(rec, "waiting");
     rec.attemptsMade = 0;
     rec.stalls = 0;
@@ -338,7 +369,6 @@ export class MemoryStore implements Store {
     this.seqOf.set(id, this.nextSeq++);
     this.pushWaiting(rec);
     this.signal.wakeAll();
-    return copy(rec);
   }
 
   async cancelJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {

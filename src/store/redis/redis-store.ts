@@ -57,6 +57,8 @@ import {
   type RescueResult,
   type ReserveParams,
   type ReservedJob,
+  type RetryFailedParams,
+  type RetryFailedResult,
   type Store,
   type TrimParams,
   type WaitForWorkParams,
@@ -312,6 +314,11 @@ export class RedisStore implements Store {
     const reply = (await this.script("retryJob", this.keys.job(id), [now, id, DEFAULT_UNIQUE_TTL_MS])) as [string, unknown, string?];
     if (reply[0] === "unique_taken") throw uniqueTaken(id, String(reply[1]), String(reply[2]));
     return this.managed(id, reply as [string, unknown], "only failed, cancelled or completed jobs can be retried");
+  }
+
+  async retryFailed({ queue, limit, now }: RetryFailedParams): Promise<RetryFailedResult> {
+    const [retried, skipped] = (await this.script("retryFailed", this.keys.finished(queue, "failed"), [now, queue, Math.max(0, limit), DEFAULT_UNIQUE_TTL_MS])) as [string[], string[]];
+    return { retried, skipped };
   }
 
   async cancelJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {

@@ -27,6 +27,7 @@ import removeJob from "./lua/remove-job.lua" with { type: "text" };
 import rescueExpired from "./lua/rescue-expired.lua" with { type: "text" };
 import reserve from "./lua/reserve.lua" with { type: "text" };
 import resumeQueue from "./lua/resume-queue.lua" with { type: "text" };
+import retryFailed from "./lua/retry-failed.lua" with { type: "text" };
 import retryJob from "./lua/retry-job.lua" with { type: "text" };
 import scheduleRecordSlot from "./lua/schedule-record-slot.lua" with { type: "text" };
 import scheduleSetPaused from "./lua/schedule-set-paused.lua" with { type: "text" };
@@ -52,6 +53,7 @@ const SOURCES = {
   rescueExpired,
   reserve,
   resumeQueue,
+  retryFailed,
   retryJob,
   scheduleRecordSlot,
   scheduleSetPaused,

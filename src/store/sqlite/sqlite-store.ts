@@ -54,6 +54,8 @@ import {
   type RescueResult,
   type ReserveParams,
   type ReservedJob,
+  type RetryFailedParams,
+  type RetryFailedResult,
   type Store,
   type TrimParams,
   type WaitForWorkParams,
@@ -383,6 +385,29 @@ export class SqliteStore implements Store {
     });
     this.wake();
     return rec;
+  }
+
+  async retryFailed({ queue, limit, now }: RetryFailedParams): Promise<RetryFailedResult> {
+    const out = await this.write("retryFailed", (st, tally) => {
+      const result: RetryFailedResult = { retried: [], skipped: [] };
+      let seq = st.getCounter.get("seq")!.value;
+      for (const row of st.oldestFailed.all(queue, Math.max(0, limit))) {
+        if (row.unique_key !== null) {
+          const holder = st.uniqueHolder.get(row.name, row.unique_key, now);
+          if (holder && holder.id !== row.id) {
+            result.skipped.push(row.id);
+            continue;
+          }
+        }
+        st.retry.get(now, ++seq, row.unique_key === null ? null : now + DEFAULT_UNIQUE_TTL_MS, row.id);
+        tally.move(queue, "failed", "waiting");
+        result.retried.push(row.id);
+      }
+      st.setCounter.run(seq, "seq");
+      return result;
+    });
+    if (out.retried.length) this.wake();
+    return out;
   }
 
   async cancelJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {

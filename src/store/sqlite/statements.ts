@@ -80,6 +80,10 @@ export const HOT_SQL = {
      SELECT rowid FROM jobs WHERE queue = ?1 AND state = ?2 AND finished_at IS NOT NULL AND finished_at < ?3 LIMIT ?4)`,
 };
 
+/** retryFailed's pick: the jobs_finished index serves it (only ties on finished_at are sorted), no scan of the other states. */
+export const OLDEST_FAILED_SQL =
+  "SELECT id, name, unique_key FROM jobs WHERE queue = ? AND state = 'failed' AND finished_at IS NOT NULL ORDER BY finished_at, length(id), id LIMIT ?";
+
 export function prepareStatements(db: Database) {
   const q = <R = unknown>(sql: string) => db.prepare<R, SQLQueryBindings[]>(sql);
   return {
@@ -157,6 +161,7 @@ export function prepareStatements(db: Database) {
       `UPDATE jobs SET state = 'waiting', attempts_made = 0, stalls = 0, run_at = ?, seq = ?, unique_until = ?,
          finished_at = NULL, result = NULL, progress = NULL, logs = NULL WHERE id = ? RETURNING *`,
     ),
+    oldestFailed: q<{ id: string; name: string; unique_key: string | null }>(OLDEST_FAILED_SQL),
     cancel: q<JobRow>(`UPDATE jobs SET state = 'cancelled', finished_at = ?, unique_until = NULL WHERE id = ? AND ${LIVE} RETURNING *`),
     remove: q<{ queue: string; state: JobState }>("DELETE FROM jobs WHERE id = ? AND state <> 'active' RETURNING queue, state"),
     pause: q("INSERT INTO paused_queues (queue) VALUES (?) ON CONFLICT DO NOTHING"),

@@ -7,7 +7,7 @@
  */
 
 import type { Subprocess } from "bun";
-import { selfCommand } from "../../app/self-command.ts";
+import { selfCommand } from "../../core/entrypoints.ts";
 import type { Host, HostExit } from "./host.ts";
 import { residentBytes } from "./memory-watch.ts";
 import { decodeFromHost, encodeToHost, type ToHost, type Wire } from "./wire.ts";

@@ -6,20 +6,9 @@
  * main event loop carries on (probed on Bun 1.4.5).
  */
 
-import { COMPILED } from "../../app/self-command.ts";
+import { threadEntry } from "../../core/entrypoints.ts";
 import type { Host, HostExit } from "./host.ts";
 import { decodeFromHost, encodeToHost, type ToHost, type Wire } from "./wire.ts";
-
-/**
- * Where the thread entry lives. From source, beside this file; in the
- * compiled binary, where build.ts's second entrypoint puts it: the bundle
- * root is src/ (the entrypoints' common folder), so its path mirrors
- * src/worker/executors/thread-entry.ts. The e2e tests run every thread
- * job through the binary, so a wrong path here fails them.
- */
-export function threadEntry(): string {
-  return COMPILED ? "/$bunfs/root/worker/executors/thread-entry.js" : new URL("./thread-entry.ts", import.meta.url).href;
-}
 
 export function startThreadHost(): Host {
   const worker = new Worker(threadEntry(), { workerData: { role: "jobs" } } as WorkerOptions);

@@ -1,0 +1,45 @@
+/**
+ * The checks `validate` and `run` share, so that what `validate` passes,
+ * `run` accepts: the job modules and schedules (Registry.load, which vets
+ * each module in a throwaway thread first) and the settings that only
+ * matter to a running server, such as an admin API bound to a public
+ * address without a token. The config file itself was already checked by
+ * the loader, for every command. What needs the store (it is reachable,
+ * Redis keeps its keys) cannot be known without opening it, which
+ * `validate` never does; `run` checks that when it opens the store.
+ */
+
+import type { Config } from "../config/schema.ts";
+import { Registry, type LoadProblem } from "../registry/registry.ts";
+import { isLoopbackHost } from "../admin/server.ts";
+
+/** Problems a server started with this config would refuse to start on, besides the job modules'. */
+export function serverConfigProblems(config: Config, configFile: string | undefined): LoadProblem[] {
+  const file = configFile ?? "config";
+  const problems: LoadProblem[] = [];
+  const { admin, worker } = config;
+  const servesAdmin = admin.enabled && (worker.role === "all" || worker.role === "api");
+  if (servesAdmin && admin.token === undefined && !isLoopbackHost(admin.host)) {
+    problems.push({
+      file,
+      reason:
+        `admin.host is ${admin.host}, a public address, and admin.token is not set: anyone who can reach it could enqueue, cancel and delete jobs; ` +
+        `set admin.token / QWORKER_ADMIN_TOKEN (16+ characters) or bind to 127.0.0.1`,
+    });
+  }
+  return problems;
+}
+
+/** Loads the job modules and checks the config as `run` will; never throws for a bad module (see `problems`). */
+export async function checkSetup(config: Config, configFile: string | undefined, opts: { reload?: boolean; signal?: AbortSignal } = {}): Promise<{ registry: Registry; problems: LoadProblem[] }> {
+  const registry = await Registry.load({
+    dir: config.jobs,
+    queues: config.queues,
+    schedules: config.schedules,
+    configFile,
+    loadTimeoutMs: config.jobLoadTimeout,
+    reload: opts.reload,
+    signal: opts.signal,
+  });
+  return { registry, problems: [...serverConfigProblems(config, configFile), ...registry.problems] };
+}
