@@ -15,8 +15,9 @@ import { join } from "node:path";
 import { FakeClock } from "../../src/core/clock.ts";
 import { StoreUnavailableError } from "../../src/core/errors.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import { acquireLocalWake, releaseLocalWake } from "../../src/store/sqlite/poller.ts";
 import { HOT_SQL, OLDEST_FAILED_SQL } from "../../src/store/sqlite/statements.ts";
-import { within } from "../helpers/wait.ts";
+import { waitFor, within } from "../helpers/wait.ts";
 
 let dir: string;
 let clock: FakeClock;
@@ -155,6 +156,43 @@ describe("waiting for work", () => {
     await b.enqueue({ jobs: [job("x")], now: clock.now() });
     expect(await within(woke, 2_000, "waitForWork after another store's enqueue")).toBe("woke");
   });
+
+  test("another process's enqueue wakes an idle waiter through the WAL watch, not a poll tick: 5 of 5 within 300 ms while its polls are 1 s apart (generous for a shared machine)", async () => {
+    const path = join(dir, "qworker.db");
+    const store = await openStore(path);
+    // The store's wake-ups for this file (shared per path): the watch is set, and every commit nudges it.
+    const wake = acquireLocalWake(path);
+    expect(wake.watching).toBe(true);
+    const nudgesBefore = wake.nudges;
+    // The waiter has idled long enough for its polls to back off to the 1 s cap.
+    const ctl = new AbortController();
+    const wakes: number[] = [];
+    const waiting = (async () => {
+      while (wakes.length < 5) {
+        await store.waitForWork({ queues: ["default"], signal: ctl.signal, maxWaitMs: 60_000 });
+        const got = await store.reserve({ queues: ["default"], workerId: "w", max: 10, leaseMs: 60_000, now: clock.now() });
+        if (got.length) wakes.push(Date.now());
+      }
+    })();
+    const committed: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await Bun.sleep(2_500);
+      const child = Bun.spawn(
+        [process.execPath, "-e", `import { SqliteStore } from ${JSON.stringify(join(import.meta.dir, "../../src/store/sqlite/sqlite-store.ts"))}; import { systemClock } from ${JSON.stringify(join(import.meta.dir, "../../src/core/clock.ts"))};
+         const s = new SqliteStore({ path: ${JSON.stringify(path)}, clock: systemClock }); await s.open();
+         await s.enqueue({ jobs: [{ name: "x", queue: "default", data: {}, maxAttempts: 1 }], now: Date.now() }); console.log(Date.now()); await s.close();`],
+        { stdout: "pipe", stderr: "inherit" },
+      );
+      committed.push(Number((await new Response(child.stdout).text()).trim()));
+      await waitFor(() => wakes.length > i, { timeoutMs: 5_000, what: `wake ${i + 1}` });
+    }
+    await within(waiting, 2_000, "the waiter to finish");
+    // Woken before the child even printed its time is a 0 ms wake.
+    const delays = wakes.map((w, i) => Math.max(0, w - committed[i]));
+    expect(delays.every((d) => d < 300), `wake delays ${delays.join(", ")} ms`).toBe(true);
+    expect(wake.nudges).toBeGreaterThanOrEqual(nudgesBefore + 5);
+    releaseLocalWake(wake);
+  }, 40_000);
 
   test("a delayed job falling due ends the wait without any write", async () => {
     const store = await openStore();
