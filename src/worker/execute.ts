@@ -89,7 +89,10 @@ class AsyncTry implements Deadline {
   private resolve!: (ending: TryEnding) => void;
   readonly ending: Promise<TryEnding>;
 
-  constructor(private readonly p: ExecuteParams) {
+  constructor(
+    private readonly p: ExecuteParams,
+    private readonly onEnd: (() => void) | undefined,
+  ) {
     this.ending = new Promise<TryEnding>((resolve) => (this.resolve = resolve));
     this.at = performance.now() + p.entry.timeoutMs;
     deadlines.add(this);
@@ -107,6 +110,7 @@ class AsyncTry implements Deadline {
     this.over = true;
     deadlines.remove(this);
     this.p.controller.clearHook();
+    this.onEnd?.();
     this.resolve(ending);
   }
 
@@ -120,15 +124,17 @@ class AsyncTry implements Deadline {
   }
 }
 
-export function executeTry(p: ExecuteParams): Promise<TryEnding> {
+/** `onEnd` runs once the try is over (written off included), before its ending is seen. */
+export function executeTry(p: ExecuteParams, onEnd?: () => void): Promise<TryEnding> {
   const { entry, job } = p;
   let payload: unknown;
   try {
     payload = parsePayload(entry, job.data);
   } catch (err) {
+    onEnd?.();
     return Promise.resolve({ ok: false, error: new Unrecoverable((err as Error).message) });
   }
-  const t = new AsyncTry(p);
+  const t = new AsyncTry(p, onEnd);
   try {
     const ran = entry.run(payload, new TryContext(p));
     if (ran !== null && typeof ran === "object" && typeof (ran as PromiseLike<unknown>).then === "function") {

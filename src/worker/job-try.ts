@@ -50,6 +50,11 @@ export class JobTry implements ExecuteParams {
     this.enqueue = deps.enqueue;
   }
 
+  /** Whether anything was logged through `ctx.log` (its lines may still wait to be written). */
+  get logged(): boolean {
+    return this.jobLog !== undefined;
+  }
+
   get attempt(): number {
     return this.job.attemptsMade + 1;
   }

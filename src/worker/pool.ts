@@ -373,7 +373,7 @@ export class WorkerPool implements Service {
           this.events.emit("job:abandoned", { id: job.id, name: job.name });
         }
         // Before the outcome: once it is recorded the lease is gone, and with it the right to write.
-        await t.flushLog();
+        if (t.logged) await t.flushLog();
       } else {
         // Claimed by name, so only a reload that dropped the job gets here: put it back for a worker that has it.
         ending = { ok: false, error: new ShuttingDown() };
