@@ -129,7 +129,8 @@ try {
       `\n${jobs.toLocaleString("en-US")} jobs, concurrency ${args.concurrency}, log level ${args["log-level"]}, BUN_JSC_forceRAMSize ${args["ram-size"]}: drained in ${drainedAt?.toFixed(0) ?? "?"} s; ` +
         `peak RSS ${hwm.toFixed(0)} MB (VmHWM; ${peakDuringDrain.toFixed(0)} MB sampled during the drain); ` +
         `after the first 5 s: ${Math.min(...warmRss).toFixed(0)}-${Math.max(...warmRss).toFixed(0)} MB; ` +
-        `file at the end: ${last ? (last.dbMb + last.walMb).toFixed(1) : "?"} MB (db + WAL)`,
+        `file at the end: ${last ? (last.dbMb + last.walMb).toFixed(1) : "?"} MB (db + WAL); ` +
+        `largest seen: db ${Math.max(...samples.map((x) => x.dbMb)).toFixed(1)} MB, WAL ${Math.max(...samples.map((x) => x.walMb)).toFixed(1)} MB`,
     );
   }
 } finally {

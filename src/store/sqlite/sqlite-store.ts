@@ -330,7 +330,17 @@ export class SqliteStore implements Store {
 
   /** Hands the pages retention freed back to the file system, then resets the WAL: the file shrinks, not just empties. */
   private async compact(): Promise<void> {
-    await this.write("compact", (st) => st.incrementalVacuum.run());
+    // In steps, each its own transaction: the WAL is checkpointed between them and never holds the whole move.
+    // A file that could not switch to auto_vacuum frees nothing: stop when a step makes no progress.
+    for (let before = Number.POSITIVE_INFINITY; ; ) {
+      const left = await this.write("compact", (st) => {
+        st.incrementalVacuum.run();
+        return st.freePages.get()!.freelist_count;
+      });
+      if (left === 0 || left >= before) break;
+      before = left;
+      await yieldMacrotask();
+    }
     this.conn?.checkpoint();
   }
 

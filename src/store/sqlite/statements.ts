@@ -80,6 +80,13 @@ export const HOT_SQL = {
      SELECT rowid FROM jobs WHERE queue = ?1 AND state = ?2 AND finished_at IS NOT NULL AND finished_at < ?3 LIMIT ?4)`,
 };
 
+/**
+ * Pages one compaction transaction frees (8 MB). All at once, a million
+ * trimmed jobs made one transaction that wrote ~190 MB to the WAL before it
+ * could be checkpointed; in steps the WAL stays near its 4 MB limit.
+ */
+export const VACUUM_PAGES = 2_000;
+
 /** retryFailed's pick: the jobs_finished index serves it (only ties on finished_at are sorted), no scan of the other states. */
 export const OLDEST_FAILED_SQL =
   "SELECT id, name, unique_key FROM jobs WHERE queue = ? AND state = 'failed' AND finished_at IS NOT NULL ORDER BY finished_at, length(id), id LIMIT ?";
@@ -143,8 +150,9 @@ export function prepareStatements(db: Database) {
     trimOldest: q(HOT_SQL.trimOldest),
     trimBefore: q(HOT_SQL.trimBefore),
 
-    /** Frees every page on the freelist (auto_vacuum = INCREMENTAL, set when the file was made). */
-    incrementalVacuum: q("PRAGMA incremental_vacuum"),
+    /** Hands VACUUM_PAGES pages of the freelist back to the file system (auto_vacuum = INCREMENTAL, set when the file was made). */
+    incrementalVacuum: q(`PRAGMA incremental_vacuum(${VACUUM_PAGES})`),
+    freePages: q<{ freelist_count: number }>("PRAGMA freelist_count"),
 
     // ---- inspecting and managing ----------------------------------------
     getJob: q<JobRow>("SELECT * FROM jobs WHERE id = ?"),
