@@ -146,15 +146,15 @@ export class AdaptivePoller {
         await this.local.signal.wait(Math.min(this.pollMs, untilDue), stop.signal);
         if (stop.signal.aborted || this.local.generation !== generation || !this.probe.isOpen()) return;
         const seen = this.probe.dataVersion();
-        const changed = seen !== version;
-        if (changed) {
+        if (seen !== version) {
           version = seen;
           if (this.probe.hasReady(p.queues)) return this.busy();
           due = this.probe.nextDueAt();
         }
-        // The WAL changed but no new commit shows yet: a writer signals with its frames and makes
-        // them visible a moment later (the wal-index, which no watch sees). Look again soon.
-        if (this.local.nudges !== nudges && !changed) this.pollMs = 1;
+        // The WAL changed but the work does not show yet: a writer signals with its frames and
+        // makes them visible a moment later (the wal-index, which no watch sees), and a writer that
+        // restarts the WAL after a checkpoint changes data_version before its commit. Look again soon.
+        if (this.local.nudges !== nudges) this.pollMs = 1;
         else this.pollMs = Math.min(this.pollMs * 2, this.local.watching ? WATCHED_MAX_POLL_MS : MAX_POLL_MS);
       }
     } finally {
