@@ -109,8 +109,7 @@ export class Runtime {
     log.info("loading job modules", { dir: config.jobs });
     const { registry, problems } = await checkSetup(config, opts.configFile, { signal: opts.startSignal });
     if (problems.length) throw new JobLoadError(problems);
-    // A running process checkpoints SQLite's WAL in a thread: its event loop never waits on those fsyncs.
-    const store = await openStore(config, clock, { backgroundCheckpoints: true });
+    const store = await openStore(config, clock);
     // Counted in memory as things happen; rendered by GET /metrics (src/metrics/).
     const metrics = new QworkerMetrics(() => ({ version: VERSION, commit: gitCommit() }));
     const ops = new LocalOperations({ store, clock, registry, limits: config.limits, onEnqueued: (job) => metrics.countEnqueued(job) });

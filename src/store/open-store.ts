@@ -10,8 +10,6 @@ import type { Store } from "./store.ts";
 export interface StoreOpenOptions {
   /** False for commands that only inspect: a missing SQLite file is "no store at PATH" (exit 3), not a new empty store. */
   create?: boolean;
-  /** SQLite: checkpoint the WAL in a thread, off the event loop (a running worker; see sqlite/checkpointer.ts). */
-  backgroundCheckpoints?: boolean;
 }
 
 export async function createStore(config: Config, clock: Clock, opts: StoreOpenOptions = {}): Promise<Store> {
@@ -22,7 +20,7 @@ export async function createStore(config: Config, clock: Clock, opts: StoreOpenO
     }
     case "sqlite": {
       const { SqliteStore } = await import("./sqlite/sqlite-store.ts");
-      return new SqliteStore({ path: config.store.db, clock, create: opts.create, backgroundCheckpoints: opts.backgroundCheckpoints });
+      return new SqliteStore({ path: config.store.db, clock, create: opts.create });
     }
     case "redis": {
       const { RedisStore } = await import("./redis/redis-store.ts");

@@ -147,24 +147,6 @@ describe("the write lock", () => {
   });
 });
 
-describe("background checkpoints", () => {
-  test("with backgroundCheckpoints the store's connection never checkpoints; a thread copies the WAL into the file within seconds, and close stops it", async () => {
-    const path = join(dir, "qworker.db");
-    const store = new SqliteStore({ path, clock, backgroundCheckpoints: true });
-    await store.open();
-    const conn = (store as unknown as { conn: { db: Database } }).conn;
-    expect((conn.db.query("PRAGMA wal_autocheckpoint").get() as { wal_autocheckpoint: number }).wal_autocheckpoint).toBe(0);
-    const fileBytes = () => Bun.file(path).size;
-    const before = fileBytes();
-    // ~5 MB of WAL: past the 1,000 pages at which SQLite would checkpoint in this connection.
-    await store.enqueue({ jobs: Array.from({ length: 20_000 }, (_, i) => job("bulk", { data: { i, pad: "x".repeat(100) } })), now: clock.now() });
-    await waitFor(() => fileBytes() > before + 2_000_000, { timeoutMs: 5_000, what: "the thread to checkpoint the WAL into the database file" });
-    await within(store.close(), 3_000, "close with the checkpoint thread running");
-    const again = await openStore(path);
-    expect((await again.counts(["default"]))[0].waiting).toBe(20_000);
-  });
-});
-
 describe("waiting for work", () => {
   test("an enqueue through another store on the same file wakes a waiter within 2 s, long before its 60 s maxWaitMs", async () => {
     const a = await openStore();
@@ -177,10 +159,17 @@ describe("waiting for work", () => {
 
   test("another process's enqueues wake an idle waiter through the WAL watch, also when the WAL is checkpointed between commits: 9 of 10 within 100 ms (its polls are 1 s apart; generous for a shared machine)", async () => {
     const path = join(dir, "qworker.db");
-    // Background checkpoints make the next enqueue restart the WAL, which changes data_version before its commit lands.
-    const store = new SqliteStore({ path, clock, backgroundCheckpoints: true });
-    await store.open();
-    opened.push(store);
+    const store = await openStore(path);
+    // Another connection checkpoints all the time, so each enqueue restarts the WAL, which changes data_version before its commit lands.
+    const checkpointer = new Database(path);
+    const checkpoint = checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)");
+    const every = setInterval(() => {
+      try {
+        checkpoint.get();
+      } catch {
+        // busy for a moment: the next one
+      }
+    }, 50);
     const wake = acquireLocalWake(path);
     expect(wake.watching).toBe(true);
     const nudgesBefore = wake.nudges;
@@ -209,6 +198,8 @@ describe("waiting for work", () => {
     expect(delays[8], `wake delays ${delays.join(", ")} ms`).toBeLessThan(100);
     expect(wake.nudges).toBeGreaterThanOrEqual(nudgesBefore + 10);
     releaseLocalWake(wake);
+    clearInterval(every);
+    checkpointer.close(false);
   }, 40_000);
 
   test("a delayed job falling due ends the wait without any write", async () => {

@@ -60,7 +60,6 @@ import {
   type TrimParams,
   type WaitForWorkParams,
 } from "../store.ts";
-import { BackgroundCheckpointer } from "./checkpointer.ts";
 import { SqliteConnection } from "./connection.ts";
 import { acquireLeader, currentLeader, heartbeat, scheduleStates, workerRecords } from "./fleet.ts";
 import { AdaptivePoller, acquireLocalWake, releaseLocalWake, type LocalWake } from "./poller.ts";
@@ -75,8 +74,6 @@ export interface SqliteStoreOptions {
   create?: boolean;
   /** Only times waits (idle polling until a delayed job is due); recorded times come from the caller. */
   clock: Clock;
-  /** Checkpoint the WAL in a thread instead of in this connection's commits (checkpointer.ts); for `qworker run`. */
-  backgroundCheckpoints?: boolean;
 }
 
 
@@ -91,8 +88,6 @@ export class SqliteStore implements Store {
   readonly durable = true;
 
   private conn?: SqliteConnection;
-  private checkpointer?: BackgroundCheckpointer;
-  private readonly backgroundCheckpoints: boolean;
   private local?: LocalWake;
   private poller?: AdaptivePoller;
   private readonly path: string;
@@ -110,7 +105,6 @@ export class SqliteStore implements Store {
     this.path = opts.path;
     this.clock = opts.clock;
     this.create = opts.create ?? true;
-    this.backgroundCheckpoints = opts.backgroundCheckpoints ?? false;
   }
 
   async open(): Promise<void> {
@@ -118,7 +112,6 @@ export class SqliteStore implements Store {
     const conn = new SqliteConnection(this.path, { create: this.create });
     const { st } = conn;
     this.conn = conn;
-    if (this.backgroundCheckpoints && this.path !== ":memory:" && this.path !== "") this.checkpointer = new BackgroundCheckpointer(conn.db, this.path);
     this.local = acquireLocalWake(this.path);
     this.poller = new AdaptivePoller(
       {
@@ -139,9 +132,6 @@ export class SqliteStore implements Store {
     // Our waiters see the store closed and return; other stores on the file keep their wake-ups.
     local.signal.wakeAll();
     releaseLocalWake(local);
-    const checkpointer = this.checkpointer;
-    this.checkpointer = undefined;
-    await checkpointer?.stop();
     conn.close();
   }
 

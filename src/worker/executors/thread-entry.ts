@@ -3,8 +3,7 @@
  * entrypoint of the compiled binary (build.ts): a Worker cannot be pointed
  * at a module that is not one. `workerData.role` picks what the thread is:
  * a job host (thread mode), the event-loop watchdog of async mode, the
- * parent watch of a child process (app/parent-watch.ts), a SQLite store's
- * background checkpointer (store/sqlite/checkpoint-thread.ts), or the throwaway
+ * parent watch of a child process (app/parent-watch.ts), or the throwaway
  * loader that vets job modules before they are imported (registry/vet.ts).
  */
 
@@ -24,15 +23,6 @@ if (data.role === "watchdog") {
       self.onmessage = (ev: MessageEvent) => fn(ev.data);
     },
   );
-} else if (data.role === "checkpoint") {
-  const { runCheckpointer } = await import("../../store/sqlite/checkpoint-thread.ts");
-  runCheckpointer(workerData, (stop) => {
-    self.onmessage = (ev: MessageEvent) => {
-      if (ev.data !== "stop") return;
-      stop();
-      process.exit(0);
-    };
-  });
 } else if (data.role === "parent-watch") {
   const { runParentWatch } = await import("../../app/parent-watch.ts");
   runParentWatch(workerData);
