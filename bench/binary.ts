@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { binaryIsStale } from "../test/helpers/qworker-binary.ts";
 import { procStatusMb } from "./stats.ts";
 
 export const ROOT = resolve(import.meta.dir, "..");
@@ -20,10 +21,10 @@ export interface BinaryResult {
   error?: string;
 }
 
-/** Builds dist/qworker if missing, then runs `--version` once so the timed starts find the binary in the page cache (a restart, not a first start after install). */
+/** Builds dist/qworker if missing or older than its sources, then runs `--version` once so the timed starts find the binary in the page cache (a restart, not a first start after install). */
 export function ensureBinary(): string {
-  if (!existsSync(BINARY)) {
-    process.stderr.write("dist/qworker is missing: building it (bun build.ts)\n");
+  if (!existsSync(BINARY) || binaryIsStale(ROOT)) {
+    process.stderr.write("dist/qworker is missing or older than src/: building it (bun build.ts)\n");
     const r = Bun.spawnSync([process.execPath, "build.ts"], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
     if (r.exitCode !== 0) throw new Error("bun build.ts failed");
   }

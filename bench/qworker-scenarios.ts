@@ -6,6 +6,7 @@
  * latency. The raw `store.enqueue` rate is recorded next to it.
  */
 
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalOperations } from "../src/ops/local.ts";
 import { systemClock } from "../src/core/clock.ts";
@@ -102,6 +103,7 @@ export async function one(kind: StoreName, p: ScenarioParams): Promise<Record<st
 }
 
 export async function drain(kind: StoreName, p: ScenarioParams, notes: string[]): Promise<Record<string, number>> {
+  if (kind === "redis") return drainProcess(p);
   const q = await openQworker(kind, p);
   try {
     for (let i = 0; i < p.jobs; i += 1_000) await q.store.enqueue({ jobs: Array.from({ length: Math.min(1_000, p.jobs - i) }, (_, j) => newJob(i + j)), now: Date.now() });
@@ -120,7 +122,7 @@ export async function drain(kind: StoreName, p: ScenarioParams, notes: string[])
       }
       if (++done === p.jobs) finish();
     });
-    const cpu = await cpuMeter(kind === "redis" ? () => redisCpuMs(p.redisUrl!) : undefined);
+    const cpu = await cpuMeter();
     const t0 = performance.now();
     pool.start();
     const capped = await Promise.race([finished.then(() => false), Bun.sleep(p.drainCapMs).then(() => true)]);
@@ -132,6 +134,48 @@ export async function drain(kind: StoreName, p: ScenarioParams, notes: string[])
     if (capped) notes.push(`drain cut at ${p.drainCapMs} ms: ${counted} of ${p.jobs} done`);
     else if (counts.completed !== p.jobs || notCompleted) throw new Error(`drain check failed: ${counts.completed} completed in the store, ${notCompleted} not completed${firstProblem ? ` (first: ${firstProblem})` : ""}`);
     return { jobsPerSec: rate(counted, ms), jobs: counted, ...cpuCost };
+  } finally {
+    await q.close();
+  }
+}
+
+/**
+ * The Redis drain as a user runs it: `qworker run --burst --role worker
+ * --concurrency 50` (the compiled binary, default settings, logs included)
+ * timed from spawn to exit, its CPU time from the kernel's rusage.
+ */
+async function drainProcess(p: ScenarioParams): Promise<Record<string, number>> {
+  if (!p.binary) throw new Error("the Redis drain needs the compiled binary (params.binary)");
+  const q = await openQworker("redis", p);
+  try {
+    for (let i = 0; i < p.drainJobs; i += 1_000) {
+      await q.store.enqueue({ jobs: Array.from({ length: Math.min(1_000, p.drainJobs - i) }, (_, j) => newJob(i + j)), now: Date.now() });
+    }
+    await verifyWaiting(q.store, p.drainJobs);
+    const config = join(p.workDir, `qworker-drain-${process.pid}.json`);
+    writeFileSync(config, JSON.stringify({ queues: QUEUES, jobs: JOBS_DIR, store: { backend: "redis", redisUrl: p.redisUrl, redisPrefix: "qwbench" } }));
+    const redis0 = await redisCpuMs(p.redisUrl!);
+    const t0 = performance.now();
+    const proc = Bun.spawn([p.binary, "run", "--burst", "--role", "worker", "--concurrency", String(p.concurrency), "--config", config], {
+      cwd: p.workDir,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: p.workDir },
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    const timer = setTimeout(() => proc.kill("SIGKILL"), p.drainCapMs);
+    const stderr = await new Response(proc.stderr).text();
+    const code = await proc.exited;
+    clearTimeout(timer);
+    const ms = performance.now() - t0;
+    const redisMs = (await redisCpuMs(p.redisUrl!)) - redis0;
+    const usage = proc.resourceUsage();
+    const [counts] = await q.store.counts(QUEUES);
+    if (code !== 0 || counts.completed !== p.drainJobs) {
+      throw new Error(`qworker run --burst exited ${code} with ${counts.completed} of ${p.drainJobs} completed; stderr: ${stderr.slice(-300)}`);
+    }
+    const cpuUs = usage ? Number(usage.cpuTime.total) : Number.NaN;
+    return { jobsPerSec: rate(p.drainJobs, ms), jobs: p.drainJobs, cpuUsPerJob: cpuUs / p.drainJobs, redisCpuUsPerJob: (redisMs * 1000) / p.drainJobs, workerRssMb: (usage?.maxRSS ?? Number.NaN) / 1024 / 1024, wallMs: ms };
   } finally {
     await q.close();
   }

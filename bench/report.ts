@@ -15,8 +15,15 @@ export type RoundResult = ScenarioResult & { round: number; wallMs: number; stea
 export const PEER: Record<StoreName, { system: SystemName; label: string }> = {
   memory: { system: "bunqueue", label: "bunqueue (embedded, in-memory)" },
   sqlite: { system: "bunqueue", label: "bunqueue (embedded, SQLite)" },
-  redis: { system: "bullmq", label: "BullMQ (same redis-server)" },
+  redis: { system: "bullmq", label: "BullMQ on Node, same redis-server, qworker's retention (removeOnComplete 1,000, removeOnFail 7 days)" },
 };
+
+/** Further peers, compared in a table of their own (only the scenarios they ran). */
+export const EXTRA_PEERS: Partial<Record<StoreName, { system: SystemName; label: string }[]>> = {
+  redis: [{ system: "bullmq-defaults", label: "BullMQ on Node with its default options (keeps every job)" }],
+};
+
+const peersOf = (store: StoreName) => [PEER[store], ...(EXTRA_PEERS[store] ?? [])];
 
 interface MetricDef {
   label: string;
@@ -43,7 +50,8 @@ const METRICS: MetricDef[] = [
   { label: "enqueue→start p99, idle worker, same process", scenario: "latency", metric: "p99Ms", higherIsBetter: false, unit: "ms" },
   { label: "enqueue→start p50, across processes", scenario: "xlatency", metric: "p50Ms", higherIsBetter: false, unit: "ms", stores: ["sqlite"], qworkerOnly: true },
   { label: "enqueue→start p99, across processes", scenario: "xlatency", metric: "p99Ms", higherIsBetter: false, unit: "ms", stores: ["sqlite"], qworkerOnly: true },
-  { label: "peak RSS, drain process", scenario: "drain", metric: "peakRssMb", higherIsBetter: false, unit: "MB" },
+  { label: "peak RSS, drain process", scenario: "drain", metric: "peakRssMb", higherIsBetter: false, unit: "MB", stores: ["memory", "sqlite"] },
+  { label: "peak RSS, worker process (drain)", scenario: "drain", metric: "workerRssMb", higherIsBetter: false, unit: "MB", stores: ["redis"] },
   { label: "peak RSS, idle worker (latency run)", scenario: "latency", metric: "peakRssMb", higherIsBetter: false, unit: "MB" },
   { label: "peak RSS, worker process (cross-process run)", scenario: "xlatency", metric: "workerPeakRssMb", higherIsBetter: false, unit: "MB", stores: ["sqlite"], qworkerOnly: true },
   { label: "Redis memory per waiting job", scenario: "redismem", metric: "bytesPerJob", higherIsBetter: false, unit: "B", stores: ["redis"] },
@@ -51,6 +59,8 @@ const METRICS: MetricDef[] = [
 
 export interface Row {
   store: StoreName;
+  /** The peer this row compares with. */
+  peerSystem: SystemName;
   label: string;
   unit: string;
   qworker: Spread;
@@ -75,23 +85,26 @@ function values(results: RoundResult[], system: SystemName, store: StoreName, sc
 export function buildRows(results: RoundResult[], stores: StoreName[]): Row[] {
   const rows: Row[] = [];
   for (const store of stores) {
-    const peer = PEER[store].system;
-    for (const m of METRICS) {
-      if (m.stores && !m.stores.includes(store)) continue;
-      const qw = spread(values(results, "qworker", store, m.scenario, m.metric));
-      if (qw.n === 0 && !results.some((r) => r.store === store && r.scenario === m.scenario)) continue;
-      const row: Row = { store, label: m.label, unit: m.unit, qworker: qw };
-      if (!m.qworkerOnly) {
-        row.peer = spread(values(results, peer, store, m.scenario, m.peerMetric ?? m.metric));
-        row.advantage = m.higherIsBetter ? qw.median / row.peer.median : row.peer.median / qw.median;
+    peersOf(store).forEach(({ system: peer }, i) => {
+      const extra = i > 0;
+      for (const m of METRICS) {
+        if (m.stores && !m.stores.includes(store)) continue;
+        if (extra && (m.qworkerOnly || !results.some((r) => r.store === store && r.system === peer && r.scenario === m.scenario))) continue;
+        const qw = spread(values(results, "qworker", store, m.scenario, m.metric));
+        if (qw.n === 0 && !results.some((r) => r.store === store && r.scenario === m.scenario)) continue;
+        const row: Row = { store, peerSystem: peer, label: m.label, unit: m.unit, qworker: qw };
+        if (!m.qworkerOnly) {
+          row.peer = spread(values(results, peer, store, m.scenario, m.peerMetric ?? m.metric));
+          row.advantage = m.higherIsBetter ? qw.median / row.peer.median : row.peer.median / qw.median;
+        }
+        rows.push(row);
       }
-      rows.push(row);
-    }
+    });
   }
   return rows;
 }
 
-const find = (rows: Row[], store: StoreName, label: string) => rows.find((r) => r.store === store && r.label === label);
+const find = (rows: Row[], store: StoreName, label: string) => rows.find((r) => r.store === store && r.peerSystem === PEER[store].system && r.label === label);
 
 /** qworker/peer for one scenario and metric within each round (the two ran back to back), in round order. */
 function pairedRatios(results: RoundResult[], store: StoreName, scenario: ScenarioName, metric: string): number[] {
@@ -158,13 +171,16 @@ const adv = (a: number | undefined) => (a === undefined ? "(no peer)" : Number.i
 export function textReport(rows: Row[], stores: StoreName[], targets: Target[], binary: BinaryResult[], rounds: number): string {
   const out: string[] = [];
   for (const store of stores) {
-    const mine = rows.filter((r) => r.store === store);
-    const head = ["metric", "unit", "qworker", PEER[store].system, "qworker advantage"];
-    const body = mine.map((r) => [r.label, r.unit, cell(r.qworker, r.unit), cell(r.peer, r.unit), adv(r.advantage)]);
-    const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-    const line = (cols: string[]) => cols.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
-    out.push("", `${store.toUpperCase()} — peer: ${PEER[store].label}; median (min–max) of ${rounds} round(s); advantage = qworker/peer for rates, peer/qworker for ms/MB/B (>1 = qworker better)`);
-    out.push(line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line));
+    for (const peer of peersOf(store)) {
+      const mine = rows.filter((r) => r.store === store && r.peerSystem === peer.system);
+      if (mine.length === 0) continue;
+      const head = ["metric", "unit", "qworker", peer.system, "qworker advantage"];
+      const body = mine.map((r) => [r.label, r.unit, cell(r.qworker, r.unit), cell(r.peer, r.unit), adv(r.advantage)]);
+      const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+      const line = (cols: string[]) => cols.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
+      out.push("", `${store.toUpperCase()} — peer: ${peer.label}; median (min–max) of ${rounds} round(s); advantage = qworker/peer for rates, peer/qworker for ms/MB/B (>1 = qworker better)`);
+      out.push(line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line));
+    }
   }
   if (binary.length) {
     const h = spread(binary.map((b) => b.healthMs));
@@ -181,7 +197,7 @@ export function markdownReport(rows: Row[], targets: Target[], binary: BinaryRes
   out.push(`Medians of ${meta.rounds} round${meta.rounds === 1 ? "" : "s"}, ${meta.machine}, ${meta.date}. "×" = qworker's advantage (rates: qworker/peer; latency and memory: peer/qworker; >1 = qworker better).`, "");
   out.push("| store | metric | qworker | peer | × |", "|---|---|---:|---:|---:|");
   for (const r of rows) {
-    const peer = r.peer ? `${fmt(r.peer.median, r.unit)} ${r.unit} (${PEER[r.store].system})` : "–";
+    const peer = r.peer ? `${fmt(r.peer.median, r.unit)} ${r.unit} (${r.peerSystem})` : "–";
     out.push(`| ${r.store} | ${r.label.trim()} | ${fmt(r.qworker.median, r.unit)} ${r.unit} | ${peer} | ${r.advantage === undefined ? "–" : `${r.advantage.toFixed(2)}×`} |`);
   }
   if (binary.length) {

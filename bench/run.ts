@@ -1,15 +1,16 @@
 /**
  * `npm run bench`: qworker against its peers on this machine, in one run —
- * memory and SQLite against bunqueue embedded, Redis against BullMQ on one
- * private redis-server — plus the compiled binary's start-up and idle RSS.
+ * memory and SQLite against bunqueue embedded, Redis against BullMQ on Node
+ * on one private redis-server — plus the compiled binary's start-up and
+ * idle RSS. Every measurement runs in a fresh child (scenario.ts under Bun;
+ * bullmq-node.ts, bundled for Node, under `node`); this file only plans the
+ * rounds, alternates which system goes first, collects the JSON lines,
+ * prints the report and saves it to .bench/results-<timestamp>.json.
  * `--store postgres` (in the default list) hands over to
  * bench/postgres/run.ts: pg-boss and BullMQ's PostgreSQL backend on the
  * machine's PostgreSQL, skipped with a note where none answers.
- * Every measurement runs in a fresh child (scenario.ts); this file only
- * plans the rounds, alternates which system goes first, collects the JSON
- * lines, prints the report and saves it to .bench/results-<timestamp>.json.
  *
- *   npm run bench -- [--store memory,sqlite,redis,postgres] [--rounds 3] [--jobs 20000]
+ *   npm run bench -- [--store memory,sqlite,redis,postgres] [--rounds 3] [--jobs 20000] [--drain-jobs 50000]
  *     [--one-jobs 2000] [--batch 1000] [--samples 200] [--xsamples 100] [--pause 5,25]
  *     [--xpause 5,255] [--mem-jobs 10000] [--drain-cap 30] [--concurrency 50]
  *     [--redis-url redis://…] [--no-binary] [--child-timeout 180]
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     store: { type: "string", multiple: true },
     rounds: { type: "string", default: "3" },
     jobs: { type: "string", default: "20000" },
+    "drain-jobs": { type: "string", default: "50000" },
     "one-jobs": { type: "string", default: "2000" },
     batch: { type: "string", default: "1000" },
     samples: { type: "string", default: "200" },
@@ -79,6 +81,7 @@ const childTimeoutMs = num("child-timeout", args["child-timeout"]) * 1000;
 const workDir = mkdtempSync(join(tmpdir(), "qworker-bench-"));
 const params: ScenarioParams = {
   jobs: num("jobs", args.jobs),
+  drainJobs: num("drain-jobs", args["drain-jobs"]),
   oneJobs: num("one-jobs", args["one-jobs"]),
   batch: num("batch", args.batch),
   concurrency: num("concurrency", args.concurrency),
@@ -97,10 +100,15 @@ const PLAN: Record<StoreName, ScenarioName[]> = {
   redis: ["bulk", "one", "drain", "latency", "redismem"],
 };
 const QWORKER_ONLY: ScenarioName[] = ["xlatency"];
+/** Systems beyond each store's main peer, and the scenarios they run (BullMQ's defaults change only the drain). */
+const EXTRA_PEERS: Partial<Record<StoreName, { system: SystemName; scenarios: ScenarioName[] }[]>> = {
+  redis: [{ system: "bullmq-defaults", scenarios: ["drain"] }],
+};
 
 const log = (line: string) => process.stderr.write(line + "\n");
 const started = performance.now();
 
+const NODE_DIR = join(ROOT, ".bench", "node");
 let stopRedis: (() => Promise<void>) | undefined;
 if (stores.includes("redis")) {
   if (args["redis-url"]) params.redisUrl = args["redis-url"];
@@ -111,12 +119,32 @@ if (stores.includes("redis")) {
     stopRedis = () => server.stop();
   }
   log(`redis-server ${await redisVersion(params.redisUrl)} at ${params.redisUrl} (flushed before every child)`);
+  await bundleForNode();
+}
+
+/** BullMQ's children run under Node, its main runtime: the TypeScript is bundled for it first (bullmq and ioredis stay external). */
+async function bundleForNode(): Promise<void> {
+  const node = Bun.which("node");
+  if (!node) throw new Error("the Redis bench runs BullMQ under Node: install node (apt-get install nodejs)");
+  const built = await Bun.build({
+    entrypoints: [join(import.meta.dir, "bullmq-node.ts"), join(import.meta.dir, "bullmq-worker.ts")],
+    outdir: NODE_DIR,
+    target: "node",
+    format: "esm",
+    external: ["bullmq", "ioredis"],
+  });
+  if (!built.success) throw new Error(`bundling the BullMQ bench for Node failed: ${built.logs.join("\n")}`);
+  const version = Bun.spawnSync([node, "--version"]).stdout.toString().trim();
+  log(`BullMQ runs under Node ${version} (${NODE_DIR})`);
 }
 
 async function runChild(store: StoreName, system: SystemName, scenario: ScenarioName, round: number): Promise<RoundResult> {
   const t0 = performance.now();
   const [steal0, total0] = cpuJiffies();
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "scenario.ts"), store, system, scenario, JSON.stringify(params)], {
+  const argv = system.startsWith("bullmq")
+    ? [Bun.which("node")!, join(NODE_DIR, "bullmq-node.js"), store, system, scenario, JSON.stringify(params), join(NODE_DIR, "bullmq-worker.js")]
+    : [process.execPath, join(import.meta.dir, "scenario.ts"), store, system, scenario, JSON.stringify(params)];
+  const proc = Bun.spawn(argv, {
     cwd: ROOT,
     stdin: "ignore",
     stdout: "pipe",
@@ -152,14 +180,16 @@ function brief(r: RoundResult): string {
 const results: RoundResult[] = [];
 const binary: BinaryResult[] = [];
 const wantBinary = !args["no-binary"];
-if (wantBinary) ensureBinary();
+// The Redis drain runs the compiled binary as a whole process.
+if (wantBinary || stores.includes("redis")) params.binary = ensureBinary();
 try {
   for (let round = 1; round <= rounds; round++) {
     for (const store of stores) {
       for (const scenario of PLAN[store]) {
         const peer = PEER[store].system;
         // Alternate who goes first, so slow drift of the machine does not favour one side.
-        const order: SystemName[] = QWORKER_ONLY.includes(scenario) ? ["qworker"] : round % 2 ? ["qworker", peer] : [peer, "qworker"];
+        const peers = [peer, ...(EXTRA_PEERS[store] ?? []).filter((e) => e.scenarios.includes(scenario)).map((e) => e.system)];
+        const order: SystemName[] = QWORKER_ONLY.includes(scenario) ? ["qworker"] : round % 2 ? ["qworker", ...peers] : [...peers, "qworker"];
         for (const system of order) {
           const r = await runChild(store, system, scenario, round);
           results.push(r);
@@ -186,6 +216,7 @@ const notes = [
   "qworker enqueues go through Operations.enqueue (the public path of the CLI, admin API and ctx.enqueue: request and schema validation, then one store.enqueue per call); the 'raw store.enqueue' row skips validation.",
   "bunqueue runs embedded (no server): in-memory without dataPath, SQLite with a dataPath; default options except concurrency 50. Its SQLite add/addBulk return before the rows are written (write buffer, unless durable: true per job); qworker's enqueue returns after the commit.",
   "bunqueue's embedded mode cannot share a queue between processes (that needs its TCP server), so the cross-process latency row has no peer; its target is absolute.",
+  "Redis: BullMQ runs under Node. Row 'bullmq' sets qworker's default retention on the Worker (removeOnComplete { count: 1000 }, removeOnFail { age: 7 days }); 'bullmq-defaults' keeps BullMQ's defaults (every job kept). The drain runs each system's worker as a whole process, timed from spawn to exit: `qworker run --burst --role worker --concurrency 50` (the compiled binary, default settings, its per-job log line included) and a Node process with a BullMQ Worker at concurrency 50 that exits after its last completed event; CPU per job is that process's CPU time (start-up included) and redis-server's, divided by the jobs.",
   `Latency: one job at a time on an idle worker (${params.samples} samples in one process with ${params.pauseMs.join("–")} ms pauses; ${params.xsamples} across processes with ${params.xpauseMs.join("–")} ms pauses, long enough for the SQLite poller to back off to its 100 ms cap), timed from just before enqueue to the job body's first line (wall clock); the first ${WARM_UP} jobs of each run are untimed warm-up.`,
   "Drain CPU per job: CPU time the worker process (and, for Redis, redis-server) used during the drain, divided by the jobs; steadier than jobs/s on this shared VM, where other tenants steal cycles (steal is logged per child).",
   "Drains count completion events (emitted after the completion is stored), then check the store's completed count equals the job count.",

@@ -1,12 +1,11 @@
 /**
  * One measurement in a fresh process, so RSS, heap and JIT state never leak
  * from one system into the next: `bun bench/scenario.ts <store> <system>
- * <scenario> '<params JSON>'`. Prints exactly one line, `BENCH_RESULT {…}`,
+ * <scenario> '<params JSON>'` (BullMQ runs under Node: bullmq-node.ts). Prints exactly one line, `BENCH_RESULT {…}`,
  * on stdout (errors included, as `error`), and exits.
  */
 
 import * as bq from "./bunqueue-scenarios.ts";
-import * as bm from "./bullmq-scenarios.ts";
 import * as qw from "./qworker-scenarios.ts";
 import { xlatency } from "./xproc-latency.ts";
 import { RssPeak } from "./stats.ts";
@@ -30,11 +29,6 @@ async function dispatch(): Promise<Record<string, number>> {
     case "bunqueue/one": return bq.one(store, params);
     case "bunqueue/drain": return bq.drain(store, params, notes);
     case "bunqueue/latency": return bq.latency(store, params);
-    case "bullmq/bulk": return bm.bulk(params);
-    case "bullmq/one": return bm.one(params);
-    case "bullmq/drain": return bm.drain(params, notes);
-    case "bullmq/latency": return bm.latency(params);
-    case "bullmq/redismem": return bm.redismem(params);
   }
   throw new Error(`no scenario ${key} on ${store}`);
 }

@@ -79,7 +79,12 @@ export class RssPeak {
 
 /** A pause drawn uniformly from [minMs, maxMs], so samples do not phase-lock with any poll interval. */
 export function jitteredPause(minMs: number, maxMs: number): Promise<void> {
-  return Bun.sleep(minMs + Math.random() * Math.max(0, maxMs - minMs));
+  return sleep(minMs + Math.random() * Math.max(0, maxMs - minMs));
+}
+
+/** setTimeout as a promise: these helpers also run under Node (the BullMQ side of the bench). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

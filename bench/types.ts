@@ -5,12 +5,15 @@
  */
 
 export type StoreName = "memory" | "sqlite" | "redis";
-export type SystemName = "qworker" | "bunqueue" | "bullmq";
+/** bullmq: Node, worker retention set as qworker's defaults; bullmq-defaults: Node, BullMQ's default options (keeps every job). */
+export type SystemName = "qworker" | "bunqueue" | "bullmq" | "bullmq-defaults";
 export type ScenarioName = "bulk" | "one" | "drain" | "latency" | "xlatency" | "redismem";
 
 export interface ScenarioParams {
   /** Jobs for the bulk enqueue and the drain. */
   jobs: number;
+  /** Jobs for the Redis drain, where each system's worker runs as a whole process timed from spawn to exit. */
+  drainJobs: number;
   /** Jobs for the one-by-one enqueue. */
   oneJobs: number;
   /** Jobs per bulk call. */
@@ -32,6 +35,8 @@ export interface ScenarioParams {
   /** Scratch folder for database files (one fresh file per child). */
   workDir: string;
   redisUrl?: string;
+  /** The compiled binary (the Redis drain runs `qworker run --burst` as a process). */
+  binary?: string;
 }
 
 export interface ScenarioResult {

@@ -58,7 +58,7 @@ try {
     const before = await used();
     await store.enqueue({ jobs: jobs(10_000), now: Date.now() });
     const after = await used();
-    const hashBytes = await admin.memory("USAGE", `{bench-${prefixN}}:job:${one}`);
+    const hashBytes = await admin.memory("USAGE", `{bench-${prefixN}}:j:${one}`);
     console.log(`memory per waiting job (10k, ${JSON.stringify(payload(1234)).length}-byte payload): ${Math.round((after - before) / 10_000)} bytes (job hash alone: ${hashBytes} bytes)`);
     await store.destroyAll();
     await store.close();

@@ -11,7 +11,13 @@ import type { Store } from "../store/store.ts";
 import type { WorkerPool } from "../worker/pool.ts";
 import type { ReloadState } from "./reload.ts";
 
+/** What a store may add to /health about its server (the Redis store: its maxmemory-policy). */
+interface ServerHealth {
+  healthDetails?(): Promise<{ maxmemoryPolicy?: string; problem?: string }>;
+}
+
 export function runtimeHealth(p: { store: Store; pool?: WorkerPool; role: string; reload?: () => ReloadState | undefined }): HealthCheck {
+
   const ping = storeHealth(p.store);
   return async () => {
     const report = await ping();
@@ -22,6 +28,14 @@ export function runtimeHealth(p: { store: Store; pool?: WorkerPool; role: string
     const reload = p.reload?.();
     if (reload) details.reload = reload;
     if (!report.ok) return { ok: false, status: "unavailable", details };
+    const server = await (p.store as ServerHealth).healthDetails?.().catch(() => undefined);
+    if (server) {
+      details.store = { ...(details.store as object), maxmemoryPolicy: server.maxmemoryPolicy };
+      if (server.problem) {
+        details.failing = server.problem;
+        return { ok: false, status: "degraded", details };
+      }
+    }
     if (pool && !pool.ok) {
       details.failing = `store writes: ${pool.failing?.error ?? "refused"}`;
       return { ok: false, status: "degraded", details };

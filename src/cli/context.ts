@@ -21,14 +21,16 @@ import { openStore, type StoreOpenOptions } from "../store/open-store.ts";
 export interface CliContext {
   config: Config;
   configFile?: string;
+  /** From the config loader (a secret on the command line); `run` logs them. */
+  warnings: string[];
   clock: Clock;
   log: Logger;
 }
 
 export function cliContext(argv: Record<string, unknown>): CliContext {
-  const { config, file } = loadConfig({ flags: argv });
+  const { config, file, warnings } = loadConfig({ flags: argv });
   const secrets = secretsIn(config, config.admin.token);
-  return { config, configFile: file, clock: systemClock, log: createLogger({ level: config.log.level, format: config.log.format, secrets }) };
+  return { config, configFile: file, warnings, clock: systemClock, log: createLogger({ level: config.log.level, format: config.log.format, secrets }) };
 }
 
 /** The job modules and schedules; `strict` throws JobLoadError on any problem (what `run` and `enqueue` need). */

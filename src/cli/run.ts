@@ -28,6 +28,7 @@ export const runCommand = {
       .example("$0 run --backend redis --redis-url redis://10.0.0.5:6379 --role worker --concurrency 50", "a worker of a Redis fleet"),
   handler: async (argv: Record<string, unknown>) => {
     const ctx = cliContext(argv);
+    for (const warning of ctx.warnings) ctx.log.warn(warning);
     const burst = argv.burst === true;
     const maxJobs = maxJobsFlag(argv["max-jobs"]);
     await serve(

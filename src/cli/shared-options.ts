@@ -10,7 +10,7 @@ import { RUN_OPTIONS, SHARED_OPTIONS, type SharedOption } from "../config/option
 function add(y: Argv, options: SharedOption[], group: string): Argv {
   for (const o of options) {
     y = y.option(o.flag, {
-      type: o.type === "number" ? "number" : "string",
+      type: o.type === "number" ? "number" : o.type === "boolean" ? "boolean" : "string",
       describe: `${o.describe} [env ${o.env}]`,
       group,
     });

@@ -11,6 +11,7 @@ import type { z } from "zod";
 import { formatDuration } from "../core/duration.ts";
 import { ConfigError } from "../core/errors.ts";
 import { JsoncError, parseJsonc } from "./jsonc.ts";
+import { readCredential, readSecretFile } from "./secrets-files.ts";
 import { ALL_OPTIONS, type SharedOption } from "./options.ts";
 import { configSchema, type Config } from "./schema.ts";
 
@@ -27,6 +28,8 @@ export interface LoadedConfig {
   config: Config;
   /** Absolute path of the file that was read, if any. */
   file?: string;
+  /** Things that work but should not be done (a secret on the command line); `run` logs them. */
+  warnings: string[];
 }
 
 interface Override {
@@ -75,8 +78,31 @@ export function loadConfig(params: LoadConfigParams = {}): LoadedConfig {
   // Relative paths in a config file mean relative to the directory qworker runs in.
   config.jobs = absolute(cwd, config.jobs);
   config.store.db = config.store.db === ":memory:" ? config.store.db : absolute(cwd, config.store.db);
+  resolveAdminToken(config, env, cwd, fileRead);
   checkConsistency(config, fileRead);
-  return { config, file: fileRead };
+  const warnings: string[] = [];
+  if (flags["admin-token"] !== undefined) {
+    warnings.push("the admin token was given with --admin-token, so every user of this host can read it in `ps`; use --admin-token-file, QWORKER_ADMIN_TOKEN or systemd's LoadCredential=admin-token instead");
+  }
+  return { config, file: fileRead, warnings };
+}
+
+/** admin.tokenFile, else a systemd credential, fills admin.token; giving a token two ways is an error. */
+function resolveAdminToken(config: Config, env: Record<string, string | undefined>, cwd: string, file: string | undefined): void {
+  const { admin } = config;
+  let token: string | undefined;
+  let from: string;
+  if (admin.tokenFile !== undefined) {
+    if (admin.token !== undefined) throw new ConfigError(`${file ?? "config"}: admin.token and admin.tokenFile are both set (by flag, env or file); give the token one way`);
+    from = absolute(cwd, admin.tokenFile);
+    token = readSecretFile(from, "admin.tokenFile");
+  } else if (admin.token === undefined) {
+    token = readCredential("admin-token", env);
+    from = `$CREDENTIALS_DIRECTORY/admin-token`;
+  } else return;
+  if (token === undefined) return;
+  if (token.length < 16) throw new ConfigError(`the admin token in ${from} is ${token.length} characters; it must be at least 16`);
+  admin.token = token;
 }
 
 function checkConsistency(config: Config, file: string | undefined): void {
@@ -91,6 +117,11 @@ function checkConsistency(config: Config, file: string | undefined): void {
   // A leader that renews less than twice per lease loses it to one slow renewal.
   if (leaderRenew * 2 > leaderTtl) {
     throw new ConfigError(`${where}: scheduler.leaderRenew (${formatDuration(leaderRenew)}) must be at most half of scheduler.leaderTtl (${formatDuration(leaderTtl)})`);
+  }
+  for (const [tag, queues] of Object.entries(config.store.queueTags ?? {})) {
+    for (const q of queues) {
+      if (!config.queues.includes(q)) throw new ConfigError(`${where}: store.queueTags.${tag} names "${q}", which is not in queues [${config.queues.join(", ")}]`);
+    }
   }
   const names = new Set<string>();
   for (const [i, s] of config.schedules.entries()) {
@@ -132,6 +163,13 @@ function coerce(opt: SharedOption, raw: unknown, source: string): unknown {
     const n = typeof raw === "number" ? raw : Number(String(raw).trim());
     if (String(raw).trim() === "" || !Number.isFinite(n)) throw new ConfigError(`${source}: "${raw}" is not a number`);
     return n;
+  }
+  if (opt.type === "boolean") {
+    if (typeof raw === "boolean") return raw;
+    const text = String(raw).trim().toLowerCase();
+    if (["1", "true", "yes", "on"].includes(text)) return true;
+    if (["0", "false", "no", "off"].includes(text)) return false;
+    throw new ConfigError(`${source}: "${raw}" is not a yes/no value; use 1 or 0, true or false`);
   }
   if (opt.type === "list") {
     const items = (Array.isArray(raw) ? raw.map(String) : String(raw).split(",")).map((s) => s.trim()).filter(Boolean);

@@ -10,7 +10,7 @@ export interface SharedOption {
   env: string;
   /** Config path; undefined for --config itself. */
   path?: string[];
-  type: "string" | "number" | "list";
+  type: "string" | "number" | "list" | "boolean";
   describe: string;
 }
 
@@ -19,12 +19,14 @@ export const SHARED_OPTIONS: SharedOption[] = [
   { flag: "jobs", env: "QWORKER_JOBS", path: ["jobs"], type: "string", describe: "folder of job modules (default ./jobs)" },
   { flag: "backend", env: "QWORKER_BACKEND", path: ["store", "backend"], type: "string", describe: "store: memory | sqlite | redis | postgres (default sqlite)" },
   { flag: "db", env: "QWORKER_DB", path: ["store", "db"], type: "string", describe: "SQLite file (default ./data/qworker.db)" },
-  { flag: "redis-url", env: "QWORKER_REDIS_URL", path: ["store", "redisUrl"], type: "string", describe: "redis:// or rediss:// URL" },
+  { flag: "redis-url", env: "QWORKER_REDIS_URL", path: ["store", "redisUrl"], type: "string", describe: "redis://, rediss://, redis-sentinel:// or redis-cluster:// URL" },
+  { flag: "allow-eviction", env: "QWORKER_ALLOW_EVICTION", path: ["store", "allowEviction"], type: "boolean", describe: "accept a Redis whose maxmemory-policy may evict (and so lose) jobs" },
   { flag: "postgres-url", env: "QWORKER_POSTGRES_URL", path: ["store", "postgresUrl"], type: "string", describe: "postgres:// URL (backend postgres)" },
   { flag: "postgres-schema", env: "QWORKER_POSTGRES_SCHEMA", path: ["store", "postgresSchema"], type: "string", describe: "schema of qworker's tables (default qworker)" },
   { flag: "admin-host", env: "QWORKER_ADMIN_HOST", path: ["admin", "host"], type: "string", describe: "admin API host (default 127.0.0.1)" },
   { flag: "admin-port", env: "QWORKER_ADMIN_PORT", path: ["admin", "port"], type: "number", describe: "admin API port (default 7420)" },
-  { flag: "admin-token", env: "QWORKER_ADMIN_TOKEN", path: ["admin", "token"], type: "string", describe: "bearer token for the admin API" },
+  { flag: "admin-token", env: "QWORKER_ADMIN_TOKEN", path: ["admin", "token"], type: "string", describe: "bearer token for the admin API (visible in ps: prefer --admin-token-file)" },
+  { flag: "admin-token-file", env: "QWORKER_ADMIN_TOKEN_FILE", path: ["admin", "tokenFile"], type: "string", describe: "file holding the admin token (or systemd's LoadCredential=admin-token)" },
   { flag: "log-format", env: "QWORKER_LOG_FORMAT", path: ["log", "format"], type: "string", describe: "auto | pretty | json (default auto: pretty on a terminal, else JSON lines)" },
   { flag: "log-level", env: "QWORKER_LOG_LEVEL", path: ["log", "level"], type: "string", describe: "debug | info | warn | error" },
 ];

@@ -65,7 +65,10 @@ export const configSchema = z
       .object({
         backend: z.enum(BACKENDS).default("sqlite"),
         db: z.string().default("./data/qworker.db").describe("SQLite file"),
-        redisUrl: z.string().default("redis://127.0.0.1:6379").describe("redis:// or rediss:// URL"),
+        redisUrl: z
+          .string()
+          .default("redis://127.0.0.1:6379")
+          .describe("redis://, rediss://, redis-sentinel://host:port[,host:port]/<master> or redis-cluster://host:port[,host:port] URL"),
         redisPrefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,32}$/).default("qw").describe("Hash tag of every key: {prefix}"),
         postgresUrl: postgresUrl.default("postgres://127.0.0.1:5432/postgres").describe("postgres:// URL of the database (backend postgres)"),
         postgresSchema: z
@@ -81,6 +84,23 @@ export const configSchema = z
           .describe("Claims and completions commit without waiting for the WAL flush; enqueues always wait. A crash of the server re-runs jobs finished in its last ~0.6 s"),
         postgresListen: z.boolean().default(true).describe("LISTEN for wake-ups; false relies on polling (at most 1 s behind)"),
         postgresListenUrl: postgresUrl.optional().describe("A direct connection for LISTEN when postgresUrl goes through PgBouncer in transaction mode"),
+        // Redis-only settings, kept apart from the rest of `store` by name.
+        sentinels: z
+          .array(z.string().regex(/^[A-Za-z0-9.:[\]-]{1,253}:\d{1,5}$/, "host:port"))
+          .min(1)
+          .max(16)
+          .optional()
+          .describe("Redis Sentinel addresses (host:port); with sentinelMaster, used instead of redisUrl's host"),
+        sentinelMaster: z.string().min(1).max(128).optional().describe("The master name the sentinels watch"),
+        queueTags: z
+          .record(z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, "tag names are 1-32 letters, digits, '_', '.', '-'"), z.array(queueName).min(1))
+          .refine((tags) => Object.keys(tags).length <= 64, "at most 64 tags")
+          .optional()
+          .describe("Redis Cluster: tag -> queues; each tag's queues live in a hash slot of their own, so they spread over the shards. Fixed for a deployment's life"),
+        allowEviction: z
+          .boolean()
+          .default(false)
+          .describe("Accept a Redis whose maxmemory-policy is not noeviction, which may evict jobs under memory pressure"),
       })
       .strict()
       .prefault({}),
@@ -106,7 +126,8 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         host: z.string().default("127.0.0.1"),
         port: z.number().int().min(0).max(65_535).default(7420),
-        token: z.string().min(16, "admin.token must be at least 16 characters").optional(),
+        token: z.string().min(16, "admin.token must be at least 16 characters").max(1_024).optional(),
+        tokenFile: z.string().min(1).optional().describe("File holding the admin token alone (mode 0600); keeps it out of ps and of the config"),
         allowedHosts: z
           .array(z.string().regex(/^[A-Za-z0-9.:[\]-]{1,253}$/, "a host name or address, without port"))
           .default([])

@@ -79,19 +79,18 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 
   const line = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     const all: Record<string, unknown> = {};
-    // Plain values (the per-try lines) need no replacer: JSON.stringify is several times faster without one.
+    // Only values that are objects (an Error, say) need the replacer, which slows JSON.stringify down
+    // a lot: a worker writes a line per finished job, nearly always of plain strings and numbers.
     let plain = true;
-    const merged = fields ? { ...base, ...fields } : base;
-    for (const k in merged) {
-      const v = merged[k];
-      if (v === undefined) continue;
+    const add = (k: string, v: unknown) => {
+      if (v === undefined) return;
       all[k] = v;
       if (v !== null && typeof v === "object") plain = false;
-    }
+    };
+    for (const k in base) add(k, base[k]);
+    if (fields) for (const k in fields) add(k, fields[k]);
     if (format === "json") {
-      const record: Record<string, unknown> = { time: isoNow(), level, msg };
-      for (const k in all) record[k] = all[k];
-      write(safeJson(record, undefined, plain ? undefined : errorReplacer));
+      write(safeJson({ time: isoNow(), level, msg, ...all }, undefined, plain ? undefined : errorReplacer));
       return;
     }
     const stacks: string[] = [];

@@ -23,8 +23,9 @@ export async function createStore(config: Config, clock: Clock, opts: StoreOpenO
       return new SqliteStore({ path: config.store.db, clock, create: opts.create });
     }
     case "redis": {
-      const { RedisStore } = await import("./redis/redis-store.ts");
-      return new RedisStore({ url: config.store.redisUrl, prefix: config.store.redisPrefix, clock });
+      const { RedisStore, redisUrlOf } = await import("./redis/redis-store.ts");
+      const { redisPrefix: prefix, queueTags, allowEviction } = config.store;
+      return new RedisStore({ url: redisUrlOf(config.store), prefix, queueTags, allowEviction, clock });
     }
     case "postgres": {
       const { PostgresStore } = await import("./postgres/postgres-store.ts");

@@ -56,8 +56,9 @@ Type=notify
 NotifyAccess=main
 WatchdogSec=${WATCHDOG_S}s
 ExecStart=${run.join(" ")}
-# Reloading the job modules on SIGHUP comes with --watch; until then qworker
-# logs a warning and carries on.
+# SIGHUP reloads the job modules and the config's schedules in place: running
+# jobs finish on their code, new ones run the new code; a broken edit is refused
+# and the old code keeps serving (the log and /health say why).
 ExecReload=/bin/kill -HUP $MAINPID
 WorkingDirectory=${p.workdir}
 User=${p.user}
@@ -77,6 +78,11 @@ Environment=BUN_JSC_forceRAMSize=1073741824
 # Secrets (QWORKER_REDIS_URL with its password, QWORKER_ADMIN_TOKEN) go here,
 # mode 0640 root:${p.user}, never in this world-readable file.
 EnvironmentFile=-${ENV_FILE}${p.template ? `\nEnvironmentFile=-/etc/qworker/%i.env` : ""}
+# Better for the admin token: a credential. Put the token alone in
+# /etc/qworker/admin-token (mode 0600 root) and uncomment the line; systemd
+# hands it to this service only, in $CREDENTIALS_DIRECTORY, out of the
+# environment and of ps. (systemd fails the start if the file is missing.)
+#LoadCredential=admin-token:/etc/qworker/admin-token
 
 # Exit 2 is a bad flag, config or job module: restarting cannot fix it.
 # Exit 3 (store unreachable) and crashes are restarted.

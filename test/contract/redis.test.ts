@@ -1,18 +1,19 @@
 /**
  * The Store contract against a real Redis: one private redis-server for
  * this file, and a fresh key prefix per test so tests never see each
- * other's keys.
+ * other's keys. It runs twice: with every key in one hash slot (the
+ * default), and with the three queues spread over three queue tags (three
+ * slots: the routing a Cluster deployment uses, here on one server).
+ * test/redis/sentinel.test.ts and cluster.test.ts run it over those.
  */
 
 import { afterAll, beforeAll } from "bun:test";
-import { RedisStore } from "../../src/store/redis/redis-store.ts";
 import { startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
 import { describeNeeding } from "../helpers/requirements.ts";
-import { describeStore } from "./store-contract.ts";
+import { describeRedisContract, THREE_TAGS } from "./redis-contract.ts";
 
 describeNeeding("redis-server")("redis", () => {
   let server: RedisServer;
-  let n = 0;
 
   beforeAll(async () => {
     server = await startRedisServer();
@@ -22,21 +23,6 @@ describeNeeding("redis-server")("redis", () => {
     await server?.stop();
   });
 
-  describeStore("redis", async (clock) => {
-    const make = () => new RedisStore({ url: server.url, prefix: `contract-${process.pid}-${n}`, clock });
-    n++;
-    const store = make();
-    await store.open();
-    return {
-      store,
-      async cleanup() {
-        // A test may have closed the store already: clean its keys up through a fresh connection.
-        const cleaner = make();
-        await cleaner.open();
-        await cleaner.destroyAll();
-        await cleaner.close();
-        await store.close();
-      },
-    };
-  });
+  describeRedisContract("redis", () => server.url);
+  describeRedisContract("redis, queues over three tags", () => server.url, { queueTags: THREE_TAGS });
 });

@@ -36,8 +36,8 @@ export interface RedisServer {
   dir: string;
   /** Stops the server (SIGTERM: graceful SHUTDOWN, AOF flushed) and deletes its dir. Idempotent. */
   stop(): Promise<void>;
-  /** Stops the server but keeps its dir and port for a later `start()`. */
-  halt(): Promise<void>;
+  /** Stops the server (SIGTERM, or SIGKILL for a crash) but keeps its dir and port for a later `start()`. */
+  halt(signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
   /** Starts it again on the same port and dir (after `halt()`). */
   start(): Promise<void>;
   /** `halt()` then `start()`: with AOF on, the data survives. */
@@ -90,11 +90,11 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     if (attempt >= 4) throw new Error(`redis-server failed to start 5 times; see ${join(dir, "redis.log")}`);
   }
 
-  const halt = async () => {
+  const halt = async (signal: "SIGTERM" | "SIGKILL" = "SIGTERM") => {
     const child = proc;
     proc = undefined;
     if (!child || child.exitCode !== null) return;
-    child.kill("SIGTERM");
+    child.kill(signal);
     await child.exited;
   };
 
@@ -122,13 +122,13 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     halt,
     start,
     async restart() {
-      await halt();
+      await halt("SIGTERM");
       await start();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await halt();
+      await halt("SIGTERM");
       children.delete(killOnExit);
       rmSync(dir, { recursive: true, force: true });
     },

@@ -16,7 +16,7 @@ import { describe } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
-export type Tool = "redis-server" | "node" | "npm" | "openssl" | "chromium" | "psql" | "postgres";
+export type Tool = "redis-server" | "redis-cli" | "node" | "npm" | "openssl" | "chromium" | "psql" | "postgres";
 
 interface ToolInfo {
   /** The variable that makes this tool mandatory (besides QWORKER_CI=1). */
@@ -41,6 +41,7 @@ function findPostgresServer(): string | null {
 
 export const TOOLS: Record<Tool, ToolInfo> = {
   "redis-server": { env: "QWORKER_REQUIRE_REDIS", apt: "redis-server", find: () => Bun.which("redis-server") },
+  "redis-cli": { env: "QWORKER_REQUIRE_REDIS", apt: "redis-tools", find: () => Bun.which("redis-cli") },
   node: { env: "QWORKER_REQUIRE_NODE", apt: "nodejs", find: () => Bun.which("node") },
   npm: { env: "QWORKER_REQUIRE_NODE", apt: "npm", find: () => Bun.which("npm") },
   openssl: { env: "QWORKER_REQUIRE_OPENSSL", apt: "openssl", find: () => Bun.which("openssl") },

@@ -104,6 +104,47 @@ describe("loadConfig", () => {
     expect(load().worker.lease).toBe(1_000);
   });
 
+  test("the admin token from --admin-token-file (trailing newline dropped) or a systemd credential; never two ways; a short or empty file is refused without echoing it", () => {
+    const tokenFile = join(dir, "token");
+    writeFileSync(tokenFile, "s3cret-token-from-a-file\n");
+    expect(load({ "admin-token-file": tokenFile }).admin.token).toBe("s3cret-token-from-a-file");
+    expect(load({}, { QWORKER_ADMIN_TOKEN_FILE: "token" }).admin.token).toBe("s3cret-token-from-a-file");
+    expect(failure(() => load({ "admin-token-file": tokenFile, "admin-token": "another-token-of-16+" }))).toContain("admin.token and admin.tokenFile are both set");
+    const creds = join(dir, "creds");
+    mkdirSync(creds);
+    writeFileSync(join(creds, "admin-token"), "token-from-systemd-credential");
+    expect(load({}, { CREDENTIALS_DIRECTORY: creds }).admin.token).toBe("token-from-systemd-credential");
+    // An explicit token wins over the credential.
+    expect(load({ "admin-token": "explicit-token-0123456" }, { CREDENTIALS_DIRECTORY: creds }).admin.token).toBe("explicit-token-0123456");
+    writeFileSync(tokenFile, "short-secret\n");
+    const short = failure(() => load({ "admin-token-file": tokenFile }));
+    expect(short).toContain("is 12 characters; it must be at least 16");
+    expect(short).not.toContain("short-secret");
+    writeFileSync(tokenFile, "\n");
+    expect(failure(() => load({ "admin-token-file": tokenFile }))).toContain("is empty");
+    expect(failure(() => load({ "admin-token-file": join(dir, "nope") }))).toContain("no such file");
+  });
+
+  test("--admin-token on the command line works but warns that ps shows it; the env variable and the file do not warn", () => {
+    expect(loadConfig({ flags: { "admin-token": "flag-token-0123456789" }, env: {}, cwd: dir }).warnings.join()).toContain("--admin-token-file");
+    expect(loadConfig({ flags: {}, env: { QWORKER_ADMIN_TOKEN: "env-token-0123456789" }, cwd: dir }).warnings).toEqual([]);
+  });
+
+  test("Redis options: --allow-eviction and QWORKER_ALLOW_EVICTION take yes/no values; queueTags may only name configured queues; sentinels need a master name", async () => {
+    expect(load().store.allowEviction).toBe(false);
+    expect(load({ "allow-eviction": true }).store.allowEviction).toBe(true);
+    expect(load({}, { QWORKER_ALLOW_EVICTION: "1" }).store.allowEviction).toBe(true);
+    expect(load({ "allow-eviction": false }, { QWORKER_ALLOW_EVICTION: "1" }).store.allowEviction).toBe(false);
+    expect(failure(() => load({}, { QWORKER_ALLOW_EVICTION: "maybe" }))).toContain("env QWORKER_ALLOW_EVICTION");
+    writeConfig({ store: { queueTags: { a: ["critical"], b: ["default", "nope"] } } });
+    expect(failure(() => load())).toContain('store.queueTags.b names "nope"');
+    writeConfig({ store: { queueTags: { a: ["critical"], b: ["default", "low"] } } });
+    expect(load().store.queueTags).toEqual({ a: ["critical"], b: ["default", "low"] });
+    const { redisUrlOf } = await import("../../src/store/redis/connection.ts");
+    expect(redisUrlOf({ redisUrl: "rediss://app:pw@x:1", sentinels: ["s1:26379", "s2:26380"], sentinelMaster: "mymaster" })).toBe("rediss-sentinel://app:pw@s1:26379,s2:26380/mymaster");
+    expect(() => redisUrlOf({ redisUrl: "redis://x:1", sentinels: ["s1:26379"] })).toThrow("go together");
+  });
+
   test("a file that is not JSON, and a --config that does not exist", () => {
     writeConfig("{ nope");
     expect(failure(() => load())).toContain("is not valid JSON");

@@ -22,6 +22,7 @@ describe("decideTool", () => {
   test("its QWORKER_REQUIRE_* makes a missing tool a MissingToolError naming the tool and the apt package", () => {
     const cases: [Tool, string, string][] = [
       ["redis-server", "QWORKER_REQUIRE_REDIS", "apt-get install redis-server"],
+      ["redis-cli", "QWORKER_REQUIRE_REDIS", "apt-get install redis-tools"],
       ["node", "QWORKER_REQUIRE_NODE", "apt-get install nodejs"],
       ["npm", "QWORKER_REQUIRE_NODE", "apt-get install npm"],
       ["openssl", "QWORKER_REQUIRE_OPENSSL", "apt-get install openssl"],

@@ -1,9 +1,10 @@
 /**
  * Job records to and from their Redis form. A job is one hash whose fields
- * are the JobRecord's, flattened: payload, result, progress and errors as
- * JSON, the lease as leaseWorker/leaseToken/leaseUntil, plus the internal
- * FIFO `seq`. Absent optional fields are absent hash fields; to keep the
- * hash small, attemptsMade and stalls are absent while 0, and runAt while it
+ * are the JobRecord's under one-letter names (lua/lib.lua has the table),
+ * flattened: payload, result, progress and errors as JSON, the lease as
+ * worker/token/until, plus the internal FIFO seq. Absent optional fields
+ * are absent hash fields; to keep a waiting job's hash a small listpack,
+ * priority, attemptsMade and stalls are absent while 0, and runAt while it
  * equals createdAt.
  */
 
@@ -20,52 +21,85 @@ export function fieldsOf(flat: unknown): Fields {
   return out;
 }
 
-export function decodeJob(id: string, h: Fields): JobRecord {
+/** A job hash as a JobRecord; undefined for a job that is not stored (or staged, not yet published). */
+export function decodeJob(id: string, h: Fields): JobRecord | undefined {
+  if (h.s === undefined) return undefined;
   const rec: JobRecord = {
     id,
-    name: h.name,
-    queue: h.queue,
-    data: h.data === undefined ? undefined : JSON.parse(h.data),
-    state: h.state as JobState,
-    priority: Number(h.priority),
-    attemptsMade: Number(h.attemptsMade ?? 0),
-    maxAttempts: Number(h.maxAttempts),
-    stalls: Number(h.stalls ?? 0),
-    runAt: Number(h.runAt ?? h.createdAt),
-    createdAt: Number(h.createdAt),
-    errors: h.errors ? JSON.parse(h.errors) : [],
+    name: h.n,
+    queue: h.q,
+    data: h.d === undefined ? undefined : JSON.parse(h.d),
+    state: h.s as JobState,
+    priority: h.p === undefined ? 0 : Number(h.p),
+    attemptsMade: h.a === undefined ? 0 : Number(h.a),
+    maxAttempts: Number(h.m),
+    stalls: h.x === undefined ? 0 : Number(h.x),
+    runAt: Number(h.r ?? h.c),
+    createdAt: Number(h.c),
+    errors: h.e ? JSON.parse(h.e) : [],
   };
-  if (h.startedAt !== undefined) rec.startedAt = Number(h.startedAt);
-  if (h.finishedAt !== undefined) rec.finishedAt = Number(h.finishedAt);
-  if (h.leaseToken !== undefined) rec.lease = { workerId: h.leaseWorker, token: Number(h.leaseToken), until: Number(h.leaseUntil) };
-  if (h.progress !== undefined) rec.progress = JSON.parse(h.progress);
-  if (h.logs !== undefined) rec.logs = h.logs.split("\n").map((line) => JSON.parse(line));
-  if (h.result !== undefined) rec.result = JSON.parse(h.result);
-  if (h.uniqueKey !== undefined) rec.uniqueKey = h.uniqueKey;
+  if (h.t !== undefined) rec.startedAt = Number(h.t);
+  if (h.f !== undefined) rec.finishedAt = Number(h.f);
+  if (h.k !== undefined) rec.lease = { workerId: h.w, token: Number(h.k), until: Number(h.u) };
+  if (h.g !== undefined) rec.progress = JSON.parse(h.g);
+  if (h.l !== undefined) rec.logs = h.l.split("\n").map((line) => JSON.parse(line));
+  if (h.o !== undefined) rec.result = JSON.parse(h.o);
+  if (h.y !== undefined) rec.uniqueKey = h.y;
   return rec;
 }
 
-/** `{id, {field, value, ...}}` pairs from a script reply (a later field overrides an earlier one). */
+/** `{id, {field, value, ...}}` pairs from a script reply. */
 export function decodeJobs(reply: unknown): JobRecord[] {
-  return (reply as [string, string[]][]).map(([id, flat]) => decodeJob(id, fieldsOf(flat)));
+  const out: JobRecord[] = [];
+  for (const [id, flat] of reply as [string, string[]][]) {
+    const rec = decodeJob(id, fieldsOf(flat));
+    if (rec) out.push(rec);
+  }
+  return out;
 }
 
-/** The fields reserve.lua reads, in its order (RESERVED_FIELDS there). */
-const RESERVED_FIELDS = ["name", "queue", "data", "priority", "attemptsMade", "maxAttempts", "stalls", "runAt", "createdAt", "errors", "progress", "uniqueKey", "leaseToken"] as const;
-
-/** reserve.lua's reply: `{id, token, values}` per job, plus the claim the caller made. */
+/**
+ * reserve.lua's reply: one string per job, "\0"-joined: id, token, then
+ * name, queue, data, priority, attemptsMade, maxAttempts, stalls, runAt,
+ * createdAt, errors, progress, uniqueKey ("" = absent; the unique key last,
+ * as the only field that may hold anything). Built directly: this runs for
+ * every job a worker takes.
+ */
 export function decodeReserved(reply: unknown, claim: { now: number; workerId: string; leaseUntil: number }): ReservedJob[] {
-  return (reply as [string, string, (string | null)[]][]).map(([id, token, values]) => {
-    const h: Fields = {};
-    RESERVED_FIELDS.forEach((f, i) => {
-      if (values[i] !== null && values[i] !== undefined) h[f] = values[i]!;
-    });
-    const rec = decodeJob(id, h);
-    rec.state = "active";
-    rec.startedAt = claim.now;
-    rec.lease = { workerId: claim.workerId, token: Number(token), until: claim.leaseUntil };
-    return rec as ReservedJob;
-  });
+  const rows = reply as string[];
+  const out: ReservedJob[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const v: string[] = new Array(13);
+    let start = 0;
+    for (let k = 0; k < 13; k++) {
+      const end = row.indexOf("\0", start);
+      v[k] = row.slice(start, end);
+      start = end + 1;
+    }
+    const uniqueKey = row.slice(start);
+    const createdAt = Number(v[10]);
+    const rec: ReservedJob = {
+      id: v[0],
+      name: v[2],
+      queue: v[3],
+      data: v[4] === "" ? undefined : JSON.parse(v[4]),
+      state: "active",
+      priority: v[5] === "" ? 0 : Number(v[5]),
+      attemptsMade: v[6] === "" ? 0 : Number(v[6]),
+      maxAttempts: Number(v[7]),
+      stalls: v[8] === "" ? 0 : Number(v[8]),
+      runAt: v[9] === "" ? createdAt : Number(v[9]),
+      createdAt,
+      errors: v[11] ? JSON.parse(v[11]) : [],
+      startedAt: claim.now,
+      lease: { workerId: claim.workerId, token: Number(v[1]), until: claim.leaseUntil },
+    };
+    if (v[12] !== "") rec.progress = JSON.parse(v[12]);
+    if (uniqueKey !== "") rec.uniqueKey = uniqueKey;
+    out[i] = rec;
+  }
+  return out;
 }
 
 /** JSON text for a value, "" for undefined (what JSON.stringify cannot represent). */
@@ -76,8 +110,14 @@ export function toJson(value: unknown, what: string): string {
   return text;
 }
 
+/** Explicit ids are at most this many bytes: the listing index keeps an id's length in one byte. */
+export const MAX_ID_LENGTH = 255;
+
 /** The 10 ARGV fields of one job in enqueue.lua; a job without an id is numbered by the script. */
 export function enqueueArgs(spec: NewJob, now: number): string[] {
+  if (spec.id !== undefined && (spec.id.length === 0 || Buffer.byteLength(spec.id) > MAX_ID_LENGTH)) {
+    throw new TypeError(`job id "${spec.id.slice(0, 40)}" must be 1-${MAX_ID_LENGTH} bytes long`);
+  }
   const ttl = Math.max(1, Math.round(spec.uniqueTtlMs ?? DEFAULT_UNIQUE_TTL_MS));
   return [
     spec.id ?? "",

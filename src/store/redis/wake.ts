@@ -22,10 +22,16 @@
  * (maxWaitMs, or when the next delayed job is due), and an abort resolves it
  * at once; a BLPOP left without waiters is ended with CLIENT UNBLOCK (best
  * effort: where ACLs forbid it, it ends at its own timeout, at most a second
- * past the longest wait).
+ * past the longest wait). On a Cluster, where a connection's id is only
+ * known to one node, nothing is unblocked: each BLPOP lasts at most a
+ * second instead.
+ *
+ * A store whose queues span several slots (queue tags) has one waiter per
+ * slot: a BLPOP may only name keys of one slot on a Cluster.
  */
 
 import type Redis from "ioredis";
+import type { Client } from "./scripts.ts";
 import type { Clock } from "../../core/clock.ts";
 import { Loop } from "../../core/loop.ts";
 import { abortableSleep } from "../../core/service.ts";
@@ -43,10 +49,11 @@ interface Waiter {
 /** After a failed check or BLPOP (Redis down), wait this long before the next try. */
 const ERROR_PAUSE_MS = 500;
 const MAX_BLOCK_SECONDS = 60;
+const CLUSTER_BLOCK_SECONDS = 1;
 
 export class WorkWaiter {
   private readonly waiters = new Set<Waiter>();
-  private blocking?: Redis;
+  private blocking?: Client;
   private blockingId?: number;
   /** Marker keys of the BLPOP in flight, if any. */
   private blockedOn?: Set<string>;
@@ -56,10 +63,12 @@ export class WorkWaiter {
   private readonly closing = new AbortController();
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: Client,
     private readonly keys: Keys,
     private readonly clock: Clock,
     private readonly check: ReadyCheck,
+    /** False on a Cluster: BLPOPs are kept short instead of unblocked. */
+    private readonly canUnblock = true,
   ) {
     this.listener = new Loop({
       name: "redis-wake",
@@ -126,7 +135,7 @@ export class WorkWaiter {
     }
     const markers = [...this.wanted()];
     const longest = Math.max(...[...this.waiters].map((w) => w.deadline - performance.now()));
-    const seconds = Math.min(MAX_BLOCK_SECONDS, Math.max(1, Math.ceil(longest / 1000)));
+    const seconds = this.canUnblock ? Math.min(MAX_BLOCK_SECONDS, Math.max(1, Math.ceil(longest / 1000))) : CLUSTER_BLOCK_SECONDS;
     let popped: [string, string] | null;
     try {
       const conn = await this.connection();
@@ -153,13 +162,13 @@ export class WorkWaiter {
     return all;
   }
 
-  private async connection(): Promise<Redis> {
+  private async connection(): Promise<Client> {
     if (!this.blocking) {
       const conn = this.client.duplicate();
       conn.on("error", () => {}); // reported through the command connection; this one just retries
       conn.on("ready", () => {
         this.blockingId = undefined;
-        conn.client("ID").then((id) => (this.blockingId = Number(id)), () => {});
+        if (this.canUnblock) (conn as Redis).client("ID").then((id) => (this.blockingId = Number(id)), () => {});
       });
       this.blocking = conn;
     }
@@ -169,8 +178,8 @@ export class WorkWaiter {
 
   /** Ends the BLPOP in flight early (it returns as if timed out). */
   private unblock(): void {
-    if (this.blockedOn && this.blockingId !== undefined) {
-      this.client.client("UNBLOCK", this.blockingId).catch(() => {});
+    if (this.canUnblock && this.blockedOn && this.blockingId !== undefined) {
+      (this.client as Redis).client("UNBLOCK", this.blockingId).catch(() => {});
     }
   }
 }

@@ -1,9 +1,9 @@
 --[[
   cancel-held: the job threw Cancelled while this worker held it; it ends
   cancelled. Fenced like every outcome: a worker whose lease was taken
-  (rescued, re-reserved) changes nothing.
+  (rescued, re-reserved) changes nothing. With allow-oom, like every outcome.
   KEYS[1]  <base>active
-  ARGV[1]  key base "{<prefix>}:"
+  ARGV[1]  key base
   ARGV[2]  now (epoch ms)
   ARGV[3]  worker id
   ARGV[4]  job id
@@ -12,11 +12,11 @@
 ]]
 local now, worker, id, token = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local jk = jobKey(id)
-local f = rcall("HMGET", jk, "state", "leaseWorker", "leaseToken", "queue", "name", "uniqueKey")
+local f = rcall("HMGET", jk, "s", "w", "k", "q", "n", "y")
 if f[1] ~= "active" or f[2] ~= worker or f[3] ~= token then return "not_held" end
 local q = f[4]
-rcall("ZREM", KEYS[1], id)
-rcall("HSET", jk, "state", "cancelled", "finishedAt", now)
+rcall("SREM", KEYS[1], id)
+rcall("HSET", jk, "s", "cancelled", "f", now)
 rcall("ZADD", doneKey(q, "cancelled"), now, id)
 freeUnique(id, f[5], f[6])
 local deltas = {}

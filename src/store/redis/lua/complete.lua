@@ -1,8 +1,10 @@
 --[[
   complete: finish jobs the worker still holds, storing their results.
   References to leases the worker lost are ignored.
+  With allow-oom: a job that ran gets its outcome written even when Redis
+  is full (it frees the lease and the claim's memory in exchange).
   KEYS[1]  <base>active
-  ARGV[1]  key base "{<prefix>}:"
+  ARGV[1]  key base
   ARGV[2]  now (epoch ms)
   ARGV[3]  worker id
   ARGV[4..] triples: job id, lease token, result (JSON; "" = undefined)

@@ -1,8 +1,9 @@
 --[[
   fail: record a failed try of a job the worker still holds. With a retry
   time the job goes delayed; without, it goes failed (dead-letter).
+  With allow-oom: a try that ran gets its outcome written even when Redis is full.
   KEYS[1]  <base>active
-  ARGV[1]  key base "{<prefix>}:"
+  ARGV[1]  key base
   ARGV[2]  now (epoch ms)
   ARGV[3]  worker id
   ARGV[4]  job id
@@ -13,15 +14,15 @@
 ]]
 local now, worker, id, token, err, retryAt = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local jk = jobKey(id)
-local f = rcall("HMGET", jk, "state", "leaseWorker", "leaseToken", "queue", "name", "uniqueKey")
+local f = rcall("HMGET", jk, "s", "w", "k", "q", "n", "y")
 if f[1] ~= "active" or f[2] ~= worker or f[3] ~= token then return "not_held" end
 local q = f[4]
 local deltas = { ["active:" .. q] = -1 }
-rcall("HINCRBY", jk, "attemptsMade", 1)
+rcall("HINCRBY", jk, "a", 1)
 appendError(jk, err)
-rcall("ZREM", KEYS[1], id)
+rcall("SREM", KEYS[1], id)
 if retryAt ~= "" then
-  rcall("HSET", jk, "state", "delayed", "runAt", retryAt, "leaseUntil", 0)
+  rcall("HSET", jk, "s", "delayed", "r", retryAt, "u", 0)
   rcall("ZADD", BASE .. "delayed", retryAt, id)
   bump(deltas, "delayed", q, 1)
   flushCounts(deltas)
@@ -29,7 +30,7 @@ if retryAt ~= "" then
   pushMarkers({ [q] = 1 })
   return "delayed"
 end
-rcall("HSET", jk, "state", "failed", "finishedAt", now)
+rcall("HSET", jk, "s", "failed", "f", now)
 rcall("ZADD", doneKey(q, "failed"), now, id)
 freeUnique(id, f[5], f[6])
 bump(deltas, "failed", q, 1)

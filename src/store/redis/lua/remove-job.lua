@@ -1,18 +1,17 @@
 --[[
   remove-job: delete a job that is not active, from every structure.
-  KEYS[1]  <base>job:<id>
-  ARGV[1]  key base "{<prefix>}:"
+  With allow-oom: it frees memory.
+  KEYS[1]  <base>j:<id>
+  ARGV[1]  key base
   ARGV[2]  job id
   Reply: {"ok"} | {"not_found"} | {"invalid_state", state}
 ]]
 local id = ARGV[2]
-local f = rcall("HMGET", KEYS[1], "state", "queue", "createdAt", "name", "uniqueKey")
+local f = rcall("HMGET", KEYS[1], "s", "q", "c", "n", "y", "p")
 local state, q = f[1], f[2]
 if not state then return { "not_found" } end
 if state == "active" then return { "invalid_state", state } end
-detach(id, state, q)
-rcall("ZREM", BASE .. "idx", indexMember(f[3], id))
-freeUnique(id, f[4], f[5])
-rcall("DEL", KEYS[1])
+detach(id, state, q, f[6])
+deleteJob(id, { f[3], f[4], f[5] })
 rcall("HINCRBY", BASE .. "counts", state .. ":" .. q, -1)
 return { "ok" }

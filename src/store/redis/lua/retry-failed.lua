@@ -4,7 +4,7 @@
   a fresh place at the end of the line, the unique key held again). A job
   whose unique key another live job holds is skipped and stays failed.
   KEYS[1]  <base>q:<queue>:failed   zset: the queue's failed jobs by finishedAt
-  ARGV[1]  key base "{<prefix>}:"
+  ARGV[1]  key base
   ARGV[2]  now (epoch ms)
   ARGV[3]  queue
   ARGV[4]  limit: jobs examined
@@ -14,10 +14,10 @@
 local now, q, limit, ttl = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local retried, skipped = {}, {}
 if limit < 1 then return { retried, skipped } end
-local ids = rcall("ZRANGE", KEYS[1], 0, limit - 1)
-for _, id in ipairs(ids) do
+local lists, zsets = {}, {}
+for _, id in ipairs(rcall("ZRANGE", KEYS[1], 0, limit - 1)) do
   local jk = jobKey(id)
-  local f = rcall("HMGET", jk, "priority", "name", "uniqueKey")
+  local f = rcall("HMGET", jk, "p", "n", "y")
   local taken = false
   if f[3] then
     local uk = uniqueKeyOf(f[2], f[3])
@@ -25,24 +25,23 @@ for _, id in ipairs(ids) do
     if held then
       local sep = string.find(held, ":", 1, true)
       local heldId = string.sub(held, sep + 1)
-      local heldState = rcall("HGET", jobKey(heldId), "state")
-      taken = heldId ~= id and tonumber(string.sub(held, 1, sep - 1)) > tonumber(now)
-        and (heldState == "waiting" or heldState == "delayed" or heldState == "active")
+      taken = heldId ~= id and tonumber(string.sub(held, 1, sep - 1)) > tonumber(now) and LIVE[rcall("HGET", jobKey(heldId), "s") or ""]
     end
-    if not taken then rcall("SET", uk, string.format("%.0f", tonumber(now) + ttl) .. ":" .. id, "PX", ttl) end
+    if not taken then rcall("SET", uk, int(tonumber(now) + ttl) .. ":" .. id, "PX", ttl) end
   end
   if taken then
     skipped[#skipped + 1] = id
   else
-    rcall("ZREM", KEYS[1], id)
+    detach(id, "failed", q, f[1])
     local seq = rcall("INCR", BASE .. "seq")
-    rcall("HSET", jk, "state", "waiting", "attemptsMade", 0, "stalls", 0, "runAt", now, "seq", seq)
-    rcall("HDEL", jk, "finishedAt", "result", "progress", "logs")
-    pushWaiting(id, q, f[1], seq)
+    rcall("HSET", jk, "s", "waiting", "r", now, "i", seq)
+    rcall("HDEL", jk, "a", "x", "f", "o", "g", "l")
+    queueWaiting(lists, zsets, id, q, f[1], seq)
     retried[#retried + 1] = id
   end
 end
 if #retried > 0 then
+  flushWaiting(lists, zsets)
   local deltas = {}
   bump(deltas, "failed", q, -#retried)
   bump(deltas, "waiting", q, #retried)

@@ -1,8 +1,8 @@
 --[[
   retry-job: bring a failed, cancelled or completed job back to waiting
   with attempts and stalls reset and a fresh place at the end of the line.
-  KEYS[1]  <base>job:<id>
-  ARGV[1]  key base "{<prefix>}:"
+  KEYS[1]  <base>j:<id>
+  ARGV[1]  key base
   ARGV[2]  now (epoch ms)
   ARGV[3]  job id
   ARGV[4]  unique-key hold (ms) for a job that has a key: live again, it holds the key again
@@ -10,7 +10,7 @@
          | {"unique_taken", key, holder id} when another live job holds the job's key
 ]]
 local id, now = ARGV[3], ARGV[2]
-local f = rcall("HMGET", KEYS[1], "state", "queue", "priority", "name", "uniqueKey")
+local f = rcall("HMGET", KEYS[1], "s", "q", "p", "n", "y")
 local state, q = f[1], f[2]
 if not state then return { "not_found" } end
 if state ~= "failed" and state ~= "cancelled" and state ~= "completed" then return { "invalid_state", state } end
@@ -20,19 +20,20 @@ if f[5] then
   if held then
     local sep = string.find(held, ":", 1, true)
     local heldId = string.sub(held, sep + 1)
-    local heldState = rcall("HGET", jobKey(heldId), "state")
-    if heldId ~= id and tonumber(string.sub(held, 1, sep - 1)) > tonumber(now) and (heldState == "waiting" or heldState == "delayed" or heldState == "active") then
+    if heldId ~= id and tonumber(string.sub(held, 1, sep - 1)) > tonumber(now) and LIVE[rcall("HGET", jobKey(heldId), "s") or ""] then
       return { "unique_taken", f[5], heldId }
     end
   end
   local ttl = tonumber(ARGV[4])
-  rcall("SET", uk, string.format("%.0f", tonumber(now) + ttl) .. ":" .. id, "PX", ttl)
+  rcall("SET", uk, int(tonumber(now) + ttl) .. ":" .. id, "PX", ttl)
 end
-detach(id, state, q)
+detach(id, state, q, f[3])
 local seq = rcall("INCR", BASE .. "seq")
-rcall("HSET", KEYS[1], "state", "waiting", "attemptsMade", 0, "stalls", 0, "runAt", now, "seq", seq)
-rcall("HDEL", KEYS[1], "finishedAt", "result", "progress", "logs")
-pushWaiting(id, q, f[3], seq)
+rcall("HSET", KEYS[1], "s", "waiting", "r", now, "i", seq)
+rcall("HDEL", KEYS[1], "a", "x", "f", "o", "g", "l")
+local lists, zsets = {}, {}
+queueWaiting(lists, zsets, id, q, f[3], seq)
+flushWaiting(lists, zsets)
 local deltas = {}
 bump(deltas, state, q, -1)
 bump(deltas, "waiting", q, 1)

@@ -3,8 +3,9 @@
   retention policy: beyond the newest maxCount, or finished more than
   maxAgeMs ago. Both sets are oldest-first prefixes of the zset, so the
   victims are its first max(overCount, overAge) members, at most `batch`.
+  With allow-oom: it frees memory.
   KEYS[1]  <base>q:<queue>:<state>   (state: completed | failed | cancelled)
-  ARGV[1]  key base "{<prefix>}:"
+  ARGV[1]  key base
   ARGV[2]  now (epoch ms)
   ARGV[3]  queue
   ARGV[4]  state: completed | failed | cancelled
@@ -16,17 +17,13 @@
 local q, state = ARGV[3], ARGV[4]
 local cutoff = tonumber(ARGV[2]) - tonumber(ARGV[5])
 local overCount = rcall("ZCARD", KEYS[1]) - tonumber(ARGV[6])
-local overAge = rcall("ZCOUNT", KEYS[1], "-inf", "(" .. string.format("%.0f", cutoff))
+local overAge = rcall("ZCOUNT", KEYS[1], "-inf", "(" .. int(cutoff))
 local n = math.min(math.max(overCount, overAge), tonumber(ARGV[7]))
 if n <= 0 then return { "0" } end
 local ids = rcall("ZRANGE", KEYS[1], 0, n - 1)
 for _, id in ipairs(ids) do
-  local jk = jobKey(id)
-  local f = rcall("HMGET", jk, "createdAt", "name", "uniqueKey")
-  if f[1] then rcall("ZREM", BASE .. "idx", indexMember(f[1], id)) end
-  freeUnique(id, f[2], f[3])
-  rcall("DEL", jk)
+  deleteJob(id, rcall("HMGET", jobKey(id), "c", "n", "y"))
 end
-rcall("ZREM", KEYS[1], unpack(ids))
+remMany("ZREM", KEYS[1], ids)
 rcall("HINCRBY", BASE .. "counts", state .. ":" .. q, -#ids)
 return { tostring(#ids) }
