@@ -20,6 +20,7 @@ import type { NewJob } from "../src/core/types.ts";
 import type { ExecMode } from "../src/sdk/define-job.ts";
 import type { ReservedJob } from "../src/store/store.ts";
 import { Executors } from "../src/worker/executors/executor.ts";
+import { TryAbort } from "../src/worker/try-abort.ts";
 import { WorkerPool } from "../src/worker/pool.ts";
 import { Ends, summarizeLatency, WARM_UP, withTimeout } from "./latency-tools.ts";
 import { openQworker } from "./qworker-scenarios.ts";
@@ -131,7 +132,7 @@ async function roundtrip(): Promise<Record<string, number>> {
   const job = (i: number) => ({ id: String(i), name: "noop", queue: QUEUE, data: payload(i), attemptsMade: 0, maxAttempts: 3, stalls: 0, lease: { token: 1, workerId: "b", until: 0 } }) as unknown as ReservedJob;
   const logger = { debug() {}, info() {}, warn() {}, error() {} };
   const one = (i: number) =>
-    executor.run({ entry, job: job(i), controller: new AbortController(), abandonAfterMs: 5_000, log: logger, progress() {}, enqueue: async () => "0" });
+    executor.run({ entry, job: job(i), controller: new TryAbort(), abandonAfterMs: 5_000, log: logger, progress() {}, enqueue: async () => "0" });
   try {
     for (let i = 0; i < 200; i++) await one(i); // warm-up, host start included
     const samples: number[] = [];

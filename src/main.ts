@@ -8,6 +8,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { QworkerError } from "./core/errors.ts";
+import { flushLogLines } from "./core/log-sink.ts";
 import { inertLines } from "./core/inert.ts";
 import { enqueueCommand } from "./cli/enqueue.ts";
 import { infoCommand } from "./cli/info.ts";
@@ -59,6 +60,7 @@ export async function main(args: string[]): Promise<void> {
     .epilog("Every option also reads QWORKER_<NAME> from the environment. Docs: README.md")
     .fail((msg, err) => {
       if (err) throw err;
+      flushLogLines();
       process.stderr.write(`qworker: ${inertLines(msg)}\nRun \`qworker --help\` (or \`qworker <command> --help\`) for usage.\n`);
       process.exit(2);
     });
@@ -66,6 +68,8 @@ export async function main(args: string[]): Promise<void> {
 }
 
 function report(err: unknown): never {
+  // Log lines wait for the end of the event loop turn (log-sink.ts): they go before this last word.
+  flushLogLines();
   if (err instanceof QworkerError) {
     process.stderr.write(`qworker: ${inertLines(err.message)}\n`);
     process.exit(err.exitCode);

@@ -3,7 +3,11 @@
  * per job (issue 19), and qworker's own memory-store drain next to it, each
  * timed in its own process so neither inherits the other's heap:
  *
- *  - a lease on every claimed job, kept where expired ones can be found;
+ *  - a lease on every claimed job, kept where expired ones can be found,
+ *    with a token per claim so a late completion from a lost lease is
+ *    refused (fenced outcomes);
+ *  - a timeout per running job that fires: each claim stamps a deadline,
+ *    and one sweep timer (not one timer per job) finds the overdue ones;
  *  - claims in priority order (one FIFO per priority level);
  *  - a completion record per job (state, result, finish time) that stays;
  *  - an async handler call per job, `concurrency` jobs at a time.
@@ -21,6 +25,9 @@ interface FloorJob {
   state: "waiting" | "active" | "completed";
   attempts: number;
   leaseUntil: number;
+  token: number;
+  deadline: number;
+  timedOut?: boolean;
   result?: unknown;
   finishedAt?: number;
 }
@@ -35,7 +42,7 @@ export class MemoryFloor {
   private nextId = 0;
 
   add(data: unknown, priority = 0): void {
-    const job: FloorJob = { id: ++this.nextId, priority, data, state: "waiting", attempts: 0, leaseUntil: 0 };
+    const job: FloorJob = { id: ++this.nextId, priority, data, state: "waiting", attempts: 0, leaseUntil: 0, token: 0, deadline: 0 };
     this.jobs.set(job.id, job);
     let level = this.levels.get(priority);
     if (!level) {
@@ -46,9 +53,10 @@ export class MemoryFloor {
     level.push(job.id);
   }
 
-  claim(max: number, leaseMs: number): FloorJob[] {
+  claim(max: number, leaseMs: number, timeoutMs = 300_000): FloorJob[] {
     const out: FloorJob[] = [];
     const now = Date.now();
+    const deadline = performance.now() + timeoutMs;
     for (const priority of [...this.levels.keys()].sort((a, b) => a - b)) {
       const level = this.levels.get(priority)!;
       let head = this.heads.get(priority)!;
@@ -56,7 +64,9 @@ export class MemoryFloor {
         const job = this.jobs.get(level[head++])!;
         job.state = "active";
         job.attempts++;
+        job.token++;
         job.leaseUntil = now + leaseMs;
+        job.deadline = deadline;
         this.leased.set(job.id, job);
         out.push(job);
       }
@@ -66,8 +76,22 @@ export class MemoryFloor {
     return out;
   }
 
-  complete(job: FloorJob, result: unknown): void {
-    if (job.state !== "active" || !this.leased.delete(job.id)) return; // fenced: a lost lease changes nothing
+  /** One sweep for every running job's timeout: marks the overdue ones (a real runner aborts them). */
+  sweepTimeouts(): number {
+    const now = performance.now();
+    let fired = 0;
+    for (const job of this.leased.values()) {
+      if (job.deadline <= now && !job.timedOut) {
+        job.timedOut = true;
+        fired++;
+      }
+    }
+    return fired;
+  }
+
+  complete(job: FloorJob, token: number, result: unknown): void {
+    // Fenced: a lost lease (rescued, re-claimed) changes nothing.
+    if (job.state !== "active" || job.token !== token || !this.leased.delete(job.id)) return;
     job.state = "completed";
     job.result = result;
     job.finishedAt = Date.now();
@@ -77,11 +101,21 @@ export class MemoryFloor {
 /** Runs `concurrency` handlers at a time, claiming as slots free up, until nothing is waiting. */
 export async function drainMemoryFloor(floor: MemoryFloor, concurrency: number, handler: (data: unknown) => Promise<unknown>): Promise<number> {
   let done = 0;
-  for (;;) {
-    const got = floor.claim(concurrency, 30_000);
-    if (got.length === 0) return done;
-    await Promise.all(got.map(async (job) => floor.complete(job, await handler(job.data))));
-    done += got.length;
+  const sweep = setInterval(() => floor.sweepTimeouts(), 1_000);
+  try {
+    for (;;) {
+      const got = floor.claim(concurrency, 30_000);
+      if (got.length === 0) return done;
+      await Promise.all(
+        got.map(async (job) => {
+          const token = job.token;
+          floor.complete(job, token, await handler(job.data));
+        }),
+      );
+      done += got.length;
+    }
+  } finally {
+    clearInterval(sweep);
   }
 }
 

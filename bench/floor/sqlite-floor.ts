@@ -4,9 +4,12 @@
  * share of it (issue 19). Nothing a qworker job relies on is skipped:
  *
  *  - durability: WAL with synchronous=NORMAL, as qworker's store;
- *  - a lease on every claimed job (holder and expiry written by the claim);
+ *  - a lease on every claimed job (holder and expiry written by the claim),
+ *    kept where a rescuer finds the expired ones without a scan (an index
+ *    on the expiry of active jobs: a lease nobody can find is no guarantee);
  *  - claims in priority order, in one IMMEDIATE transaction per batch;
- *  - an async handler call per job with its parsed payload;
+ *  - an async handler call per job with its parsed payload, under a
+ *    timeout that fires (a deadline per claimed batch, one sweep timer);
  *  - a durable completion record per job, fenced on the lease holder.
  *
  * What it leaves out is what makes qworker a product rather than a loop:
@@ -35,13 +38,14 @@ const SCHEMA = `
     finished_at  INTEGER
   );
   CREATE INDEX IF NOT EXISTS jobs_waiting ON jobs (queue, priority, id) WHERE state = 'waiting';
+  CREATE INDEX IF NOT EXISTS jobs_leased  ON jobs (lease_until) WHERE state = 'active';
 `;
 
 export function openFloor(path: string): Database {
   const db = new Database(path, { create: true });
+  db.run("PRAGMA busy_timeout = 5000");
   db.run("PRAGMA journal_mode = WAL");
   db.run("PRAGMA synchronous = NORMAL");
-  db.run("PRAGMA busy_timeout = 5000");
   db.exec(SCHEMA);
   return db;
 }
@@ -73,12 +77,25 @@ export async function drainFloor(db: Database, concurrency: number, handler: (da
     for (const d of done) complete.run(d.result, now, d.id, worker);
   });
   let total = 0;
-  for (;;) {
-    const got = claimBatch.immediate(Date.now() + 30_000, concurrency);
-    if (got.length === 0) return total;
-    const results = await Promise.all(got.map(async (j) => ({ id: j.id, result: JSON.stringify((await handler(JSON.parse(j.payload))) ?? null) })));
-    completeBatch.immediate(results, Date.now());
-    total += results.length;
+  // The running batch's deadline; one sweep timer marks it overdue (a real runner aborts its jobs).
+  let deadline = Number.POSITIVE_INFINITY;
+  let timedOut = 0;
+  const sweep = setInterval(() => {
+    if (performance.now() >= deadline) timedOut++;
+  }, 1_000);
+  try {
+    for (;;) {
+      const got = claimBatch.immediate(Date.now() + 30_000, concurrency);
+      if (got.length === 0) return total;
+      deadline = performance.now() + 300_000;
+      const results = await Promise.all(got.map(async (j) => ({ id: j.id, result: JSON.stringify((await handler(JSON.parse(j.payload))) ?? null) })));
+      deadline = Number.POSITIVE_INFINITY;
+      completeBatch.immediate(results, Date.now());
+      total += results.length;
+    }
+  } finally {
+    clearInterval(sweep);
+    if (timedOut) console.error(`${timedOut} batch(es) ran past their timeout`);
   }
 }
 

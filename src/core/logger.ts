@@ -11,6 +11,7 @@
  */
 
 import { inert, inertLines, safeJson } from "./inert.ts";
+import { writeLogLine } from "./log-sink.ts";
 import { redactText } from "./redact.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -60,7 +61,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const min = RANK[opts.level ?? "info"];
   const tty = opts.tty ?? process.stderr.isTTY === true;
   const format = opts.format === "pretty" || opts.format === "json" ? opts.format : tty ? "pretty" : "json";
-  const out = opts.write ?? ((line: string) => process.stderr.write(line + "\n"));
+  const out = opts.write ?? writeLogLine;
   const secrets = opts.secrets ?? [];
   const write = (line: string) => out(redactText(line, secrets));
   const base = opts.fields ?? {};
@@ -89,7 +90,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     for (const k in base) add(k, base[k]);
     if (fields) for (const k in fields) add(k, fields[k]);
     if (format === "json") {
-      write(safeJson({ time: new Date().toISOString(), level, msg, ...all }, undefined, plain ? undefined : errorReplacer));
+      write(safeJson({ time: isoNow(), level, msg, ...all }, undefined, plain ? undefined : errorReplacer));
       return;
     }
     const stacks: string[] = [];
@@ -102,7 +103,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
         return `${inert(k)}=${typeof v === "string" ? (/\s/.test(v) ? safeJson(v) : inert(v)) : safeJson(v, undefined, errorReplacer)}`;
       })
       .join(" ");
-    const time = new Date().toISOString().slice(11, 23);
+    const time = isoNow().slice(11, 23);
     const tag = color ? `${COLOR[level]}${level.toUpperCase().padEnd(5)}\x1b[0m` : level.toUpperCase().padEnd(5);
     write(`${time} ${tag} ${inert(msg)}${extras ? " " + extras : ""}${stacks.map((s) => "\n" + s).join("")}`);
   };
@@ -115,6 +116,18 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     child: (fields) => createLogger({ ...opts, fields: { ...base, ...fields } }),
     settings: opts.write ? undefined : { level: opts.level ?? "info", format, tty, fields: base },
   };
+}
+
+/** The time of a line; lines logged in the same millisecond share one string. */
+let lastMs = -1;
+let lastIso = "";
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 export const silentLogger: Logger = {

@@ -23,6 +23,11 @@ export class TypedEmitter<Events extends Record<string, unknown>> {
     return () => set!.delete(fn);
   }
 
+  /** Whether anyone listens: lets a hot path skip building a payload nobody reads. */
+  listens<K extends keyof Events>(event: K): boolean {
+    return (this.listeners.get(event)?.size ?? 0) > 0;
+  }
+
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     const set = this.listeners.get(event);
     if (!set) return;

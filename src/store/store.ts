@@ -250,7 +250,12 @@ export interface Store {
   // ---- inspecting and managing -----------------------------------------
   getJob(id: string): Promise<JobRecord | undefined>;
   listJobs(params: ListJobsParams): Promise<JobPage>;
-  /** One entry per queue that has jobs or is named in `queues`. */
+  /**
+   * One entry per queue that has jobs or is named in `queues` (named ones
+   * first, in their order). Costs the same at any number of jobs: a store
+   * keeps the counts as jobs change state, in the same transaction or
+   * script as the change (memory and SQLite: tally.ts), never by a scan.
+   */
   counts(queues: string[]): Promise<QueueCounts[]>;
   /** failed/cancelled/completed → waiting with attempts reset. NotFoundError / InvalidStateError. */
   retryJob(params: { id: string; now: number }): Promise<JobRecord>;

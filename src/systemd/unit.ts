@@ -70,6 +70,11 @@ Group=${p.user}
 StateDirectory=qworker
 StateDirectoryMode=0750
 Environment=QWORKER_DB=${STATE_DIR}/qworker.db
+# Bun's collector sizes its young generation from the host's RAM: on a big host a
+# busy worker's heap swings by tens of MB between collections. Sized as for 1 GB,
+# a drain of a million jobs stays near 100 MB RSS at the same speed (README,
+# Performance). Raise or remove it for jobs that keep large heaps.
+Environment=BUN_JSC_forceRAMSize=1073741824
 # Secrets (QWORKER_REDIS_URL with its password, QWORKER_ADMIN_TOKEN) go here,
 # mode 0640 root:${p.user}, never in this world-readable file.
 EnvironmentFile=-${ENV_FILE}${p.template ? `\nEnvironmentFile=-/etc/qworker/%i.env` : ""}

@@ -18,10 +18,13 @@ export interface Written {
   /** The attempt the outcome is about (1-based). */
   attempt: number;
   outcome: Outcome;
+  /** How long the try ran, and how long the job waited to start (startedAt - runAt). */
+  durationMs: number;
+  waitMs: number;
 }
 
-interface Pending extends Written {
-  token: number;
+/** An outcome to write; a completion is its own CompletedJob (id, token, result), so a batch is passed as it is. */
+export interface Pending extends Written, CompletedJob {
   workerId: string;
 }
 
@@ -42,6 +45,7 @@ export class Outbox {
 
   add(p: Pending): void {
     if (p.outcome.kind === "drop") return this.onWritten(p);
+    if (p.outcome.kind === "complete") p.result = p.outcome.result;
     (p.outcome.kind === "complete" ? this.completions : this.others).push(p);
   }
 
@@ -77,10 +81,6 @@ export class Outbox {
   }
 }
 
-export function asCompleted(p: Pending): CompletedJob {
-  return { id: p.id, token: p.token, result: p.outcome.kind === "complete" ? p.outcome.result : undefined };
-}
-
 async function writeOne(store: Store, p: Pending, now: number): Promise<void> {
   const ref = { workerId: p.workerId, id: p.id, token: p.token };
   const o = p.outcome;
@@ -94,7 +94,7 @@ async function writeOne(store: Store, p: Pending, now: number): Promise<void> {
     case "release":
       return store.release({ workerId: p.workerId, jobs: [{ id: p.id, token: p.token }] });
     case "complete":
-      return store.complete({ workerId: p.workerId, jobs: [asCompleted(p)], now });
+      return store.complete({ workerId: p.workerId, jobs: [p], now });
     case "stall":
       // Lease ends now: the rescuer takes the job back with a stall counted (or fails it past maxStalls).
       await store.extendLeases({ workerId: p.workerId, jobs: [{ id: p.id, token: p.token }], leaseMs: 0, now });

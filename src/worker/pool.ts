@@ -31,10 +31,10 @@ import { ThroughputCounter } from "../stats/throughput.ts";
 import type { ReservedJob, Store } from "../store/store.ts";
 import type { TryEnding } from "./execute.ts";
 import { Executors, type ExecutorsOptions } from "./executors/executor.ts";
-import { JobLog } from "./job-log.ts";
 import { DEFAULT_HEARTBEAT_MS, Heartbeat } from "./heartbeat.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
-import { asCompleted, Outbox, type Written } from "./outbox.ts";
+import { JobTry, type TryDeps } from "./job-try.ts";
+import { Outbox, type Written } from "./outbox.ts";
 import { decideOutcome, type Outcome } from "./outcome.ts";
 
 export interface PoolEvents extends Record<string, unknown> {
@@ -88,13 +88,6 @@ export interface PoolHealth {
   outcomesUnwritten: number;
 }
 
-interface Running {
-  job: ReservedJob;
-  controller: AbortController;
-  started: number;
-  done: Promise<void>;
-}
-
 /** Longest idle wait before the loop looks again on its own. */
 const IDLE_WAIT_MS = 5_000;
 /** Pause after a failed claim or write: 250 ms, doubling to 5 s while the store keeps refusing. */
@@ -103,17 +96,18 @@ const errorPause = growingPause(250, 5_000);
 export class WorkerPool implements Service {
   readonly events = new TypedEmitter<PoolEvents>();
   readonly workerId: string;
-  private readonly running = new Map<string, Running>();
+  private readonly running = new Map<string, JobTry>();
   private readonly outbox: Outbox;
   private readonly loop: Loop;
   private readonly leases: LeaseKeeper;
   private readonly heartbeat: Heartbeat;
   private readonly startedAt: number;
-  /** Run time and wait (startedAt - runAt) of each try whose outcome is not written yet. */
-  private readonly timings = new Map<string, { durationMs: number; waitMs: number }>();
   /** Tries finished per queue and minute, published with the heartbeat (rates, sparklines). */
   readonly throughput = new ThroughputCounter();
   private readonly executors: Executors;
+  private readonly tryDeps: TryDeps;
+  /** The registry's job names, as last handed to reserve (the list is rebuilt only when the registry changes). */
+  private names: { registry: Registry; names: string[] } | undefined;
   /** Jobs started so far, for maxJobs. */
   private started = 0;
   /** Cuts the fetch loop's wait short: a job ended, or the pool was quieted. */
@@ -172,6 +166,7 @@ export class WorkerPool implements Service {
     });
     this.drained = new Promise((resolve) => (this.markDrained = resolve));
     this.executors = new Executors({ mode: "async", ...opts.execution, concurrency: opts.concurrency, log: opts.log });
+    this.tryDeps = { store: opts.store, log: opts.log, abandonAfterMs: opts.abandonAfterMs ?? 5_000, enqueue: opts.enqueue };
   }
 
   get activeCount(): number {
@@ -287,7 +282,7 @@ export class WorkerPool implements Service {
     if (!claim || free <= 0) {
       if (completions.length === 0) return { claimed: 0, called };
       try {
-        await store.complete({ workerId: this.workerId, jobs: completions.map(asCompleted), now: clock.now() });
+        await store.complete({ workerId: this.workerId, jobs: completions, now: clock.now() });
       } catch (err) {
         this.outbox.restore(completions);
         throw err;
@@ -303,8 +298,8 @@ export class WorkerPool implements Service {
         max: free,
         leaseMs: this.opts.leaseMs,
         now: clock.now(),
-        names: this.opts.registry.names(),
-        complete: completions.length ? completions.map(asCompleted) : undefined,
+        names: this.jobNames(),
+        complete: completions.length ? completions : undefined,
       });
     } catch (err) {
       this.outbox.restore(completions);
@@ -349,62 +344,56 @@ export class WorkerPool implements Service {
     this.events.emit("pool:recovered", { downMs });
   }
 
-  private begin(job: ReservedJob): void {
-    const controller = new AbortController();
-    const running: Running = { job, controller, started: this.opts.clock.mono(), done: Promise.resolve() };
-    this.running.set(job.id, running);
-    this.started++;
-    running.done = this.runOne(running).catch((err) => {
-      // Only a bug in this file gets here; the job comes back through its lease.
-      this.opts.log.error("unexpected error while running a job", { id: job.id, error: toError(err).message });
-      this.running.delete(job.id);
-      this.nudgeLoop();
-    });
+  /** The names of the loaded jobs, for claims by name; the same array until a reload swaps the registry. */
+  private jobNames(): string[] {
+    const { registry } = this.opts;
+    if (this.names?.registry !== registry) this.names = { registry, names: registry.names() };
+    return this.names.names;
   }
 
-  private async runOne(r: Running): Promise<void> {
-    const { job, controller } = r;
-    const { registry, clock, store } = this.opts;
-    const attempt = job.attemptsMade + 1;
-    this.events.emit("job:start", { id: job.id, name: job.name, attempt });
-    const entry = registry.has(job.name) ? registry.get(job.name) : undefined;
-    let ending: TryEnding;
-    if (entry) {
-      const log = this.opts.log.child({ job: job.name, id: job.id, queue: job.queue, attempt });
-      const jobLog = new JobLog(log, attempt, (lines) => store.appendLogs({ id: job.id, token: job.lease.token, lines }));
-      ending = await this.executors.for(entry).run({
-        entry,
-        job,
-        controller,
-        abandonAfterMs: this.opts.abandonAfterMs ?? 5_000,
-        log: jobLog,
-        progress: (pct, msg) => {
-          store.progress({ id: job.id, token: job.lease.token, progress: { pct, msg } }).catch(() => {});
-        },
-        enqueue: this.opts.enqueue,
-      });
-      if (!ending.ok && ending.abandoned) {
-        log.warn("the job ignored its aborted signal; its try is written off while its code may still run", { reason: ending.error.message });
-        this.events.emit("job:abandoned", { id: job.id, name: job.name });
+  private begin(job: ReservedJob): void {
+    const { registry, clock } = this.opts;
+    const t = new JobTry(job, registry.has(job.name) ? registry.get(job.name) : undefined, this.tryDeps, clock.mono());
+    this.running.set(job.id, t);
+    this.started++;
+    t.done = this.runOne(t);
+  }
+
+  /** Never rejects: a bug here is logged, and the job comes back through its lease. */
+  private async runOne(t: JobTry): Promise<void> {
+    const { job, entry, controller } = t;
+    const { clock } = this.opts;
+    try {
+      if (this.events.listens("job:start")) this.events.emit("job:start", { id: job.id, name: job.name, attempt: t.attempt });
+      let ending: TryEnding;
+      if (entry) {
+        ending = await this.executors.for(entry).run(t);
+        if (!ending.ok && ending.abandoned) {
+          t.processLog().warn("the job ignored its aborted signal; its try is written off while its code may still run", { reason: ending.error.message });
+          this.events.emit("job:abandoned", { id: job.id, name: job.name });
+        }
+        // Before the outcome: once it is recorded the lease is gone, and with it the right to write.
+        if (t.logged) await t.flushLog();
+      } else {
+        // Claimed by name, so only a reload that dropped the job gets here: put it back for a worker that has it.
+        ending = { ok: false, error: new ShuttingDown() };
       }
-      // Before the outcome: once it is recorded the lease is gone, and with it the right to write.
-      await jobLog.flush();
-    } else {
-      // Claimed by name, so only a reload that dropped the job gets here: put it back for a worker that has it.
-      ending = { ok: false, error: new ShuttingDown() };
+      const outcome = decideOutcome({ entry, job, ending, abortReason: controller.reason, now: clock.now(), maxStalls: this.opts.maxStalls, maxResultBytes: this.opts.maxResultBytes });
+      const durationMs = clock.mono() - t.started;
+      const waitMs = job.startedAt !== undefined ? Math.max(0, job.startedAt - job.runAt) : 0;
+      // The try is over: free its slot, and let the next round write the outcome (with its claim).
+      this.running.delete(job.id);
+      this.outbox.add({ id: job.id, name: job.name, queue: job.queue, token: job.lease.token, workerId: this.workerId, attempt: t.attempt, outcome, durationMs, waitMs });
+    } catch (err) {
+      this.opts.log.error("unexpected error while running a job", { id: job.id, error: toError(err).message });
+      this.running.delete(job.id);
     }
-    const outcome = decideOutcome({ entry, job, ending, abortReason: controller.signal.reason, now: clock.now(), maxStalls: this.opts.maxStalls, maxResultBytes: this.opts.maxResultBytes });
-    this.timings.set(job.id, { durationMs: clock.mono() - r.started, waitMs: Math.max(0, job.startedAt !== undefined ? job.startedAt - job.runAt : 0) });
-    // The try is over: free its slot, and let the next round write the outcome (with its claim).
-    this.running.delete(job.id);
-    this.outbox.add({ id: job.id, name: job.name, queue: job.queue, token: job.lease.token, workerId: this.workerId, attempt, outcome });
     this.nudgeLoop();
   }
 
   /** An outcome is in the store (or dropped): one log line for the finished try, and the event. */
   private ended(w: Written): void {
-    const { durationMs, waitMs } = this.timings.get(w.id) ?? { durationMs: 0, waitMs: 0 };
-    this.timings.delete(w.id);
+    const { durationMs, waitMs } = w;
     const o = w.outcome;
     const err = "error" in o ? o.error : undefined;
     const { log } = this.opts;
@@ -416,7 +405,7 @@ export class WorkerPool implements Service {
     else if (o.kind === "release") log.info("job put back (shutdown)", fields);
     else if (o.kind === "stall") log.warn("job stalled: the thread or process running it died; the rescuer puts it back", { ...fields, error: err?.message });
     if (o.kind === "complete" || o.kind === "retry" || o.kind === "fail") this.throughput.record(w.queue, o.kind === "complete", this.opts.clock.now());
-    this.events.emit("job:end", { id: w.id, name: w.name, queue: w.queue, attempt: w.attempt, outcome: o.kind, error: err?.message, durationMs, waitMs });
+    if (this.events.listens("job:end")) this.events.emit("job:end", { id: w.id, name: w.name, queue: w.queue, attempt: w.attempt, outcome: o.kind, error: err?.message, durationMs, waitMs });
   }
 
   private nudgeLoop(): void {

@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { FakeClock } from "../../src/core/clock.ts";
 import { InvalidStateError, NotFoundError } from "../../src/core/errors.ts";
-import { DEAD_WORKER_KEEP_MS, JOB_LOG_LINES_KEPT, type NewJob, type WorkerInfo } from "../../src/core/types.ts";
+import { DEAD_WORKER_KEEP_MS, JOB_LOG_LINES_KEPT, type NewJob, type QueueCounts, type WorkerInfo } from "../../src/core/types.ts";
 import type {
   CompleteParams,
   ExtendLeasesParams,
@@ -20,6 +20,7 @@ import type {
   Store,
 } from "../../src/store/store.ts";
 import { within } from "../helpers/wait.ts";
+import { scanCounts } from "./differential.ts";
 
 export interface StoreUnderTest {
   store: Store;
@@ -337,6 +338,50 @@ export function describeStore(label: string, factory: StoreFactory): void {
       expect(byQueue.critical).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0, cancelled: 0, paused: false });
       expect(byQueue.default).toMatchObject({ waiting: 0, active: 0, completed: 1, cancelled: 1 });
       expect(byQueue.low).toMatchObject({ delayed: 1 });
+    });
+
+    test("counts equal a listing of every job after each kind of move; an unnamed queue is listed while it has jobs", async () => {
+      const strip = (rows: QueueCounts[]) => rows.map(({ paused: _, ...c }) => c).sort((a, b) => a.queue.localeCompare(b.queue));
+      const check = async (after: string) => {
+        const counts = await store.counts(QUEUES);
+        expect({ after, counts: strip(counts) }).toEqual({ after, counts: strip(await scanCounts(store, QUEUES)) });
+        return counts;
+      };
+      await enq([job("a"), job("b"), job("c", { queue: "low" }), job("d", { queue: "side" }), job("e", { runAt: clock.now() + 1_000 }), job("f", { maxAttempts: 1 })]);
+      expect((await check("enqueue")).map((c) => c.queue)).toEqual([...QUEUES, "side"]);
+      const held = await reserve({ queues: [...QUEUES, "side"], workerId: W, max: 6, leaseMs: LEASE });
+      await check("reserve");
+      const by = (name: string) => held.find((j) => j.name === name)!;
+      await complete({ workerId: W, jobs: [{ id: by("a").id, token: by("a").lease.token }] });
+      await fail({ workerId: W, id: by("f").id, token: by("f").lease.token, error: { attempt: 1, message: "x" } });
+      await fail({ workerId: W, id: by("b").id, token: by("b").lease.token, error: { attempt: 1, message: "x" }, retryAt: clock.now() + 500 });
+      await store.cancelHeld({ workerId: W, id: by("c").id, token: by("c").lease.token, now: now() });
+      await store.release({ workerId: W, jobs: [{ id: by("d").id, token: by("d").lease.token }] });
+      await check("complete, fail, fail with a retry, cancelHeld, release");
+      // A late or foreign outcome moves nothing.
+      await complete({ workerId: "intruder", jobs: [{ id: by("d").id, token: by("d").lease.token }] });
+      await check("a fenced completion");
+      clock.advance(1_000);
+      expect(await store.promoteDue({ limit: 10, now: now() })).toBe(2);
+      await check("promote");
+      const again = await reserve({ queues: QUEUES, workerId: "w2", max: 10, leaseMs: 1_000 });
+      expect(again.length).toBeGreaterThan(0);
+      clock.advance(1_001);
+      await rescue({ maxStalls: 0, limit: 100 });
+      await check("rescue past maxStalls");
+      await retryJob(by("a").id);
+      expect((await store.retryFailed({ queue: "default", limit: 10, now: now() })).retried).toContain(by("f").id);
+      const [g] = await enq([job("g", { queue: "low" })]);
+      await cancelJob(g.id);
+      await check("retry of a completed job, retryFailed, cancel");
+      await store.removeJob(by("c").id);
+      const side = (await reserve({ queues: ["side"], workerId: W, max: 1, leaseMs: LEASE }))[0];
+      await complete({ workerId: W, jobs: [{ id: side.id, token: side.lease.token }] });
+      await check("remove, complete in an unnamed queue");
+      await trim({ completedMaxAgeMs: 0, completedMaxCount: 0, failedMaxAgeMs: 0, failedMaxCount: 0 });
+      const after = await check("trim");
+      // Every job of "side" is gone: it is no longer listed.
+      expect(after.map((c) => c.queue)).toEqual(QUEUES);
     });
 
     test("listJobs filters by state and queue and pages newest first without gaps", async () => {

@@ -79,6 +79,8 @@ describe("shipped unit files", () => {
     expect(one("User")).toBe("qworker");
     expect(one("StateDirectory")).toBe("qworker");
     expect(d.get("Environment")).toContain("QWORKER_DB=/var/lib/qworker/qworker.db");
+    // The collector sized as for 1 GB of RAM: a drain's RSS stays near 100 MB (bench/rss-drain.ts).
+    expect(d.get("Environment")).toContain("BUN_JSC_forceRAMSize=1073741824");
     expect(d.get("EnvironmentFile")).toContain("-/etc/qworker/qworker.env");
     expect(one("ExecReload")).toBe("/bin/kill -HUP $MAINPID");
     expect(one("ExecStart")).toBe("/usr/local/bin/qworker run");

@@ -16,6 +16,7 @@ import { controlKind, ShuttingDown } from "../../src/sdk/errors.ts";
 import type { ReservedJob } from "../../src/store/store.ts";
 import type { TryEnding } from "../../src/worker/execute.ts";
 import { Executors, type Executor } from "../../src/worker/executors/executor.ts";
+import { TryAbort } from "../../src/worker/try-abort.ts";
 
 let registry: Registry;
 let entry: JobEntry;
@@ -37,14 +38,14 @@ function job(data: unknown, attemptsMade = 0): ReservedJob {
   return { id, name: "modal", queue: "default", data, attemptsMade, maxAttempts: 3, stalls: 0, lease: { token: 1, workerId: "w", until: 0 } } as unknown as ReservedJob;
 }
 
-async function tryOn(executor: Executor, data: unknown, o: { timeoutMs?: number; maxMemoryMb?: number; graceMs?: number; controller?: AbortController } = {}): Promise<{ ending: TryEnding; seen: Seen; ms: number }> {
+async function tryOn(executor: Executor, data: unknown, o: { timeoutMs?: number; maxMemoryMb?: number; graceMs?: number; controller?: TryAbort } = {}): Promise<{ ending: TryEnding; seen: Seen; ms: number }> {
   const seen: Seen = { progress: [], logs: [], enqueued: [] };
   const line = (level: string) => (msg: string, fields?: Record<string, unknown>) => seen.logs.push({ level, msg, fields });
   const t0 = performance.now();
   const ending = await executor.run({
     entry: { ...entry, timeoutMs: o.timeoutMs ?? entry.timeoutMs, maxMemoryMb: o.maxMemoryMb },
     job: job(data),
-    controller: o.controller ?? new AbortController(),
+    controller: o.controller ?? new TryAbort(),
     abandonAfterMs: o.graceMs ?? 300,
     log: { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") },
     progress: (pct, msg) => seen.progress.push({ pct, msg }),
@@ -148,7 +149,7 @@ for (const mode of ["thread", "process"] as const) {
     });
 
     test("shutdown while the try runs: the abort reaches the job inside the host", async () => {
-      const controller = new AbortController();
+      const controller = new TryAbort();
       const running = tryOn(executor, { action: "honour-abort" }, { controller, timeoutMs: 30_000 });
       setTimeout(() => controller.abort(new ShuttingDown()), 100);
       expect(controlKind(failure((await running).ending).error)).toBe("shutting-down");
@@ -165,7 +166,7 @@ describe("module loading in a host", () => {
       executors.for(slow.get(name)).run({
         entry: slow.get(name),
         job: { ...job({}), name } as ReservedJob,
-        controller: new AbortController(),
+        controller: new TryAbort(),
         abandonAfterMs: 200,
         log: { debug: line(), info: line(), warn: line(), error: line() },
         progress() {},

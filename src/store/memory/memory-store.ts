@@ -3,9 +3,12 @@
  * reference implementation of the Store contract, and the fastest, but it
  * is not durable: everything is lost when the process exits (documented).
  *
- * Waiting jobs sit in one min-heap per queue (priority, then FIFO), delayed
- * jobs in one heap by due time. Heaps use lazy deletion: an entry whose job
- * has moved on is skipped when popped, so cancel/remove stay O(1).
+ * Waiting jobs sit in one line per queue (waiting-line.ts: a FIFO per
+ * priority level), delayed jobs in a heap by due time. Both delete lazily:
+ * an entry whose job has moved on is skipped when it comes up, so
+ * cancel/remove stay O(1). Every state change goes through `moveTo` (or
+ * `admit`/`forget`), which keeps the counts per queue and state that
+ * `counts()` returns without a scan.
  */
 
 import type { Clock } from "../../core/clock.ts";
@@ -14,6 +17,7 @@ import { compareIds } from "../../core/ids.ts";
 import {
   type EnqueueResult,
   type JobRecord,
+  type JobState,
   type LeaderInfo,
   type NewJob,
   type QueueCounts,
@@ -49,15 +53,12 @@ import {
 } from "../store.ts";
 import { STALLED_MESSAGE, uniqueTaken } from "../messages.ts";
 import { MemoryFleet } from "./fleet.ts";
+import { countsFromRows, Tally } from "../tally.ts";
 import { MinHeap } from "./heap.ts";
 import { WorkSignal } from "./work-signal.ts";
-import { countsOf, expiredIds, pageOf } from "./queries.ts";
-
-interface Slot {
-  priority: number;
-  seq: number;
-  id: string;
-}
+import { expiredIds, pageOf } from "./queries.ts";
+import { copy, isLive, newRecord, reservedCopy } from "./records.ts";
+import { WaitingLine, type Slot } from "./waiting-line.ts";
 
 interface Due {
   runAt: number;
@@ -71,7 +72,8 @@ export class MemoryStore implements Store {
 
   private jobs = new Map<string, JobRecord>();
   private seqOf = new Map<string, number>();
-  private waiting = new Map<string, MinHeap<Slot>>();
+  private waiting = new Map<string, WaitingLine>();
+  private readonly tally = new Tally();
   private delayed = new MinHeap<Due>((a, b) => a.runAt < b.runAt);
   private active = new Set<string>();
   private unique = new Map<string, { id: string; until: number }>();
@@ -117,27 +119,13 @@ export class MemoryStore implements Store {
           continue;
         }
       }
-      const runAt = spec.runAt ?? now;
-      const rec: JobRecord = {
-        id: spec.id ?? String(++this.lastId),
-        name: spec.name,
-        queue: spec.queue,
-        data: spec.data,
-        state: runAt > now ? "delayed" : "waiting",
-        priority: spec.priority ?? 0,
-        attemptsMade: 0,
-        maxAttempts: spec.maxAttempts,
-        stalls: 0,
-        runAt,
-        createdAt: now,
-        errors: [],
-        uniqueKey: spec.uniqueKey,
-      };
+      const rec = newRecord(spec.id ?? String(++this.lastId), spec, now);
       this.jobs.set(rec.id, rec);
+      this.tally.add(rec.queue, rec.state);
       this.seqOf.set(rec.id, this.nextSeq++);
       if (uniqueRef) this.unique.set(uniqueRef, { id: rec.id, until: now + (spec.uniqueTtlMs ?? DEFAULT_UNIQUE_TTL_MS) });
       if (rec.state === "waiting") this.pushWaiting(rec);
-      else this.delayed.push({ runAt, id: rec.id });
+      else this.delayed.push({ runAt: rec.runAt, id: rec.id });
       results.push({ id: rec.id, deduplicated: false });
     }
     this.signal.wakeAll();
@@ -154,28 +142,27 @@ export class MemoryStore implements Store {
     const out: ReservedJob[] = [];
     for (const queue of p.queues) {
       if (this.paused.has(queue)) continue;
-      const heap = this.waiting.get(queue);
+      const line = this.waiting.get(queue);
+      if (!line) continue;
       // Jobs no name of this worker matches wait for a worker that has them loaded; they go back after the loop.
-      const skipped: Slot[] = [];
-      while (heap && heap.size > 0 && out.length < p.max) {
-        const slot = heap.pop()!;
-        const rec = this.jobs.get(slot.id);
-        if (!rec || rec.state !== "waiting" || this.seqOf.get(rec.id) !== slot.seq) continue;
+      let skipped: Slot[] | undefined;
+      while (out.length < p.max) {
+        const slot = line.shift();
+        if (!slot) break;
+        const rec = slot.rec;
+        if (rec.state !== "waiting" || this.seqOf.get(rec.id) !== slot.seq) continue;
         if (names && !names.has(rec.name)) {
-          skipped.push(slot);
+          (skipped ??= []).push(slot);
           continue;
         }
         const token = (rec.lease?.token ?? 0) + 1;
-        rec.state = "active";
+        this.moveTo(rec, "active");
         rec.startedAt = now;
         rec.lease = { workerId: p.workerId, token, until: now + p.leaseMs };
         this.active.add(rec.id);
-        // A claim does not carry the job's log: the worker never reads it, and it can be long.
-        const claimed = copy(rec) as ReservedJob;
-        delete claimed.logs;
-        out.push(claimed);
+        out.push(reservedCopy(rec));
       }
-      for (const slot of skipped) heap!.push(slot);
+      if (skipped) for (let i = skipped.length - 1; i >= 0; i--) line.insert(skipped[i]);
       if (out.length >= p.max) break;
     }
     return out;
@@ -200,7 +187,7 @@ export class MemoryStore implements Store {
     for (const ref of jobs) {
       const rec = this.held(ref, workerId);
       if (!rec) continue;
-      rec.state = "completed";
+      this.moveTo(rec, "completed");
       rec.attemptsMade += 1;
       rec.result = ref.result;
       rec.finishedAt = now;
@@ -216,13 +203,13 @@ export class MemoryStore implements Store {
     rec.errors.push({ ...p.error, at: now });
     this.active.delete(rec.id);
     if (p.retryAt !== undefined) {
-      rec.state = "delayed";
+      this.moveTo(rec, "delayed");
       rec.runAt = p.retryAt;
       rec.lease = { ...rec.lease!, until: 0 };
       this.delayed.push({ runAt: p.retryAt, id: rec.id });
       this.signal.wakeAll();
     } else {
-      rec.state = "failed";
+      this.moveTo(rec, "failed");
       rec.finishedAt = now;
       this.settle(rec);
     }
@@ -231,7 +218,7 @@ export class MemoryStore implements Store {
   async cancelHeld(p: CancelHeldParams): Promise<void> {
     const rec = this.held(p, p.workerId);
     if (!rec) return;
-    rec.state = "cancelled";
+    this.moveTo(rec, "cancelled");
     rec.finishedAt = p.now;
     this.settle(rec);
   }
@@ -241,9 +228,9 @@ export class MemoryStore implements Store {
       const rec = this.held(ref, p.workerId);
       if (!rec) continue;
       this.active.delete(rec.id);
-      rec.state = "waiting";
+      this.moveTo(rec, "waiting");
       rec.lease = { ...rec.lease!, until: 0 };
-      this.pushWaiting(rec, this.seqOf.get(rec.id));
+      this.pushWaiting(rec);
     }
     this.signal.wakeAll();
   }
@@ -293,15 +280,15 @@ export class MemoryStore implements Store {
       this.active.delete(id);
       rec.stalls += 1;
       if (rec.stalls > p.maxStalls) {
-        rec.state = "failed";
+        this.moveTo(rec, "failed");
         rec.finishedAt = now;
         rec.errors.push({ attempt: rec.attemptsMade + 1, at: now, name: "Stalled", message: STALLED_MESSAGE });
         rec.attemptsMade += 1;
         this.settle(rec);
         result.failed.push(id);
       } else {
-        rec.state = "waiting";
-        this.pushWaiting(rec, this.seqOf.get(id));
+        this.moveTo(rec, "waiting");
+        this.pushWaiting(rec);
         result.rescued.push(id);
       }
     }
@@ -327,7 +314,7 @@ export class MemoryStore implements Store {
   }
 
   async counts(queues: string[]): Promise<QueueCounts[]> {
-    return countsOf(this.jobs.values(), queues, this.paused);
+    return countsFromRows(queues, this.paused, this.tally.entries());
   }
 
   async retryJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
@@ -371,7 +358,7 @@ export class MemoryStore implements Store {
     const id = rec.id;
     // Live again, it holds its key again.
     if (rec.uniqueKey !== undefined) this.unique.set(`${rec.name}\u0000${rec.uniqueKey}`, { id, until: now + DEFAULT_UNIQUE_TTL_MS });
-    rec.state = "waiting";
+    this.moveTo(rec, "waiting");
     rec.attemptsMade = 0;
     rec.stalls = 0;
     rec.runAt = now;
@@ -387,7 +374,7 @@ export class MemoryStore implements Store {
   async cancelJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
     const rec = this.mustGet(id);
     if (!isLive(rec)) throw new InvalidStateError(`job ${id} is already ${rec.state}; only waiting, delayed or active jobs can be cancelled`);
-    rec.state = "cancelled";
+    this.moveTo(rec, "cancelled");
     rec.finishedAt = now;
     this.settle(rec);
     return copy(rec);
@@ -440,13 +427,17 @@ export class MemoryStore implements Store {
 
   // ---- internals -------------------------------------------------------
 
-  private pushWaiting(rec: JobRecord, seq = this.seqOf.get(rec.id)!): void {
-    let heap = this.waiting.get(rec.queue);
-    if (!heap) {
-      heap = new MinHeap<Slot>((a, b) => a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq));
-      this.waiting.set(rec.queue, heap);
-    }
-    heap.push({ priority: rec.priority, seq, id: rec.id });
+  /** Into its queue's line at its sequence number: the back for a new one, where it stood for one put back. */
+  private pushWaiting(rec: JobRecord): void {
+    let line = this.waiting.get(rec.queue);
+    if (!line) this.waiting.set(rec.queue, (line = new WaitingLine()));
+    line.insert({ rec, seq: this.seqOf.get(rec.id)! });
+  }
+
+  /** Every state change: the counts follow. */
+  private moveTo(rec: JobRecord, state: JobState): void {
+    this.tally.move(rec.queue, rec.state, state);
+    rec.state = state;
   }
 
   private promoteDueSync(limit: number, now: number): number {
@@ -455,7 +446,7 @@ export class MemoryStore implements Store {
       const due = this.delayed.pop()!;
       const rec = this.jobs.get(due.id);
       if (!rec || rec.state !== "delayed" || rec.runAt !== due.runAt) continue;
-      rec.state = "waiting";
+      this.moveTo(rec, "waiting");
       this.seqOf.set(rec.id, this.nextSeq++);
       this.pushWaiting(rec);
       moved++;
@@ -490,6 +481,7 @@ export class MemoryStore implements Store {
   private forget(id: string): void {
     const rec = this.jobs.get(id);
     if (!rec) return;
+    this.tally.add(rec.queue, rec.state, -1);
     this.settle(rec);
     this.jobs.delete(id);
     this.seqOf.delete(id);
@@ -500,14 +492,4 @@ export class MemoryStore implements Store {
     if (!rec) throw new NotFoundError(`no job with id "${id}"`);
     return rec;
   }
-}
-
-function isLive(rec: JobRecord): boolean {
-  return rec.state === "waiting" || rec.state === "delayed" || rec.state === "active";
-}
-
-function copy(rec: JobRecord): JobRecord {
-  const out: JobRecord = { ...rec, errors: [...rec.errors], lease: rec.lease && { ...rec.lease } };
-  if (rec.logs) out.logs = [...rec.logs];
-  return out;
 }

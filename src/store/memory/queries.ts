@@ -1,11 +1,10 @@
 /**
  * The memory store's read-side queries as pure functions over its records:
- * paging, counting, and choosing what retention removes. Kept apart so the
- * store file is about state changes only.
+ * paging, and choosing what retention removes (counts are kept as jobs
+ * move: tally.ts). Kept apart so the store file is about state changes.
  */
 
-import type { JobRecord, QueueCounts } from "../../core/types.ts";
-import { CountsTable } from "../counts.ts";
+import type { JobRecord } from "../../core/types.ts";
 import { comparePageKey, decodeCursor, encodeCursor } from "../cursor.ts";
 import type { JobPage, ListJobsParams, RetentionPolicy } from "../store.ts";
 
@@ -28,12 +27,6 @@ export function pageOf(records: Iterable<JobRecord>, p: ListJobsParams, copy: (r
   };
 }
 
-export function countsOf(records: Iterable<JobRecord>, queues: string[], paused: ReadonlySet<string>): QueueCounts[] {
-  const table = new CountsTable(queues, paused);
-  for (const rec of records) table.add(rec.queue, rec.state);
-  return table.rows();
-}
-
 /**
  * Ids of finished jobs past the policy: too old, or beyond the newest
  * `maxCount` per queue and state. Cancelled jobs follow the failed limits.
@@ -52,7 +45,8 @@ export function expiredIds(records: Iterable<JobRecord>, policy: RetentionPolicy
     const completed = list[0].state === "completed";
     const maxAge = completed ? policy.completedMaxAgeMs : policy.failedMaxAgeMs;
     const maxCount = completed ? policy.completedMaxCount : policy.failedMaxCount;
-    list.sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
+    // Newest first; of two finished in the same ms the one stored later is kept, as SQLite's rowid order does.
+    list.reverse().sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
     list.forEach((rec, i) => {
       if (i >= maxCount || now - (rec.finishedAt ?? 0) > maxAge) out.push(rec.id);
     });

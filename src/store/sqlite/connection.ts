@@ -21,7 +21,8 @@
 import type { Database } from "bun:sqlite";
 import { StoreUnavailableError, toError } from "../../core/errors.ts";
 import { BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from "./schema.ts";
-import { ListQueries, prepareStatements, type Statements } from "./statements.ts";
+import { Tally } from "../tally.ts";
+import { addCounts, ListQueries, prepareStatements, type Statements } from "./statements.ts";
 
 /** SQLite result codes that mean "the store cannot serve", not "you asked for something wrong". */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|READONLY|CORRUPT|NOTADB|PROTOCOL|PERM)/;
@@ -31,6 +32,8 @@ export class SqliteConnection {
   readonly db: Database;
   readonly st: Statements;
   readonly lists: ListQueries;
+  /** The state moves of the write in progress; writes never overlap on one connection (see above), so one serves them all. */
+  private readonly tally = new Tally();
   private closed = false;
 
   /** Opens, migrates and prepares; throws StoreUnavailableError naming the path. */
@@ -56,8 +59,12 @@ export class SqliteConnection {
     }
   }
 
-  /** Runs `fn` in one write transaction: committed if it returns, rolled back if it throws. */
-  async write<T>(what: string, fn: (st: Statements) => T): Promise<T> {
+  /**
+   * Runs `fn` in one write transaction: committed if it returns, rolled back
+   * if it throws. `fn` records every state change it makes in the tally,
+   * which goes into queue_counts in the same transaction.
+   */
+  async write<T>(what: string, fn: (st: Statements, tally: Tally) => T): Promise<T> {
     const { st } = this;
     // The budget counts the naps, not a clock: the injected clock may be a FakeClock that never moves.
     for (let napped = 0; ; ) {
@@ -65,10 +72,12 @@ export class SqliteConnection {
       if (this.closed) throw new StoreUnavailableError(`SQLite store at ${this.path} was closed before ${what} could run`);
       if (this.tryBegin(what)) {
         try {
-          const out = fn(st);
+          const out = fn(st, this.tally);
+          if (!this.tally.empty) addCounts(st, this.tally);
           st.commit.run();
           return out;
         } catch (err) {
+          this.tally.clear();
           if (this.db.inTransaction) st.rollback.run();
           throw this.translate(what, err);
         }

@@ -5,6 +5,7 @@
  */
 
 import type { JobErrorRecord, JobRecord, JobState } from "../../core/types.ts";
+import type { ReservedJob } from "../store.ts";
 
 export interface JobRow {
   id: string;
@@ -31,6 +32,12 @@ export interface JobRow {
   unique_until: number | null;
   logs: string | null;
 }
+
+/** The columns a claim returns (statements.ts, CLAIMED): what a waiting job can hold. */
+export type ClaimedRow = Pick<
+  JobRow,
+  "id" | "name" | "queue" | "priority" | "seq" | "data" | "attempts_made" | "max_attempts" | "stalls" | "run_at" | "created_at" | "lease_token" | "progress" | "errors" | "unique_key"
+>;
 
 /** JSON text for a column, NULL for undefined (so `result: undefined` stays absent, `null` stays null). */
 export function toJson(value: unknown): string | null {
@@ -67,7 +74,34 @@ export function toRecord(r: JobRow): JobRecord {
   return rec;
 }
 
+/**
+ * A claimed row as the record the worker gets: exactly what toRecord would
+ * make of the whole row, minus the log (a claim never carries it), built
+ * from the claim's columns and what the claim itself set.
+ */
+export function toReserved(r: ClaimedRow, workerId: string, now: number, until: number): ReservedJob {
+  const rec: ReservedJob = {
+    id: r.id,
+    name: r.name,
+    queue: r.queue,
+    data: fromJson(r.data),
+    state: "active",
+    priority: r.priority,
+    attemptsMade: r.attempts_made,
+    maxAttempts: r.max_attempts,
+    stalls: r.stalls,
+    runAt: r.run_at,
+    createdAt: r.created_at,
+    errors: r.errors === "[]" ? [] : (JSON.parse(r.errors) as JobErrorRecord[]),
+    startedAt: now,
+    lease: { workerId, token: r.lease_token, until },
+  };
+  if (r.progress !== null) rec.progress = JSON.parse(r.progress);
+  if (r.unique_key !== null) rec.uniqueKey = r.unique_key;
+  return rec;
+}
+
 /** Claim order inside one queue: RETURNING gives rows in no promised order. */
-export function bySlot(a: JobRow, b: JobRow): number {
+export function bySlot(a: Pick<JobRow, "priority" | "seq">, b: Pick<JobRow, "priority" | "seq">): number {
   return a.priority - b.priority || a.seq - b.seq;
 }

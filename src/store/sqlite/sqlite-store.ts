@@ -31,9 +31,10 @@ import {
   DEAD_WORKER_KEEP_MS,
   DEFAULT_UNIQUE_TTL_MS,
   JOB_LOG_LINES_KEPT,
+  JOB_STATES,
   type JobLogLine,
 } from "../../core/types.ts";
-import { CountsTable } from "../counts.ts";
+import { countsFromRows, type Tally } from "../tally.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import {
   PROMOTE_IN_RESERVE,
@@ -62,8 +63,9 @@ import {
 import { SqliteConnection } from "./connection.ts";
 import { acquireLeader, currentLeader, heartbeat, scheduleStates, workerRecords } from "./fleet.ts";
 import { AdaptivePoller, acquireLocalWake, releaseLocalWake, type LocalWake } from "./poller.ts";
-import { bySlot, toJson, toRecord } from "./rows.ts";
+import { bySlot, toJson, toRecord, toReserved } from "./rows.ts";
 import { completeIn, mustGet, pausedSet, promoteDueIn, type Statements } from "./statements.ts";
+import { trimIn } from "./trim.ts";
 
 export interface SqliteStoreOptions {
   /** The database file; its folder is created if missing. */
@@ -74,6 +76,9 @@ export interface SqliteStoreOptions {
   clock: Clock;
 }
 
+
+/** Claimed jobs whose queue a store remembers at most (see `claimed`). */
+const CLAIMED_KEPT = 100_000;
 
 /** Rows one trim transaction deletes at most. */
 const TRIM_BATCH = 5_000;
@@ -88,6 +93,13 @@ export class SqliteStore implements Store {
   private readonly path: string;
   private readonly clock: Clock;
   private readonly create: boolean;
+  /**
+   * The queue of each job this store claimed and has not seen the outcome
+   * of: a completion is then counted without reading the row back. Jobs
+   * whose outcome never comes (lost leases) are forgotten wholesale past
+   * CLAIMED_KEPT; a completion of a forgotten one reads its queue instead.
+   */
+  private readonly claimed = new Map<string, string>();
 
   constructor(opts: SqliteStoreOptions) {
     this.path = opts.path;
@@ -131,7 +143,7 @@ export class SqliteStore implements Store {
   // ---- producing -------------------------------------------------------
 
   async enqueue({ jobs, now }: EnqueueParams): Promise<EnqueueResult[]> {
-    const results = await this.write("enqueue", (st) => {
+    const results = await this.write("enqueue", (st, tally) => {
       let seq = st.getCounter.get("seq")!.value;
       let lastId = st.getCounter.get("jobid")!.value;
       const out: EnqueueResult[] = [];
@@ -152,7 +164,9 @@ export class SqliteStore implements Store {
         const uniqueUntil = spec.uniqueKey === undefined ? null : now + (spec.uniqueTtlMs ?? DEFAULT_UNIQUE_TTL_MS);
         const row = [id, spec.name, spec.queue, state, spec.priority ?? 0, ++seq, toJson(spec.data), spec.maxAttempts, runAt, now, spec.uniqueKey ?? null, uniqueUntil];
         // No change: the id exists after all (an empty-string id skipped the check above).
-        out.push({ id, deduplicated: st.insertJob.run(...row).changes === 0 });
+        const added = st.insertJob.run(...row).changes > 0;
+        if (added) tally.add(spec.queue, state);
+        out.push({ id, deduplicated: !added });
       }
       st.setCounter.run(seq, "seq");
       st.setCounter.run(lastId, "jobid");
@@ -168,21 +182,24 @@ export class SqliteStore implements Store {
     const { now } = p;
     let promoted = 0;
     const names = p.names && JSON.stringify(p.names);
-    const out = await this.write("reserve", (st) => {
-      if (p.complete?.length) completeIn(st, p.workerId, p.complete, now);
-      promoted = promoteDueIn(st, now, PROMOTE_IN_RESERVE);
+    const until = now + p.leaseMs;
+    if (this.claimed.size > CLAIMED_KEPT) this.claimed.clear();
+    const out = await this.write("reserve", (st, tally) => {
+      if (p.complete?.length) completeIn(st, tally, this.claimed, p.workerId, p.complete, now);
+      promoted = promoteDueIn(st, tally, now, PROMOTE_IN_RESERVE);
       const paused = pausedSet(st);
       const claimed: ReservedJob[] = [];
       for (const queue of p.queues) {
         if (claimed.length >= p.max) break;
         if (paused.has(queue)) continue;
         const left = p.max - claimed.length;
-        const rows = names === undefined ? st.claim.all(now, p.workerId, now + p.leaseMs, queue, left) : st.claimNamed.all(now, p.workerId, now + p.leaseMs, queue, names, left);
+        const rows = names === undefined ? st.claim.all(now, p.workerId, until, queue, left) : st.claimNamed.all(now, p.workerId, until, queue, names, left);
+        if (rows.length === 0) continue;
         if (rows.length > 1) rows.sort(bySlot);
+        tally.move(queue, "waiting", "active", rows.length);
         for (const row of rows) {
-          // A claim does not carry the job's log: the worker never reads it, and it can be long.
-          row.logs = null;
-          claimed.push(toRecord(row) as ReservedJob);
+          claimed.push(toReserved(row, p.workerId, now, until));
+          this.claimed.set(row.id, queue);
         }
       }
       return claimed;
@@ -200,26 +217,37 @@ export class SqliteStore implements Store {
   }
 
   async complete(p: CompleteParams): Promise<void> {
-    await this.write("complete", (st) => completeIn(st, p.workerId, p.jobs, p.now));
+    await this.write("complete", (st, tally) => completeIn(st, tally, this.claimed, p.workerId, p.jobs, p.now));
   }
 
   async fail(p: FailParams): Promise<void> {
     const { now } = p;
-    const moved = await this.write("fail", (st) => {
+    this.claimed.delete(p.id);
+    const moved = await this.write("fail", (st, tally) => {
       const error = JSON.stringify({ ...p.error, at: now });
-      if (p.retryAt === undefined) return st.failFinal.run(error, now, p.id, p.workerId, p.token).changes;
-      return st.failRetry.run(error, p.retryAt, p.id, p.workerId, p.token).changes;
+      const to = p.retryAt === undefined ? "failed" : "delayed";
+      const row = p.retryAt === undefined ? st.failFinal.get(error, now, p.id, p.workerId, p.token) : st.failRetry.get(error, p.retryAt, p.id, p.workerId, p.token);
+      if (row) tally.move(row.queue, "active", to);
+      return row !== null;
     });
     if (moved && p.retryAt !== undefined) this.wake();
   }
 
   async cancelHeld(p: CancelHeldParams): Promise<void> {
-    await this.write("cancelHeld", (st) => st.cancelHeld.run(p.now, p.id, p.workerId, p.token));
+    this.claimed.delete(p.id);
+    await this.write("cancelHeld", (st, tally) => {
+      const row = st.cancelHeld.get(p.now, p.id, p.workerId, p.token);
+      if (row) tally.move(row.queue, "active", "cancelled");
+    });
   }
 
   async release(p: ReleaseParams): Promise<void> {
-    await this.write("release", (st) => {
-      for (const ref of p.jobs) st.release.run(ref.id, p.workerId, ref.token);
+    for (const ref of p.jobs) this.claimed.delete(ref.id);
+    await this.write("release", (st, tally) => {
+      for (const ref of p.jobs) {
+        const row = st.release.get(ref.id, p.workerId, ref.token);
+        if (row) tally.move(row.queue, "active", "waiting");
+      }
     });
     this.wake();
   }
@@ -251,7 +279,7 @@ export class SqliteStore implements Store {
   // ---- maintenance -----------------------------------------------------
 
   async promoteDue(p: { limit: number; now: number }): Promise<number> {
-    const moved = await this.write("promoteDue", (st) => promoteDueIn(st, p.now, Math.max(0, p.limit)));
+    const moved = await this.write("promoteDue", (st, tally) => promoteDueIn(st, tally, p.now, Math.max(0, p.limit)));
     if (moved) this.wake();
     return moved;
   }
@@ -262,7 +290,7 @@ export class SqliteStore implements Store {
 
   async rescueExpired(p: RescueParams): Promise<RescueResult> {
     const { now } = p;
-    const result = await this.write("rescueExpired", (st) => {
+    const result = await this.write("rescueExpired", (st, tally) => {
       const out: RescueResult = { rescued: [], failed: [] };
       const limit = Math.max(0, p.limit);
       st.workerPrune.run(now - DEAD_WORKER_KEEP_MS);
@@ -273,9 +301,11 @@ export class SqliteStore implements Store {
         if (row.stalls + 1 > p.maxStalls) {
           const error = { attempt: row.attempts_made + 1, at: now, name: "Stalled", message: STALLED_MESSAGE };
           st.rescueToFailed.run(now, JSON.stringify(error), row.id);
+          tally.move(row.queue, "active", "failed");
           out.failed.push(row.id);
         } else {
           st.rescueToWaiting.run(row.id);
+          tally.move(row.queue, "active", "waiting");
           out.rescued.push(row.id);
         }
       }
@@ -286,11 +316,10 @@ export class SqliteStore implements Store {
   }
 
   async trim({ policy, now }: TrimParams): Promise<number> {
-    const { completedMaxCount, completedMaxAgeMs, failedMaxCount, failedMaxAgeMs } = policy;
     let removed = 0;
     // Short transactions: a backlog of 300,000 old jobs is trimmed without holding the write lock for seconds.
     for (;;) {
-      const n = await this.write("trim", (st) => st.trim.run(now, completedMaxCount, completedMaxAgeMs, failedMaxCount, failedMaxAgeMs, TRIM_BATCH).changes);
+      const n = await this.write("trim", (st, tally) => trimIn(st, tally, policy, now, TRIM_BATCH));
       removed += n;
       if (n < TRIM_BATCH) break;
       await yieldMacrotask();
@@ -301,7 +330,17 @@ export class SqliteStore implements Store {
 
   /** Hands the pages retention freed back to the file system, then resets the WAL: the file shrinks, not just empties. */
   private async compact(): Promise<void> {
-    await this.write("compact", (st) => st.incrementalVacuum.run());
+    // In steps, each its own transaction: the WAL is checkpointed between them and never holds the whole move.
+    // A file that could not switch to auto_vacuum frees nothing: stop when a step makes no progress.
+    for (let before = Number.POSITIVE_INFINITY; ; ) {
+      const left = await this.write("compact", (st) => {
+        st.incrementalVacuum.run();
+        return st.freePages.get()!.freelist_count;
+      });
+      if (left === 0 || left >= before) break;
+      before = left;
+      await yieldMacrotask();
+    }
     this.conn?.checkpoint();
   }
 
@@ -333,16 +372,12 @@ export class SqliteStore implements Store {
   }
 
   async counts(queues: string[]): Promise<QueueCounts[]> {
-    return this.read("counts", (st) => {
-      const table = new CountsTable(queues, pausedSet(st));
-      // Unnamed queues follow in order of their oldest job, as the memory store lists them.
-      for (const r of st.counts.all().sort((a, b) => a.first - b.first)) table.add(r.queue, r.state as JobState, r.n);
-      return table.rows();
-    });
+    // Kept by every write (tally.ts): a few rows, however many jobs the file holds.
+    return this.read("counts", (st) => countsFromRows(queues, pausedSet(st), st.counts.all().map((r) => [r.queue, JOB_STATES.map((s) => r[s])])));
   }
 
   async retryJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
-    const rec = await this.write("retryJob", (st) => {
+    const rec = await this.write("retryJob", (st, tally) => {
       const row = mustGet(st, id);
       if (row.state !== "failed" && row.state !== "cancelled" && row.state !== "completed") {
         throw new InvalidStateError(`job ${id} is ${row.state}; only failed, cancelled or completed jobs can be retried`);
@@ -355,6 +390,7 @@ export class SqliteStore implements Store {
       // Back of the queue, as a fresh enqueue would be.
       const seq = st.getCounter.get("seq")!.value + 1;
       st.setCounter.run(seq, "seq");
+      tally.move(row.queue, row.state, "waiting");
       return toRecord(st.retry.get(now, seq, row.unique_key === null ? null : now + DEFAULT_UNIQUE_TTL_MS, id)!);
     });
     this.wake();
@@ -362,7 +398,7 @@ export class SqliteStore implements Store {
   }
 
   async retryFailed({ queue, limit, now }: RetryFailedParams): Promise<RetryFailedResult> {
-    const out = await this.write("retryFailed", (st) => {
+    const out = await this.write("retryFailed", (st, tally) => {
       const result: RetryFailedResult = { retried: [], skipped: [] };
       let seq = st.getCounter.get("seq")!.value;
       for (const row of st.oldestFailed.all(queue, Math.max(0, limit))) {
@@ -374,6 +410,7 @@ export class SqliteStore implements Store {
           }
         }
         st.retry.get(now, ++seq, row.unique_key === null ? null : now + DEFAULT_UNIQUE_TTL_MS, row.id);
+        tally.move(queue, "failed", "waiting");
         result.retried.push(row.id);
       }
       st.setCounter.run(seq, "seq");
@@ -384,17 +421,19 @@ export class SqliteStore implements Store {
   }
 
   async cancelJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
-    return this.write("cancelJob", (st) => {
-      const row = st.cancel.get(now, id);
-      if (row) return toRecord(row);
+    return this.write("cancelJob", (st, tally) => {
       const cur = mustGet(st, id);
-      throw new InvalidStateError(`job ${id} is already ${cur.state}; only waiting, delayed or active jobs can be cancelled`);
+      const row = st.cancel.get(now, id);
+      if (!row) throw new InvalidStateError(`job ${id} is already ${cur.state}; only waiting, delayed or active jobs can be cancelled`);
+      tally.move(cur.queue, cur.state, "cancelled");
+      return toRecord(row);
     });
   }
 
   async removeJob(id: string): Promise<void> {
-    await this.write("removeJob", (st) => {
-      if (st.remove.run(id).changes > 0) return;
+    await this.write("removeJob", (st, tally) => {
+      const gone = st.remove.get(id);
+      if (gone) return tally.add(gone.queue, gone.state, -1);
       mustGet(st, id);
       throw new InvalidStateError(`job ${id} is active; cancel it first, then remove it`);
     });
@@ -461,8 +500,8 @@ export class SqliteStore implements Store {
     return this.c(what).read(what, fn);
   }
 
-  /** Every change goes through here: one BEGIN IMMEDIATE transaction (see connection.ts). */
-  private write<T>(what: string, fn: (st: Statements) => T): Promise<T> {
+  /** Every change goes through here: one BEGIN IMMEDIATE transaction whose state moves are counted (see connection.ts). */
+  private write<T>(what: string, fn: (st: Statements, tally: Tally) => T): Promise<T> {
     return this.c(what).write(what, fn);
   }
 

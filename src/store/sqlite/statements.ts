@@ -12,9 +12,30 @@
 
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import { NotFoundError } from "../../core/errors.ts";
-import { toJson, type JobRow } from "./rows.ts";
+import type { JobState } from "../../core/types.ts";
+import type { Tally } from "../tally.ts";
+import { toJson, type ClaimedRow, type JobRow } from "./rows.ts";
+
+interface QueueRow {
+  queue: string;
+}
+
+export interface StalledRow {
+  id: string;
+  queue: string;
+  stalls: number;
+  attempts_made: number;
+}
+
+export type CountsRow = { queue: string } & Record<JobState, number>;
 
 const HELD = "id = ? AND state = 'active' AND lease_worker = ? AND lease_token = ?";
+/**
+ * What a claim returns: what a waiting job can have (rows.ts, toReserved).
+ * The rest is known (state, lease, start) or always empty for a job that was
+ * waiting (result, finish time), or never read by a worker (logs).
+ */
+const CLAIMED = "id, name, queue, priority, seq, data, attempts_made, max_attempts, stalls, run_at, created_at, lease_token, progress, errors, unique_key";
 const LIVE = "state IN ('waiting', 'delayed', 'active')";
 
 /** The statements on hot paths, exported so a test can check their query plans use the partial indexes. */
@@ -22,27 +43,53 @@ export const HOT_SQL = {
   /** now, workerId, leaseUntil, queue, limit. */
   claim: `UPDATE jobs SET state = 'active', started_at = ?, lease_worker = ?, lease_token = lease_token + 1, lease_until = ?
      WHERE rowid IN (SELECT rowid FROM jobs WHERE state = 'waiting' AND queue = ? ORDER BY priority, seq LIMIT ?)
-     RETURNING *`,
+     RETURNING ${CLAIMED}`,
   /** As claim, for a worker that has only some jobs loaded: now, workerId, leaseUntil, queue, JSON array of names, limit. */
   claimNamed: `UPDATE jobs SET state = 'active', started_at = ?, lease_worker = ?, lease_token = lease_token + 1, lease_until = ?
      WHERE rowid IN (SELECT rowid FROM jobs WHERE state = 'waiting' AND queue = ? AND name IN (SELECT value FROM json_each(?))
                      ORDER BY priority, seq LIMIT ?)
-     RETURNING *`,
+     RETURNING ${CLAIMED}`,
   earliestDue: "SELECT min(run_at) AS at FROM jobs WHERE state = 'delayed'",
   /** ?1 seq base, ?2 now, ?3 limit (-1: all). Due jobs join the back of their queue in due order. */
   promote: `UPDATE jobs SET state = 'waiting', seq = ?1 + d.rn
      FROM (SELECT rowid AS rid, row_number() OVER (ORDER BY run_at, seq) AS rn
            FROM jobs WHERE state = 'delayed' AND run_at <= ?2 ORDER BY run_at, seq LIMIT ?3) AS d
-     WHERE jobs.rowid = d.rid`,
+     WHERE jobs.rowid = d.rid
+     RETURNING queue`,
   hasWaiting: "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'waiting' AND queue = ?) AS x",
   hasDue: "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'delayed' AND run_at <= ?) AS x",
-  expired: "SELECT id, stalls, attempts_made FROM jobs WHERE state = 'active' AND lease_until < ? ORDER BY lease_until LIMIT ?",
-  /** Active jobs of workers whose heartbeat record lapsed: now (lease still live), now (record expired), limit. */
-  deadWorkersActive: `SELECT id, stalls, attempts_made FROM jobs
+  expired: "SELECT id, queue, stalls, attempts_made FROM jobs WHERE state = 'active' AND lease_until < ? ORDER BY lease_until LIMIT ?",
+  /**
+   * Active jobs of workers whose heartbeat record lapsed: now (lease still live), now (record expired), limit.
+   * Walks the active jobs (jobs_active): they are bounded by the fleet's total concurrency.
+   */
+  deadWorkersActive: `SELECT id, queue, stalls, attempts_made FROM jobs
      WHERE state = 'active' AND lease_until >= ? AND lease_worker IN (SELECT id FROM workers WHERE expires_at <= ?) LIMIT ?`,
   uniqueHolder: `SELECT id FROM jobs WHERE name = ? AND unique_key = ? AND unique_until > ? AND ${LIVE} LIMIT 1`,
-  complete: `UPDATE jobs SET state = 'completed', attempts_made = attempts_made + 1, result = ?, finished_at = ?, unique_until = NULL WHERE ${HELD}`,
+  /** result, now, id, workerId, token, queue: the queue as the claim saw it (a stale one matches nothing). */
+  complete: `UPDATE jobs SET state = 'completed', attempts_made = attempts_made + 1, result = ?, finished_at = ?, unique_until = NULL WHERE ${HELD} AND queue = ?`,
+  completeReturning: `UPDATE jobs SET state = 'completed', attempts_made = attempts_made + 1, result = ?, finished_at = ?, unique_until = NULL WHERE ${HELD}
+     RETURNING queue`,
+  /** Jobs per queue and state, in the order queues first had a job: a few rows, never a scan of jobs. */
+  counts: "SELECT queue, waiting, delayed, active, completed, failed, cancelled FROM queue_counts ORDER BY rowid",
+  /** Retention by count: the oldest finished jobs of one queue and state (of two finished in the same ms, the older row). queue, state, limit. */
+  trimOldest: `DELETE FROM jobs WHERE rowid IN (
+     SELECT rowid FROM jobs WHERE queue = ?1 AND state = ?2 AND finished_at IS NOT NULL ORDER BY finished_at, rowid LIMIT ?3)`,
+  /** Retention by age: queue, state, finished before, limit. */
+  trimBefore: `DELETE FROM jobs WHERE rowid IN (
+     SELECT rowid FROM jobs WHERE queue = ?1 AND state = ?2 AND finished_at IS NOT NULL AND finished_at < ?3 LIMIT ?4)`,
 };
+
+/**
+ * Pages one compaction transaction frees (8 MB). All at once, a million
+ * trimmed jobs made one transaction that wrote ~190 MB to the WAL before it
+ * could be checkpointed; in steps the WAL stays near its 4 MB limit.
+ */
+export const VACUUM_PAGES = 2_000;
+
+/** retryFailed's pick: the jobs_finished index serves it (only ties on finished_at are sorted), no scan of the other states. */
+export const OLDEST_FAILED_SQL =
+  "SELECT id, name, unique_key FROM jobs WHERE queue = ? AND state = 'failed' AND finished_at IS NOT NULL ORDER BY finished_at, length(id), id LIMIT ?";
 
 export function prepareStatements(db: Database) {
   const q = <R = unknown>(sql: string) => db.prepare<R, SQLQueryBindings[]>(sql);
@@ -65,22 +112,25 @@ export function prepareStatements(db: Database) {
 
     // ---- consuming ------------------------------------------------------
     earliestDue: q<{ at: number | null }>(HOT_SQL.earliestDue),
-    promote: q(HOT_SQL.promote),
+    promote: q<QueueRow>(HOT_SQL.promote),
     pausedQueues: q<{ queue: string }>("SELECT queue FROM paused_queues"),
-    claim: q<JobRow>(HOT_SQL.claim),
-    claimNamed: q<JobRow>(HOT_SQL.claimNamed),
+    claim: q<ClaimedRow>(HOT_SQL.claim),
+    claimNamed: q<ClaimedRow>(HOT_SQL.claimNamed),
     extend: q(`UPDATE jobs SET lease_until = ? WHERE ${HELD}`),
+    // The moves below return the job's queue, for the counts (tally.ts); no row: the lease was not held.
+    // RETURNING costs ~3 µs per row; a completion whose queue the store remembers from the claim (completeIn) needs none.
     complete: q(HOT_SQL.complete),
-    failRetry: q(
+    completeReturning: q<QueueRow>(HOT_SQL.completeReturning),
+    failRetry: q<QueueRow>(
       `UPDATE jobs SET state = 'delayed', attempts_made = attempts_made + 1, errors = json_insert(errors, '$[#]', json(?)),
-         run_at = ?, lease_until = 0 WHERE ${HELD}`,
+         run_at = ?, lease_until = 0 WHERE ${HELD} RETURNING queue`,
     ),
-    failFinal: q(
+    failFinal: q<QueueRow>(
       `UPDATE jobs SET state = 'failed', attempts_made = attempts_made + 1, errors = json_insert(errors, '$[#]', json(?)),
-         finished_at = ?, unique_until = NULL WHERE ${HELD}`,
+         finished_at = ?, unique_until = NULL WHERE ${HELD} RETURNING queue`,
     ),
-    cancelHeld: q(`UPDATE jobs SET state = 'cancelled', finished_at = ?, unique_until = NULL WHERE ${HELD}`),
-    release: q(`UPDATE jobs SET state = 'waiting', lease_until = 0 WHERE ${HELD}`),
+    cancelHeld: q<QueueRow>(`UPDATE jobs SET state = 'cancelled', finished_at = ?, unique_until = NULL WHERE ${HELD} RETURNING queue`),
+    release: q<QueueRow>(`UPDATE jobs SET state = 'waiting', lease_until = 0 WHERE ${HELD} RETURNING queue`),
     progress: q("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'active' AND lease_token = ?"),
     heldLogs: q<{ logs: string | null }>("SELECT logs FROM jobs WHERE id = ? AND state = 'active' AND lease_token = ?"),
     setLogs: q("UPDATE jobs SET logs = ? WHERE id = ?"),
@@ -90,47 +140,38 @@ export function prepareStatements(db: Database) {
     dataVersion: q<{ data_version: number }>("PRAGMA data_version"),
 
     // ---- maintenance ----------------------------------------------------
-    expired: q<{ id: string; stalls: number; attempts_made: number }>(HOT_SQL.expired),
-    deadWorkersActive: q<{ id: string; stalls: number; attempts_made: number }>(HOT_SQL.deadWorkersActive),
+    expired: q<StalledRow>(HOT_SQL.expired),
+    deadWorkersActive: q<StalledRow>(HOT_SQL.deadWorkersActive),
     rescueToWaiting: q("UPDATE jobs SET state = 'waiting', stalls = stalls + 1 WHERE id = ?"),
     rescueToFailed: q(
       `UPDATE jobs SET state = 'failed', stalls = stalls + 1, attempts_made = attempts_made + 1, finished_at = ?,
          errors = json_insert(errors, '$[#]', json(?)), unique_until = NULL WHERE id = ?`,
     ),
-    /**
-     * now, completed max count, completed max age, failed max count, failed max age, batch.
-     * Cancelled jobs use the failed limits, ranked apart from failed ones. Ties on finished_at keep the older row.
-     * At most `batch` rows per call, so one call is one short write transaction.
-     */
-    trim: q(
-      `DELETE FROM jobs WHERE rowid IN (
-         SELECT rid FROM (
-           SELECT rowid AS rid, state, finished_at,
-                  row_number() OVER (PARTITION BY queue, state ORDER BY finished_at DESC, rowid) AS rn
-           FROM jobs WHERE state IN ('completed', 'failed', 'cancelled'))
-         WHERE (state = 'completed'              AND (rn > ?2 OR ?1 - finished_at > ?3))
-            OR (state IN ('failed', 'cancelled') AND (rn > ?4 OR ?1 - finished_at > ?5))
-         LIMIT ?6)`,
-    ),
+    trimOldest: q(HOT_SQL.trimOldest),
+    trimBefore: q(HOT_SQL.trimBefore),
 
-    /** Frees every page on the freelist (auto_vacuum = INCREMENTAL, set when the file was made). */
-    incrementalVacuum: q("PRAGMA incremental_vacuum"),
+    /** Hands VACUUM_PAGES pages of the freelist back to the file system (auto_vacuum = INCREMENTAL, set when the file was made). */
+    incrementalVacuum: q(`PRAGMA incremental_vacuum(${VACUUM_PAGES})`),
+    freePages: q<{ freelist_count: number }>("PRAGMA freelist_count"),
 
     // ---- inspecting and managing ----------------------------------------
     getJob: q<JobRow>("SELECT * FROM jobs WHERE id = ?"),
-    counts: q<{ queue: string; state: string; n: number; first: number }>(
-      "SELECT queue, state, count(*) AS n, min(rowid) AS first FROM jobs GROUP BY queue, state",
+    /** Kept by every write (tally.ts). */
+    counts: q<CountsRow>(HOT_SQL.counts),
+    /** queue, then the change of each state's count (JOB_STATES order). */
+    countsAdd: q(
+      `INSERT INTO queue_counts (queue, waiting, delayed, active, completed, failed, cancelled) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (queue) DO UPDATE SET waiting = waiting + excluded.waiting, delayed = delayed + excluded.delayed,
+         active = active + excluded.active, completed = completed + excluded.completed,
+         failed = failed + excluded.failed, cancelled = cancelled + excluded.cancelled`,
     ),
     retry: q<JobRow>(
       `UPDATE jobs SET state = 'waiting', attempts_made = 0, stalls = 0, run_at = ?, seq = ?, unique_until = ?,
          finished_at = NULL, result = NULL, progress = NULL, logs = NULL WHERE id = ? RETURNING *`,
     ),
-    // The jobs_finished index serves this: no scan of the other states.
-    oldestFailed: q<{ id: string; name: string; unique_key: string | null }>(
-      "SELECT id, name, unique_key FROM jobs WHERE queue = ? AND state = 'failed' ORDER BY finished_at, length(id), id LIMIT ?",
-    ),
+    oldestFailed: q<{ id: string; name: string; unique_key: string | null }>(OLDEST_FAILED_SQL),
     cancel: q<JobRow>(`UPDATE jobs SET state = 'cancelled', finished_at = ?, unique_until = NULL WHERE id = ? AND ${LIVE} RETURNING *`),
-    remove: q("DELETE FROM jobs WHERE id = ? AND state <> 'active'"),
+    remove: q<{ queue: string; state: JobState }>("DELETE FROM jobs WHERE id = ? AND state <> 'active' RETURNING queue, state"),
     pause: q("INSERT INTO paused_queues (queue) VALUES (?) ON CONFLICT DO NOTHING"),
     resume: q("DELETE FROM paused_queues WHERE queue = ?"),
 
@@ -195,19 +236,46 @@ export class ListQueries {
 
 // ---- steps made of several statements ---------------------------------
 
-/** Completions of jobs `workerId` still holds; others are ignored. Call inside a write transaction. */
-export function completeIn(st: Statements, workerId: string, jobs: { id: string; token: number; result?: unknown }[], now: number): void {
-  for (const ref of jobs) st.complete.run(toJson(ref.result), now, ref.id, workerId, ref.token);
+/**
+ * Completions of jobs `workerId` still holds; others are ignored. Call
+ * inside a write transaction. `claimed` holds the queue of jobs this store
+ * claimed (a job's queue never changes), so their completion needs no
+ * RETURNING to be counted; it forgets the ones it completes.
+ */
+export function completeIn(st: Statements, tally: Tally, claimed: Map<string, string>, workerId: string, jobs: { id: string; token: number; result?: unknown }[], now: number): void {
+  for (const ref of jobs) {
+    const result = toJson(ref.result);
+    const queue = claimed.get(ref.id);
+    if (queue !== undefined) {
+      claimed.delete(ref.id);
+      if (st.complete.run(result, now, ref.id, workerId, ref.token, queue).changes > 0) {
+        tally.move(queue, "active", "completed");
+        continue;
+      }
+    }
+    // Not claimed here, or not held (then this changes nothing either).
+    const row = st.completeReturning.get(result, now, ref.id, workerId, ref.token);
+    if (row) tally.move(row.queue, "active", "completed");
+  }
 }
 
 /** Due delayed jobs join the back of their queues, in due order. Call inside a write transaction. */
-export function promoteDueIn(st: Statements, now: number, limit: number): number {
+export function promoteDueIn(st: Statements, tally: Tally, now: number, limit: number): number {
   const due = st.earliestDue.get()?.at;
   if (due === null || due === undefined || due > now || limit === 0) return 0;
   const base = st.getCounter.get("seq")!.value;
-  const moved = st.promote.run(base, now, limit).changes;
-  st.setCounter.run(base + moved, "seq");
-  return moved;
+  const moved = st.promote.all(base, now, limit);
+  for (const row of moved) tally.move(row.queue, "delayed", "waiting");
+  st.setCounter.run(base + moved.length, "seq");
+  return moved.length;
+}
+
+/** Adds what a write transaction moved to queue_counts; call last, inside it. */
+export function addCounts(st: Statements, tally: Tally): void {
+  for (const [queue, n] of tally.entries()) {
+    if (n.some((x) => x !== 0)) st.countsAdd.run(queue, n[0], n[1], n[2], n[3], n[4], n[5]);
+  }
+  tally.clear();
 }
 
 export function pausedSet(st: Statements): Set<string> {
