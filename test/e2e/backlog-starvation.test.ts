@@ -31,7 +31,7 @@ function setUp(): Project {
   const p = makeProject("qw-backlog-");
   mkdirSync(join(p.dir, "config"), { recursive: true });
   // Keep every completed job, so the store's count is the recorded runs; the backlog is one --jsonl file, past the default bulk limit.
-  writeFileSync(join(p.dir, "config/qworker.json"), JSON.stringify({ retention: { completedMaxCount: 1_000_000 }, limits: { maxBulkJobs: JOBS } }));
+  writeFileSync(join(p.dir, "config/qworker.json"), JSON.stringify({ retention: { completedMaxCount: 1_000_000 } }));
   writeFileSync(join(p.dir, "backlog.jsonl"), Array.from({ length: JOBS }, () => "{}").join("\n"));
   return p;
 }

@@ -33,8 +33,6 @@ function writeConfig(prefix: string): void {
       worker: { lease: "1s" },
       scheduler: { rescueInterval: "250ms", leaderTtl: "2s", leaderRenew: "500ms" },
       retention: { completedMaxCount: 100_000 },
-      // The batches are single --jsonl files of up to 20,000 lines, past the default bulk limit.
-      limits: { maxBulkJobs: 100_000 },
     }),
   );
 }
