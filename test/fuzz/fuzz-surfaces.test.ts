@@ -10,6 +10,9 @@
  */
 
 import { expect, test } from "bun:test";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { runCliInProcess } from "./cli-runner.ts";
 import { seeded } from "./random.ts";
 import { cliSurface, configSurface, cronSurface, fuzz, payloadSurface, type Surface } from "./surfaces.ts";
 
@@ -22,8 +25,24 @@ const SHARE: [Surface<any>, number[], number][] = [
 
 for (const [surface, seeds, count] of SHARE) {
   for (const seed of seeds) {
-    test(`${surface.name}, seed ${seed}: ${count} fuzzed inputs, each answered cleanly`, async () => {
+    test(`${surface.name}, seed ${seed}: ${count} fuzzed inputs, each answered cleanly, and nothing written to the working directory`, async () => {
+      // Fuzzed relative paths (`--db [1]`) once left SQLite files in the checkout.
+      const before = readdirSync(process.cwd()).sort();
       expect(await fuzz(surface, seed, count, seeded)).toBe(count);
+      expect(readdirSync(process.cwd()).sort()).toEqual(before);
     });
   }
 }
+
+test("the CLI surface resolves a fuzzed relative path in its throwaway folder, not in the working directory", async () => {
+  const before = readdirSync(process.cwd()).sort();
+  const ctx = (await cliSurface.setup()) as { dir: string; base: string[] };
+  try {
+    const run = await runCliInProcess(["enqueue", "noop", "--backend", "sqlite", "--db", "relative.db", ...ctx.base]);
+    expect(run.code).toBe(0);
+    expect(existsSync(join(ctx.dir, "relative.db"))).toBe(true);
+  } finally {
+    await cliSurface.finish(ctx);
+  }
+  expect(readdirSync(process.cwd()).sort()).toEqual(before);
+});

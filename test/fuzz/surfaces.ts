@@ -131,6 +131,7 @@ export const payloadSurface: Surface<Harness> = {
 interface CliProject {
   dir: string;
   base: string[];
+  cwd: string;
 }
 
 export const cliSurface: Surface<CliProject> = {
@@ -143,7 +144,11 @@ export const cliSurface: Surface<CliProject> = {
     // No fuzzed command may reach a real server: Redis and PostgreSQL point at a closed port.
     process.env.QWORKER_REDIS_URL = "redis://127.0.0.1:1";
     process.env.QWORKER_POSTGRES_URL = "postgres://127.0.0.1:1/none";
-    return { dir, base: ["--config", join(dir, "qworker.json"), "--jobs", join(dir, "jobs")] };
+    // A fuzzed relative path (`--db redis`, `--data-file [1]`) is resolved against the working
+    // directory: run in the throwaway folder so nothing lands in the checkout.
+    const cwd = process.cwd();
+    process.chdir(dir);
+    return { dir, cwd, base: ["--config", join(dir, "qworker.json"), "--jobs", join(dir, "jobs")] };
   },
   async one(rng, { dir, base }, i) {
     const argv = fuzzArgv(rng);
@@ -154,7 +159,8 @@ export const cliSurface: Surface<CliProject> = {
     if (![0, 2, 3].includes(run.code)) throw new FuzzFailure(`${where}: ${run.output.slice(0, 300)}`);
     if (RAW_CONTROL.test(run.output)) throw new FuzzFailure(`${where}: raw control bytes on the terminal: ${show(run.output.slice(0, 200))}`);
   },
-  async finish({ dir }) {
+  async finish({ dir, cwd }) {
+    process.chdir(cwd);
     delete process.env.QWORKER_REDIS_URL;
     delete process.env.QWORKER_POSTGRES_URL;
     rmSync(dir, { recursive: true, force: true });
