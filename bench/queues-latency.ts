@@ -8,10 +8,12 @@
  * request time.
  *
  *  - sqlite: the file is seeded beforehand (moves made through the store);
+ *  - redis: a private redis-server (no persistence) is seeded the same way,
+ *    through the store, then served;
  *  - memory: the jobs are enqueued into the server over the HTTP bulk
  *    route (the memory store lives in the server), as waiting and delayed.
  *
- *   bun bench/queues-latency.ts [--sizes 1000,1000000] [--requests 300] [--store sqlite,memory]
+ *   bun bench/queues-latency.ts [--sizes 1000,1000000] [--requests 300] [--store sqlite,redis,memory]
  */
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -19,8 +21,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { systemClock } from "../src/core/clock.ts";
+import { RedisStore } from "../src/store/redis/redis-store.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
+import type { Store } from "../src/store/store.ts";
+import { startRedisServer, type RedisServer } from "../test/helpers/redis-server.ts";
 import { ensureBinary, freePort, ROOT } from "./binary.ts";
+import { flushRedis } from "./redis-tools.ts";
 import { percentile } from "./stats.ts";
 
 const { values: args } = parseArgs({
@@ -28,7 +34,7 @@ const { values: args } = parseArgs({
   options: {
     sizes: { type: "string", default: "1000,1000000" },
     requests: { type: "string", default: "300" },
-    store: { type: "string", default: "sqlite,memory" },
+    store: { type: "string", default: "sqlite,redis,memory" },
   },
   strict: true,
 });
@@ -46,9 +52,8 @@ writeFileSync(join(jobsDir, "work.ts"), `import { defineJob } from "qworker";\ne
 const QUEUES = ["critical", "default", "low"];
 const spec = (i: number, now: number) => ({ name: "work", queue: QUEUES[i % 3], data: { i }, maxAttempts: 1, runAt: i % 10 === 0 ? now + 3_600_000 : undefined });
 
-/** A file with `n` jobs: a tenth delayed, and of the rest about a third each left waiting, completed, failed. */
-async function seedSqlite(path: string, n: number): Promise<void> {
-  const store = new SqliteStore({ path, clock: systemClock });
+/** A store with `n` jobs: a tenth delayed, and of the rest about a third each left waiting, completed, failed. */
+async function seed(store: Store, n: number): Promise<void> {
   await store.open();
   for (let i = 0; i < n; i += 10_000) {
     const now = Date.now();
@@ -99,6 +104,7 @@ async function timeQueues(url: string): Promise<{ p50: number; p99: number; tota
 }
 
 const rows: string[] = [];
+let redis: RedisServer | undefined;
 try {
   for (const kind of args.store!.split(",")) {
     const bySize: { n: number; p50: number; p99: number }[] = [];
@@ -106,8 +112,13 @@ try {
       let server;
       if (kind === "sqlite") {
         const db = join(dir, `q-${n}.db`);
-        await seedSqlite(db, n);
+        await seed(new SqliteStore({ path: db, clock: systemClock }), n);
         server = await serve(["--db", db]);
+      } else if (kind === "redis") {
+        redis ??= await startRedisServer();
+        await flushRedis(redis.url);
+        await seed(new RedisStore({ url: redis.url, clock: systemClock }), n);
+        server = await serve(["--backend", "redis", "--redis-url", redis.url]);
       } else if (kind === "memory") {
         server = await serve(["--backend", "memory"]);
         for (let i = 0; i < n; i += 10_000) {
@@ -116,7 +127,7 @@ try {
           if (res.status !== 201) throw new Error(`bulk enqueue answered ${res.status}: ${await res.text()}`);
           await res.arrayBuffer();
         }
-      } else throw new Error(`--store takes sqlite and memory, got ${kind}`);
+      } else throw new Error(`--store takes sqlite, redis and memory, got ${kind}`);
       try {
         const r = await timeQueues(server.url);
         if (r.total !== n) throw new Error(`${kind}: /api/queues counted ${r.total} jobs, expected ${n}`);
@@ -133,6 +144,7 @@ try {
     }
   }
 } finally {
+  await redis?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 console.log(`GET /api/queues, ${requests} requests one after another (after 20 untimed)\n`);

@@ -36,7 +36,7 @@ for (const [surface, seeds, count] of SHARE) {
 
 test("the CLI surface resolves a fuzzed relative path in its throwaway folder, not in the working directory", async () => {
   const before = readdirSync(process.cwd()).sort();
-  const ctx = (await cliSurface.setup()) as { dir: string; base: string[] };
+  const ctx = await cliSurface.setup();
   try {
     const run = await runCliInProcess(["enqueue", "noop", "--backend", "sqlite", "--db", "relative.db", ...ctx.base]);
     expect(run.code).toBe(0);
