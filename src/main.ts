@@ -21,7 +21,7 @@ import { addSharedOptions } from "./cli/shared-options.ts";
 import { statusCommand } from "./cli/status.ts";
 import { systemdCommand } from "./cli/systemd.ts";
 import { validateCommand } from "./cli/validate.ts";
-import { VERSION, versionLine } from "./cli/version.ts";
+import { VERSION, versionLine } from "./core/version.ts";
 import { workerChildCommand } from "./cli/worker-child.ts";
 import { jobHostChildCommand } from "./cli/job-host-child.ts";
 

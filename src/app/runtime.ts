@@ -11,7 +11,7 @@ import { ConfigError, JobLoadError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Config } from "../config/schema.ts";
 import { QworkerMetrics } from "../metrics/qworker-metrics.ts";
-import { gitCommit, VERSION } from "../cli/version.ts";
+import { gitCommit, VERSION } from "../core/version.ts";
 import { LocalOperations } from "../ops/local.ts";
 import { Registry } from "../registry/registry.ts";
 import { openStore } from "../store/open-store.ts";

@@ -15,7 +15,7 @@ import { redactText } from "../core/redact.ts";
 import { MASK, maskUrl, qworkerEnv } from "../core/secrets.ts";
 import { EXEC_MODES } from "../sdk/define-job.ts";
 import { defaultHosts } from "../worker/executors/executor.ts";
-import { gitCommit, VERSION } from "./version.ts";
+import { gitCommit, VERSION } from "../core/version.ts";
 
 export function infoReport(config: Config, configFile: string | undefined, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
   const w = config.worker;

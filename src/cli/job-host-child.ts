@@ -5,11 +5,11 @@
  * config or log of its own. Signals from a terminal's Ctrl-C or systemd
  * reach the whole process group; the parent decides how its tries end, so
  * this process ignores SIGINT/SIGTERM and leaves only when the parent
- * kills it or goes away (app/parent-watch.ts notices even while a job
+ * kills it or goes away (core/parent-watch.ts notices even while a job
  * spins).
  */
 
-import { watchParent } from "../app/parent-watch.ts";
+import { watchParent } from "../core/parent-watch.ts";
 import { runJobHost } from "../worker/executors/job-host.ts";
 import { decodeToHost, encodeFromHost, type Wire } from "../worker/executors/wire.ts";
 

@@ -10,7 +10,7 @@
  */
 
 import type { Argv } from "yargs";
-import { watchParent } from "../app/parent-watch.ts";
+import { watchParent } from "../core/parent-watch.ts";
 import { cliContext } from "./context.ts";
 import { serve } from "./serve.ts";
 import { addRunOptions } from "./shared-options.ts";

@@ -6,7 +6,7 @@
 
 import { z } from "zod";
 import { formatDuration, tryParseDuration } from "../core/duration.ts";
-import { DEFAULT_SCHEMA, SCHEMA_NAME } from "../store/postgres/names.ts";
+import { DEFAULT_SCHEMA, SCHEMA_NAME } from "./postgres-names.ts";
 
 const DAY = 86_400_000;
 

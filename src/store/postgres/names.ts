@@ -1,15 +1,13 @@
 /**
- * The schema name qworker's PostgreSQL tables live under, and the names
- * derived from it. Apart from schema.ts so the config can check a name
- * without loading the migrations.
+ * The names derived from the schema qworker's PostgreSQL tables live
+ * under. The rule for the schema name itself is the config's
+ * (config/postgres-names.ts).
  */
 
+import { DEFAULT_SCHEMA, SCHEMA_NAME } from "../../config/postgres-names.ts";
 import { ConfigError } from "../../core/errors.ts";
 
-/** Schema names qworker accepts: short, lower-case identifiers that need no quoting tricks anywhere (also the NOTIFY channel's stem). */
-export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
-
-export const DEFAULT_SCHEMA = "qworker";
+export { DEFAULT_SCHEMA };
 
 /** Names derived from the schema, all safe to splice into SQL. */
 export interface SchemaNames {

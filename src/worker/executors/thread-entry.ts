@@ -3,7 +3,7 @@
  * entrypoint of the compiled binary (build.ts): a Worker cannot be pointed
  * at a module that is not one. `workerData.role` picks what the thread is:
  * a job host (thread mode), the event-loop watchdog of async mode, the
- * parent watch of a child process (app/parent-watch.ts), or the throwaway
+ * parent watch of a child process (core/parent-watch.ts), or the throwaway
  * loader that vets job modules before they are imported (registry/vet.ts).
  */
 
@@ -24,7 +24,7 @@ if (data.role === "watchdog") {
     },
   );
 } else if (data.role === "parent-watch") {
-  const { runParentWatch } = await import("../../app/parent-watch.ts");
+  const { runParentWatch } = await import("../../core/parent-watch.ts");
   runParentWatch(workerData);
 } else {
   const { runJobHost } = await import("./job-host.ts");

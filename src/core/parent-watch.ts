@@ -9,7 +9,7 @@
  * later gets SIGKILL.
  */
 
-import { threadEntry } from "../core/entrypoints.ts";
+import { threadEntry } from "./entrypoints.ts";
 
 export interface ParentWatchData {
   role: "parent-watch";
