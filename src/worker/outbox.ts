@@ -60,7 +60,9 @@ export class Outbox {
     while (this.others.length) {
       const p = this.others[0];
       await writeOne(store, p, now);
-      this.others.shift();
+      // By identity: a lease lost during the write may have forgotten outcomes (forget() filters the list).
+      const at = this.others.indexOf(p);
+      if (at >= 0) this.others.splice(at, 1);
       this.onWritten(p);
     }
   }
