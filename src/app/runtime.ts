@@ -147,6 +147,7 @@ export class Runtime {
           execution: { mode: config.worker.mode, threads: config.worker.threads, children: config.worker.children, maxMemoryMb: config.worker.maxMemoryMb },
           maxStalls: config.worker.maxStalls,
           maxResultBytes: config.limits.maxResultBytes,
+          jobLogLines: config.limits.jobLogLines,
           enqueue: async (name, payload, o) => {
             const [r] = await ops.enqueue([{ name, data: payload, ...o, at: o?.at instanceof Date ? o.at.toISOString() : o?.at }]);
             return r.id;

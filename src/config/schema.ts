@@ -164,6 +164,7 @@ export const configSchema = z
         maxPayloadBytes: z.number().int().min(1_024).max(64 * 1024 * 1024).default(512 * 1024).describe("A job's payload as JSON, in bytes"),
         maxResultBytes: z.number().int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024).describe("A job's return value as JSON, in bytes; a bigger one fails the job"),
         maxBulkJobs: z.number().int().min(1).max(1_000_000).default(10_000).describe("Jobs in one enqueue call (HTTP bulk request, client call, --jsonl file)"),
+        jobLogLines: z.number().int().min(1).max(1_000).default(200).describe("ctx.log lines kept on a job (the last ones, over all its tries); a try that writes more says so in its last kept line"),
       })
       .strict()
       .prefault({}),

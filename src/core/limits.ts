@@ -13,12 +13,15 @@ export interface Limits {
   maxResultBytes: number;
   /** Jobs in one enqueue call: an HTTP bulk request, a client call, one `--jsonl` file (limits.maxBulkJobs). */
   maxBulkJobs: number;
+  /** `ctx.log` lines kept on a job, the last ones over all its tries (limits.jobLogLines). */
+  jobLogLines: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   maxPayloadBytes: 512 * 1024,
   maxResultBytes: 1024 * 1024,
   maxBulkJobs: 10_000,
+  jobLogLines: 200,
 };
 
 /** Bytes of `text` as UTF-8, counted without encoding it when it cannot be over `max`. */

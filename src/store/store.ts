@@ -108,6 +108,8 @@ export interface ProgressParams extends LeaseRef {
 
 export interface AppendLogsParams extends LeaseRef {
   lines: JobLogLine[];
+  /** Lines kept on the job, the last ones (limits.jobLogLines; default JOB_LOG_LINES_KEPT). */
+  keep?: number;
 }
 
 export interface RescueParams {
@@ -224,7 +226,7 @@ export interface Store {
   cancelHeld(params: CancelHeldParams): Promise<void>;
   release(params: ReleaseParams): Promise<void>;
   progress(params: ProgressParams): Promise<void>;
-  /** Appends to the job's log while its lease holds, keeping the last JOB_LOG_LINES_KEPT lines. */
+  /** Appends to the job's log while its lease holds, keeping the last `keep` lines. */
   appendLogs(params: AppendLogsParams): Promise<void>;
   /**
    * Resolves when work may be available, on abort, or after maxWaitMs.

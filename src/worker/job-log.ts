@@ -15,8 +15,6 @@ import type { JobLogger } from "../sdk/define-job.ts";
 
 /** How long lines wait to be written together. */
 const FLUSH_AFTER_MS = 250;
-/** Lines one try may store; later ones go to the process log only (the store keeps the last 200 anyway). */
-const MAX_LINES_PER_TRY = 1_000;
 const MAX_MSG_CHARS = 2_000;
 const MAX_FIELDS_CHARS = 4_000;
 
@@ -30,6 +28,8 @@ export class JobLog implements JobLogger {
     private readonly log: Logger,
     private readonly attempt: number,
     private readonly write: (lines: JobLogLine[]) => Promise<void>,
+    /** limits.jobLogLines: lines one try stores (the store keeps as many, over all tries); later ones go to the process log only. */
+    private readonly maxLines: number,
   ) {}
 
   debug(msg: string, fields?: Record<string, unknown>): void {
@@ -59,11 +59,20 @@ export class JobLog implements JobLogger {
 
   private line(level: JobLogLine["level"], msg: unknown, fields?: Record<string, unknown>): void {
     this.log[level](String(msg), fields);
-    if (this.stored >= MAX_LINES_PER_TRY) return;
+    if (this.stored > this.maxLines) return;
     this.stored++;
+    if (this.stored > this.maxLines) {
+      // One last line says where the rest went, so a short log is never mistaken for a quiet job.
+      this.keep({ at: Date.now(), attempt: this.attempt, level: "warn", msg: `ctx.log: this try wrote more than ${this.maxLines} lines; the rest are in the worker's log only (limits.jobLogLines)` });
+      return;
+    }
     const line: JobLogLine = { at: Date.now(), attempt: this.attempt, level, msg: String(msg).slice(0, MAX_MSG_CHARS) };
     const kept = keptFields(fields);
     if (kept) line.fields = kept;
+    this.keep(line);
+  }
+
+  private keep(line: JobLogLine): void {
     this.pending.push(line);
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_AFTER_MS);
   }

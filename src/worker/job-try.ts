@@ -23,6 +23,8 @@ export interface TryDeps {
   store: Store;
   log: Logger;
   abandonAfterMs: number;
+  /** limits.jobLogLines: ctx.log lines kept on a job. */
+  jobLogLines: number;
   enqueue(name: string, payload: unknown, opts?: EnqueueOptions): Promise<string>;
 }
 
@@ -63,7 +65,8 @@ export class JobTry implements ExecuteParams {
   get log(): JobLog {
     if (!this.jobLog) {
       const { job, deps } = this;
-      this.jobLog = new JobLog(this.processLog(), this.attempt, (lines) => deps.store.appendLogs({ id: job.id, token: job.lease.token, lines }));
+      const keep = deps.jobLogLines;
+      this.jobLog = new JobLog(this.processLog(), this.attempt, (lines) => deps.store.appendLogs({ id: job.id, token: job.lease.token, lines, keep }), keep);
     }
     return this.jobLog;
   }

@@ -21,6 +21,7 @@
 import { hostname } from "node:os";
 import type { Clock } from "../core/clock.ts";
 import { toError } from "../core/errors.ts";
+import { DEFAULT_LIMITS } from "../core/limits.ts";
 import type { Logger } from "../core/logger.ts";
 import { growingPause, Loop } from "../core/loop.ts";
 import { abortableSleep, TypedEmitter, type Service } from "../core/service.ts";
@@ -77,6 +78,8 @@ export interface PoolOptions {
   maxStalls?: number;
   /** limits.maxResultBytes: a job returning more fails (default DEFAULT_LIMITS). */
   maxResultBytes?: number;
+  /** limits.jobLogLines: ctx.log lines kept on a job (default DEFAULT_LIMITS). */
+  jobLogLines?: number;
   /** Start at most this many jobs, then drain like a burst (`run --max-jobs`). */
   maxJobs?: number;
 }
@@ -166,7 +169,7 @@ export class WorkerPool implements Service {
     });
     this.drained = new Promise((resolve) => (this.markDrained = resolve));
     this.executors = new Executors({ mode: "async", ...opts.execution, concurrency: opts.concurrency, log: opts.log });
-    this.tryDeps = { store: opts.store, log: opts.log, abandonAfterMs: opts.abandonAfterMs ?? 5_000, enqueue: opts.enqueue };
+    this.tryDeps = { store: opts.store, log: opts.log, abandonAfterMs: opts.abandonAfterMs ?? 5_000, jobLogLines: opts.jobLogLines ?? DEFAULT_LIMITS.jobLogLines, enqueue: opts.enqueue };
   }
 
   get activeCount(): number {

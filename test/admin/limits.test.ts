@@ -21,7 +21,7 @@ afterEach(async () => {
 describe("limits", () => {
   test("a payload over limits.maxPayloadBytes is refused naming data and the key, over HTTP (400) and in-process; nothing is stored", async () => {
     h = await startHarness();
-    const ops = new LocalOperations({ store: h.store, clock: h.clock, registry: undefined, limits: { maxPayloadBytes: 2_048, maxResultBytes: 1_048_576, maxBulkJobs: 10 } });
+    const ops = new LocalOperations({ store: h.store, clock: h.clock, registry: undefined, limits: { maxPayloadBytes: 2_048, maxResultBytes: 1_048_576, maxBulkJobs: 10, jobLogLines: 200 } });
     const big = { to: "a@b.co", subject: "x".repeat(3_000) };
     const err = await ops.enqueue([{ name: "send-email", data: big }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
@@ -44,7 +44,7 @@ describe("limits", () => {
     expect(res.status).toBe(400);
     expect(res.body.error.message).toContain("10001 jobs in one enqueue; at most 10000 (limits.maxBulkJobs)");
     expect(await h.jobCount()).toBe(0);
-    const ops = new LocalOperations({ store: h.store, clock: h.clock, limits: { maxPayloadBytes: 524_288, maxResultBytes: 1_048_576, maxBulkJobs: 3 } });
+    const ops = new LocalOperations({ store: h.store, clock: h.clock, limits: { maxPayloadBytes: 524_288, maxResultBytes: 1_048_576, maxBulkJobs: 3, jobLogLines: 200 } });
     expect(ops.enqueue([{ name: "a" }, { name: "b" }, { name: "c" }, { name: "d" }])).rejects.toBeInstanceOf(UsageError);
     expect(await h.jobCount()).toBe(0);
   });

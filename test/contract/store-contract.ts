@@ -748,5 +748,14 @@ export function describeStore(label: string, factory: StoreFactory): void {
       const [third] = await reserveAll();
       expect(third.logs).toBeUndefined();
     });
+
+    test("appendLogs keeps the last `keep` lines when the caller sets it (limits.jobLogLines)", async () => {
+      const [r] = await enq([job("chatty", { maxAttempts: 1 })]);
+      const [j] = await reserveAll();
+      const line = (n: number) => ({ at: clock.now(), attempt: 1, level: "info" as const, msg: `line ${n}` });
+      await store.appendLogs({ id: r.id, token: j.lease.token, lines: [line(0), line(1), line(2)], keep: 5 });
+      await store.appendLogs({ id: r.id, token: j.lease.token, lines: [line(3), line(4), line(5), line(6)], keep: 5 });
+      expect((await store.getJob(r.id))!.logs!.map((l) => l.msg)).toEqual(["line 2", "line 3", "line 4", "line 5", "line 6"]);
+    });
   });
 }

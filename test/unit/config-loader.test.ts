@@ -145,6 +145,17 @@ describe("loadConfig", () => {
     expect(() => redisUrlOf({ redisUrl: "redis://x:1", sentinels: ["s1:26379"] })).toThrow("go together");
   });
 
+  test("limits.jobLogLines: 200 by default, 1-1000, a value out of range names the key", () => {
+    writeConfig({});
+    expect(load().limits.jobLogLines).toBe(200);
+    writeConfig({ limits: { jobLogLines: 1_000 } });
+    expect(load().limits.jobLogLines).toBe(1_000);
+    for (const bad of [0, 1_001, 2.5, "200"]) {
+      writeConfig({ limits: { jobLogLines: bad } });
+      expect(failure(() => load())).toContain("limits.jobLogLines");
+    }
+  });
+
   test("a file that is not JSON, and a --config that does not exist", () => {
     writeConfig("{ nope");
     expect(failure(() => load())).toContain("is not valid JSON");

@@ -52,7 +52,7 @@ const fakeStore = {
 } as unknown as Store;
 
 function tryOf(entry: JobEntry, log = countingLogger().log, abandonAfterMs = 200): JobTry {
-  return new JobTry(jobOf(), entry, { store: fakeStore, log, abandonAfterMs, enqueue: async () => "9" }, performance.now());
+  return new JobTry(jobOf(), entry, { store: fakeStore, log, abandonAfterMs, jobLogLines: 200, enqueue: async () => "9" }, performance.now());
 }
 
 const failure = (e: TryEnding) => (e.ok ? expect.unreachable("the try succeeded") : e);

@@ -243,7 +243,7 @@ export class MemoryStore implements Store {
   async appendLogs(p: AppendLogsParams): Promise<void> {
     const rec = this.jobs.get(p.id);
     if (!rec || rec.state !== "active" || rec.lease?.token !== p.token || p.lines.length === 0) return;
-    rec.logs = [...(rec.logs ?? []), ...p.lines.map((l) => ({ ...l }))].slice(-JOB_LOG_LINES_KEPT);
+    rec.logs = [...(rec.logs ?? []), ...p.lines.map((l) => ({ ...l }))].slice(-(p.keep ?? JOB_LOG_LINES_KEPT));
   }
 
   async waitForWork(p: WaitForWorkParams): Promise<void> {

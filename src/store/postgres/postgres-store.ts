@@ -27,6 +27,7 @@ import { InvalidStateError, NotFoundError, StoreUnavailableError } from "../../c
 import {
   DEAD_WORKER_KEEP_MS,
   DEFAULT_UNIQUE_TTL_MS,
+  JOB_LOG_LINES_KEPT,
   type EnqueueResult,
   type JobRecord,
   type JobState,
@@ -252,7 +253,7 @@ export class PostgresStore implements Store {
 
   async appendLogs(p: AppendLogsParams): Promise<void> {
     if (p.lines.length === 0) return;
-    await this.q("appendLogs", this.st.appendLogs, [p.id, p.token, JSON.stringify(p.lines)], "qw_append_logs");
+    await this.q("appendLogs", this.st.appendLogs, [p.id, p.token, JSON.stringify(p.lines), p.keep ?? JOB_LOG_LINES_KEPT], "qw_append_logs");
   }
 
   async waitForWork(p: WaitForWorkParams): Promise<void> {

@@ -14,7 +14,6 @@
  * so a late call from a worker that lost its lease changes nothing.
  */
 
-import { JOB_LOG_LINES_KEPT } from "../../core/types.ts";
 import { JOB_COLUMNS } from "./rows.ts";
 import type { SchemaNames } from "./names.ts";
 
@@ -60,8 +59,8 @@ export function statements(s: SchemaNames) {
       SELECT pg_notify(${wake}, q.queue) FROM (SELECT DISTINCT u.queue FROM u) q`,
     /** id, token, progress JSON. */
     progress: `UPDATE ${J} SET progress = $3::text::json WHERE id = $1 AND state = 'active' AND lease_token = $2::bigint`,
-    /** id, token, lines JSON: keeps the last JOB_LOG_LINES_KEPT. */
-    appendLogs: `UPDATE ${J} SET logs = ${S}._keep_last(logs, $3::text::json, ${JOB_LOG_LINES_KEPT})
+    /** id, token, lines JSON, keep: keeps the last `keep` lines. */
+    appendLogs: `UPDATE ${J} SET logs = ${S}._keep_last(logs, $3::text::json, $4::int)
        WHERE id = $1 AND state = 'active' AND lease_token = $2::bigint`,
     /** queues, now → whether a waiter should look now, and when the next delayed job is due. */
     waitCheck: `SELECT

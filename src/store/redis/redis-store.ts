@@ -326,7 +326,7 @@ export class RedisStore implements Store {
     if (p.lines.length === 0) return;
     const lines = p.lines.map((l) => toJson(l, "a log line")).join("\n");
     const slot = await this.routes.heldSlot(p.id);
-    await this.script(slot, "appendLogs", slot.keys.job(p.id), [String(p.token), lines, JOB_LOG_LINES_KEPT]);
+    await this.script(slot, "appendLogs", slot.keys.job(p.id), [String(p.token), lines, p.keep ?? JOB_LOG_LINES_KEPT]);
   }
 
   async waitForWork(p: WaitForWorkParams): Promise<void> {

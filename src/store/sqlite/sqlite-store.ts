@@ -261,7 +261,7 @@ export class SqliteStore implements Store {
     await this.write("appendLogs", (st) => {
       const row = st.heldLogs.get(p.id, p.token);
       if (!row) return;
-      const kept = [...(row.logs === null ? [] : (JSON.parse(row.logs) as JobLogLine[])), ...p.lines].slice(-JOB_LOG_LINES_KEPT);
+      const kept = [...(row.logs === null ? [] : (JSON.parse(row.logs) as JobLogLine[])), ...p.lines].slice(-(p.keep ?? JOB_LOG_LINES_KEPT));
       st.setLogs.run(JSON.stringify(kept), p.id);
     });
   }
