@@ -18,7 +18,8 @@ import { runsById } from "../helpers/run-log.ts";
 import { fetchWithin, waitFor, within } from "../helpers/wait.ts";
 
 const LEADER_TTL_MS = 2_000;
-const RUN_FOR_MS = 20_000;
+// Long enough for the leader to schedule several slots before the kill and the new one several after it.
+const RUN_FOR_MS = 12_000;
 
 interface Backend {
   name: string;
