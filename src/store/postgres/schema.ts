@@ -6,11 +6,13 @@
  * older qworker refuses a schema it does not understand.
  *
  * Never edit a shipped entry: append a new one. The functions the entries
- * create (enqueue, reserve, promotion, rescue) live in functions.ts.
+ * create (enqueue, reserve, promotion, rescue) live in functions.ts; the
+ * kept counts (version 2) in counters.ts.
  */
 
 import { StoreUnavailableError } from "../../core/errors.ts";
 import { DEFAULT_UNIQUE_TTL_MS } from "../../core/types.ts";
+import { countersV2 } from "./counters.ts";
 import { functionsV1 } from "./functions.ts";
 import type { SchemaNames } from "./names.ts";
 
@@ -95,6 +97,8 @@ const MIGRATIONS: ((s: SchemaNames) => string)[] = [
   );
   ${functionsV1(s, DEFAULT_UNIQUE_TTL_MS)}
   `,
+  // 1 -> 2: jobs per queue and state, kept by triggers instead of counted by a scan (counters.ts, issue 17).
+  (s) => countersV2(s),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

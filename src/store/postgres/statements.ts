@@ -98,7 +98,6 @@ export function statements(s: SchemaNames) {
 
     // ---- inspecting and managing ----------------------------------------
     getJob: `SELECT ${JOB_COLUMNS} FROM ${J} WHERE id = $1`,
-    counts: `SELECT queue, state, count(*)::integer AS n, min(created_at) AS first FROM ${J} GROUP BY queue, state`,
     paused: `SELECT queue FROM ${S}.paused_queues`,
     /** queue, limit: failed jobs, oldest failure first, locked for retryFailed (SKIP LOCKED: a concurrent call takes others). */
     oldestFailed: `SELECT id, name, unique_key FROM ${J} WHERE queue = $1 AND state = 'failed'
