@@ -166,48 +166,7 @@ export function functionsV1(s: SchemaNames, defaultUniqueTtlMs: number): string 
   END
   $fn$;
 
-  -- Completions first (only of jobs p_worker still holds), then promotion, then the claim:
-  -- queues in the order given (paused ones skipped), then priority, then FIFO; only p_names when given.
-  -- p_async_commit: this transaction's commit does not wait for the WAL flush (see postgres-store.ts).
-  -- Custom plans on every call: a generic plan cannot know the LIMIT is small and may sort a whole backlog.
-  CREATE FUNCTION ${S}.reserve(
-    p_queues text[], p_worker text, p_max integer, p_lease_until bigint, p_now bigint, p_names text[], p_promote integer,
-    p_done_ids text[], p_done_tokens bigint[], p_done_results text[], p_async_commit boolean
-  ) RETURNS SETOF ${S}.jobs LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $fn$
-  BEGIN
-    IF p_async_commit THEN
-      PERFORM set_config('synchronous_commit', 'off', true);
-    END IF;
-    IF p_done_ids IS NOT NULL THEN
-      UPDATE ${S}.jobs t SET state = 'completed', attempts_made = t.attempts_made + 1, result = c.result::json,
-             finished_at = p_now, unique_until = NULL
-        FROM unnest(p_done_ids, p_done_tokens, p_done_results) AS c(id, token, result)
-       WHERE t.id = c.id AND t.state = 'active' AND t.lease_worker = p_worker AND t.lease_token = c.token;
-    END IF;
-    -- The cheap index probe first: a nested function call costs more than the claim's lookup.
-    IF p_promote > 0 AND EXISTS (SELECT 1 FROM ${S}.jobs t WHERE t.state = 'delayed' AND t.run_at <= p_now) THEN
-      PERFORM ${S}.promote_due(p_now, p_promote);
-    END IF;
-    IF p_max <= 0 THEN RETURN; END IF;
-    RETURN QUERY
-    WITH picked AS (
-      SELECT c.id FROM unnest(p_queues) WITH ORDINALITY AS q(name, k)
-      CROSS JOIN LATERAL (
-        SELECT t.id FROM ${S}.jobs t
-         WHERE t.state = 'waiting' AND t.queue = q.name AND (p_names IS NULL OR t.name = ANY (p_names))
-         ORDER BY t.priority, t.seq LIMIT p_max FOR UPDATE SKIP LOCKED
-      ) c
-      WHERE NOT EXISTS (SELECT 1 FROM ${S}.paused_queues p WHERE p.queue = q.name)
-      LIMIT p_max
-    )
-    UPDATE ${S}.jobs t SET state = 'active', started_at = p_now, lease_worker = p_worker,
-           lease_token = t.lease_token + 1, lease_until = p_lease_until
-      FROM picked WHERE t.id = picked.id AND t.state = 'waiting'
-    RETURNING ${claimColumns("t")};
-  END
-  $fn$;
-
-  -- Active jobs whose lease ran out, then active jobs of workers whose heartbeat record lapsed,
+${reserveFunction(s, "v1")}  -- Active jobs whose lease ran out, then active jobs of workers whose heartbeat record lapsed,
   -- go back to waiting with a stall counted; past p_max_stalls they fail instead.
   CREATE FUNCTION ${S}.rescue_expired(p_now bigint, p_max_stalls integer, p_limit integer, p_message text, p_keep_ms bigint)
   RETURNS TABLE (id text, failed boolean) LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $fn$
@@ -359,3 +318,71 @@ function sqlEnqueue(s: SchemaNames): string {
 
 /** Nothing is scheduled further ahead than 10 years (registry/enqueue-request.ts MAX_SCHEDULE_AHEAD_MS). */
 const MAX_AHEAD_S = 10 * 365 * 86_400;
+
+/**
+ * reserve(...), as schema version 1 created it ("v1"), and as version 2
+ * replaces it ("counted"): version 2 records the completions' and the
+ * claim's moves in count_deltas itself, from the rows the UPDATE returns,
+ * and tells the jobs triggers to leave those two statements alone (the
+ * `qworker.counted` setting, see counters.ts). A trigger costs ~40 µs of
+ * PL/pgSQL per statement; this is the hot path, two statements per claim.
+ * Promotion in between stays with the triggers.
+ */
+export function reserveFunction(s: SchemaNames, mode: "v1" | "counted"): string {
+  const S = s.q;
+  const counted = mode === "counted";
+  const flag = (on: boolean) => (counted ? `\n    PERFORM set_config('qworker.counted', '${on ? "on" : "off"}', true);` : "");
+  const completeSql = `UPDATE ${S}.jobs t SET state = 'completed', attempts_made = t.attempts_made + 1, result = c.result::json,
+             finished_at = p_now, unique_until = NULL
+        FROM unnest(p_done_ids, p_done_tokens, p_done_results) AS c(id, token, result)
+       WHERE t.id = c.id AND t.state = 'active' AND t.lease_worker = p_worker AND t.lease_token = c.token`;
+  const claimSql = `UPDATE ${S}.jobs t SET state = 'active', started_at = p_now, lease_worker = p_worker,
+           lease_token = t.lease_token + 1, lease_until = p_lease_until
+      FROM picked WHERE t.id = picked.id AND t.state = 'waiting'
+    RETURNING ${claimColumns("t")}`;
+  return `  -- Completions first (only of jobs p_worker still holds), then promotion, then the claim:
+  -- queues in the order given (paused ones skipped), then priority, then FIFO; only p_names when given.
+  -- p_async_commit: this transaction's commit does not wait for the WAL flush (see postgres-store.ts).
+  -- Custom plans on every call: a generic plan cannot know the LIMIT is small and may sort a whole backlog.${counted ? "\n  -- The two moves it makes itself are counted here, not by the jobs triggers (counters.ts)." : ""}
+  CREATE ${counted ? "OR REPLACE " : ""}FUNCTION ${S}.reserve(
+    p_queues text[], p_worker text, p_max integer, p_lease_until bigint, p_now bigint, p_names text[], p_promote integer,
+    p_done_ids text[], p_done_tokens bigint[], p_done_results text[], p_async_commit boolean
+  ) RETURNS SETOF ${S}.jobs LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $fn$
+  BEGIN
+    IF p_async_commit THEN
+      PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
+    IF p_done_ids IS NOT NULL THEN${flag(true)}
+      ${counted ? `WITH done AS (${completeSql.replaceAll("\n", "\n  ")}
+       RETURNING t.queue)
+      INSERT INTO ${S}.count_deltas (queue, waiting, delayed, active, completed, failed, cancelled)
+      SELECT done.queue, 0, 0, -count(*), count(*), 0, 0 FROM done GROUP BY done.queue;` : `${completeSql};`}
+    END IF;
+    -- The cheap index probe first: a nested function call costs more than the claim's lookup.
+    IF p_promote > 0 AND EXISTS (SELECT 1 FROM ${S}.jobs t WHERE t.state = 'delayed' AND t.run_at <= p_now) THEN${flag(false)}
+      PERFORM ${S}.promote_due(p_now, p_promote);
+    END IF;
+    IF p_max <= 0 THEN RETURN; END IF;${flag(true)}
+    RETURN QUERY
+    WITH picked AS (
+      SELECT c.id FROM unnest(p_queues) WITH ORDINALITY AS q(name, k)
+      CROSS JOIN LATERAL (
+        SELECT t.id FROM ${S}.jobs t
+         WHERE t.state = 'waiting' AND t.queue = q.name AND (p_names IS NULL OR t.name = ANY (p_names))
+         ORDER BY t.priority, t.seq LIMIT p_max FOR UPDATE SKIP LOCKED
+      ) c
+      WHERE NOT EXISTS (SELECT 1 FROM ${S}.paused_queues p WHERE p.queue = q.name)
+      LIMIT p_max
+    )${counted ? `, claimed AS (
+    ${claimSql}
+    ), moved AS (
+      INSERT INTO ${S}.count_deltas (queue, waiting, delayed, active, completed, failed, cancelled)
+      SELECT claimed.queue, -count(*), 0, count(*), 0, 0, 0 FROM claimed GROUP BY claimed.queue
+    )
+    SELECT * FROM claimed;${flag(false)}` : `
+    ${claimSql};`}
+  END
+  $fn$;
+
+`;
+}

@@ -10,12 +10,16 @@
  * parameter as text anyway, and the casts keep the statements valid for the
  * drivers an app may hand the transactional enqueue (tx-enqueue.ts).
  *
+ * The statements on the claim path count their own moves in count_deltas
+ * (COUNTED_HERE, counters.ts); the jobs triggers count every other write.
+ *
  * "Held" below means: still active under this worker's reservation token,
  * so a late call from a worker that lost its lease changes nothing.
  */
 
 import { JOB_LOG_LINES_KEPT } from "../../core/types.ts";
 import { JOB_COLUMNS } from "./rows.ts";
+import { COUNTED_HERE } from "./counters.ts";
 import type { SchemaNames } from "./names.ts";
 
 export function statements(s: SchemaNames) {
@@ -32,13 +36,16 @@ export function statements(s: SchemaNames) {
     /** queues, worker, max, lease until, now, names, promote limit, completed ids, their tokens, their results (JSON text), async commit. */
     reserve: `SELECT * FROM ${S}.reserve($1::text[], $2, $3::integer, $4::bigint, $5::bigint, $6::text[], $7::integer, $8::text[], $9::bigint[], $10::text[], $11::boolean)`,
     /** worker, now, ids, tokens, results (JSON text or NULL), async commit ('off' skips the WAL flush wait, 'keep' leaves the setting). */
-    complete: `UPDATE ${J} t SET state = 'completed', attempts_made = t.attempts_made + 1, result = c.result::json,
-         finished_at = $2::bigint, unique_until = NULL
-       FROM unnest($3::text[], $4::bigint[], $5::text[]) AS c(id, token, result),
-            (SELECT CASE WHEN $6::text = 'off' THEN set_config('synchronous_commit', 'off', true) END) AS commit_mode
-      WHERE t.id = c.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = c.token`,
+    complete: `WITH done AS (
+        UPDATE ${J} t SET state = 'completed', attempts_made = t.attempts_made + 1, result = c.result::json,
+               finished_at = $2::bigint, unique_until = NULL
+          FROM unnest($3::text[], $4::bigint[], $5::text[]) AS c(id, token, result),
+               (SELECT CASE WHEN $6::text = 'off' THEN set_config('synchronous_commit', 'off', true) END) AS commit_mode, ${COUNTED_HERE}
+         WHERE t.id = c.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = c.token RETURNING t.queue)
+      INSERT INTO ${S}.count_deltas (queue, waiting, delayed, active, completed, failed, cancelled)
+      SELECT done.queue, 0, 0, -count(*), count(*), 0, 0 FROM done GROUP BY done.queue`,
     /** worker, lease until, ids, tokens → the ids still held. */
-    extend: `UPDATE ${J} t SET lease_until = $2::bigint FROM unnest($3::text[], $4::bigint[]) AS r(id, token)
+    extend: `UPDATE ${J} t SET lease_until = $2::bigint FROM unnest($3::text[], $4::bigint[]) AS r(id, token), ${COUNTED_HERE}
       WHERE t.id = r.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = r.token RETURNING t.id`,
     /** id, worker, token, error JSON, retry at. The job waits as delayed; its queue's workers are woken to time the retry. */
     failRetry: `WITH u AS (
@@ -59,9 +66,9 @@ export function statements(s: SchemaNames) {
          WHERE t.id = r.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = r.token RETURNING t.queue)
       SELECT pg_notify(${wake}, q.queue) FROM (SELECT DISTINCT u.queue FROM u) q`,
     /** id, token, progress JSON. */
-    progress: `UPDATE ${J} SET progress = $3::text::json WHERE id = $1 AND state = 'active' AND lease_token = $2::bigint`,
+    progress: `UPDATE ${J} SET progress = $3::text::json FROM ${COUNTED_HERE} WHERE id = $1 AND state = 'active' AND lease_token = $2::bigint`,
     /** id, token, lines JSON: keeps the last JOB_LOG_LINES_KEPT. */
-    appendLogs: `UPDATE ${J} SET logs = ${S}._keep_last(logs, $3::text::json, ${JOB_LOG_LINES_KEPT})
+    appendLogs: `UPDATE ${J} SET logs = ${S}._keep_last(logs, $3::text::json, ${JOB_LOG_LINES_KEPT}) FROM ${COUNTED_HERE}
        WHERE id = $1 AND state = 'active' AND lease_token = $2::bigint`,
     /** queues, now → whether a waiter should look now, and when the next delayed job is due. */
     waitCheck: `SELECT
