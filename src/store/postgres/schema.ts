@@ -112,9 +112,10 @@ export interface MigrationSession {
  * Brings the schema to SCHEMA_VERSION. The cheap check runs first without a
  * lock; the upgrade runs in one transaction under an advisory lock keyed on
  * the schema name, so concurrent openers wait and then find it done.
+ * `target` (default: the newest) lets tests build an older schema to upgrade.
  */
-export async function migrate(session: MigrationSession, s: SchemaNames): Promise<void> {
-  if ((await currentVersion(session, s)) === SCHEMA_VERSION) return;
+export async function migrate(session: MigrationSession, s: SchemaNames, target = SCHEMA_VERSION): Promise<void> {
+  if ((await currentVersion(session, s)) === target) return;
   await session.query("BEGIN");
   try {
     await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`qworker-migrate:${s.name}`]);
@@ -126,7 +127,7 @@ export async function migrate(session: MigrationSession, s: SchemaNames): Promis
         `the PostgreSQL schema "${s.name}" is at version ${from}, newer than this qworker knows (${SCHEMA_VERSION}); upgrade qworker`,
       );
     }
-    for (let v = from; v < SCHEMA_VERSION; v++) {
+    for (let v = from; v < target; v++) {
       await session.query(MIGRATIONS[v](s));
       await session.query(`INSERT INTO ${s.q}.migrations (version) VALUES ($1)`, [v + 1]);
     }
