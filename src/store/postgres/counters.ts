@@ -4,13 +4,18 @@
  * few rows whether the table holds 1,000 jobs or 1,000,000 (issue 17).
  *
  * Why this shape:
- * - Statement-level triggers on `jobs` (with transition tables) record
- *   every move, whoever makes it: the store's own statements and
- *   functions, an app's transactional enqueue through `qworker.enqueue`,
- *   an older qworker still running during an upgrade, a DBA's DELETE. One
- *   trigger call per statement, not per row: a claim of 50 jobs adds one
- *   delta row per queue it touched.
- * - The hottest statements count their own moves instead (see UNCOUNTED).
+ * - The paths that move many jobs at once (enqueue, the claim and its
+ *   piggybacked completions, complete, promotion, retention) count their
+ *   own moves: one delta row per queue per statement, from the rows they
+ *   changed (count-sql.ts). They set `qworker.counted` for that, which the
+ *   triggers below check.
+ * - Row triggers on `jobs` count every other move, whoever makes it: fail,
+ *   retry, cancel, release, remove, the rescuer, enqueues with unique keys,
+ *   an older qworker still running during an upgrade, a DBA's DELETE. Their
+ *   WHEN clause keeps them silent for updates that move no job and for
+ *   statements that count themselves, so those pay nothing (statement
+ *   triggers with transition tables would copy every changed row, which
+ *   cost the drain ~5%).
  * - The moves go to `count_deltas`, an append-only table without an index.
  *   A counter row updated by every claim and completion would hold its row
  *   lock until commit and serialise the fleet on it; appending takes no
@@ -29,29 +34,19 @@
  * id), as the memory and SQLite stores list them.
  */
 
-import { reserveFunction } from "./functions.ts";
+import { COUNTED_SETTING, STATES } from "./count-sql.ts";
+import { enqueueJsonFunction, promoteFunction, reserveFunction } from "./functions.ts";
 import type { SchemaNames } from "./names.ts";
 
-/**
- * The hot statements (reserve's completions and claim, complete) count
- * their own moves from the rows they return, which costs a few µs instead
- * of a trigger's ~40 µs, and set `qworker.counted` to 'on' for their
- * transaction so the triggers skip them; statements that move no job
- * (progress, logs, lease renewals) set it too. Every other write, and
- * every write by anyone else, is counted by the triggers.
- */
-const UNCOUNTED = `current_setting('qworker.counted', true) IS DISTINCT FROM 'on'`;
-
-/** Sets `qworker.counted` for the current transaction, as a FROM item of a single statement. */
-export const COUNTED_HERE = `(SELECT set_config('qworker.counted', 'on', true)) AS counted_here`;
+/** True unless the current statement counts its own moves (count-sql.ts). */
+const UNCOUNTED = `current_setting('${COUNTED_SETTING}', true) IS DISTINCT FROM 'on'`;
 
 /** A read that finds more pending delta rows than this folds them afterwards (no leader may be folding). */
 export const FOLD_PENDING_ROWS = 20_000;
 
-const STATES = ["waiting", "delayed", "active", "completed", "failed", "cancelled"] as const;
 
 /** Schema version 2: the tables, the triggers, the fold, and the counts of the jobs already there. */
-export function countersV2(s: SchemaNames): string {
+export function countersV2(s: SchemaNames, defaultUniqueTtlMs: number): string {
   const S = s.q;
   const cols = STATES.join(", ");
   /** One column per state: how many rows of `rel` are in it, times `sign`. */
@@ -86,31 +81,20 @@ export function countersV2(s: SchemaNames): string {
     autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 5000
   );
 
-  CREATE FUNCTION ${S}._count_inserted() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  -- One job's move. An UPDATE that moves a job within its queue is one delta row.
+  CREATE FUNCTION ${S}._count_row() RETURNS trigger LANGUAGE plpgsql AS $fn$
   BEGIN
-    INSERT INTO ${S}.count_deltas (queue, ${cols})
-    SELECT queue, ${tally("")} FROM new_rows GROUP BY queue;
-    RETURN NULL;
-  END
-  $fn$;
-
-  CREATE FUNCTION ${S}._count_deleted() RETURNS trigger LANGUAGE plpgsql AS $fn$
-  BEGIN
-    INSERT INTO ${S}.count_deltas (queue, ${cols})
-    SELECT queue, ${tally("-")} FROM old_rows GROUP BY queue;
-    RETURN NULL;
-  END
-  $fn$;
-
-  -- Most updates move no job (progress, logs, lease renewals): nothing is written for them.
-  CREATE FUNCTION ${S}._count_updated() RETURNS trigger LANGUAGE plpgsql AS $fn$
-  BEGIN
-    INSERT INTO ${S}.count_deltas (queue, ${cols})
-    SELECT queue, ${STATES.map((st) => `sum(${st})`).join(", ")} FROM (
-      SELECT queue, ${tally("")} FROM new_rows GROUP BY queue
-      UNION ALL
-      SELECT queue, ${tally("-")} FROM old_rows GROUP BY queue
-    ) m(queue, ${cols}) GROUP BY queue HAVING ${anyMoved};
+    IF TG_OP = 'UPDATE' AND OLD.queue = NEW.queue THEN
+      INSERT INTO ${S}.count_deltas (queue, ${cols})
+      VALUES (NEW.queue, ${STATES.map((st) => `(NEW.state = '${st}')::integer - (OLD.state = '${st}')::integer`).join(", ")});
+      RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+      INSERT INTO ${S}.count_deltas (queue, ${cols}) VALUES (OLD.queue, ${STATES.map((st) => `-(OLD.state = '${st}')::integer`).join(", ")});
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+      INSERT INTO ${S}.count_deltas (queue, ${cols}) VALUES (NEW.queue, ${STATES.map((st) => `(NEW.state = '${st}')::integer`).join(", ")});
+    END IF;
     RETURN NULL;
   END
   $fn$;
@@ -146,17 +130,21 @@ export function countersV2(s: SchemaNames): string {
 
   -- The jobs already there (an upgrade): no writer may move one between this count and the triggers.
   LOCK TABLE ${S}.jobs IN SHARE ROW EXCLUSIVE MODE;
-  CREATE TRIGGER jobs_count_insert AFTER INSERT ON ${S}.jobs REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT WHEN (${UNCOUNTED}) EXECUTE FUNCTION ${S}._count_inserted();
-  CREATE TRIGGER jobs_count_update AFTER UPDATE ON ${S}.jobs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT WHEN (${UNCOUNTED}) EXECUTE FUNCTION ${S}._count_updated();
-  CREATE TRIGGER jobs_count_delete AFTER DELETE ON ${S}.jobs REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT WHEN (${UNCOUNTED}) EXECUTE FUNCTION ${S}._count_deleted();
+  -- Row triggers with a WHEN: a statement that counts its own moves, or an update that moves no job
+  -- (progress, logs, lease renewals), never calls them, and nothing is captured for them.
+  CREATE TRIGGER jobs_count_insert AFTER INSERT ON ${S}.jobs
+    FOR EACH ROW WHEN (${UNCOUNTED}) EXECUTE FUNCTION ${S}._count_row();
+  CREATE TRIGGER jobs_count_update AFTER UPDATE ON ${S}.jobs
+    FOR EACH ROW WHEN ((OLD.state <> NEW.state OR OLD.queue <> NEW.queue) AND ${UNCOUNTED}) EXECUTE FUNCTION ${S}._count_row();
+  CREATE TRIGGER jobs_count_delete AFTER DELETE ON ${S}.jobs
+    FOR EACH ROW WHEN (${UNCOUNTED}) EXECUTE FUNCTION ${S}._count_row();
   CREATE TRIGGER jobs_count_truncate AFTER TRUNCATE ON ${S}.jobs
     FOR EACH STATEMENT EXECUTE FUNCTION ${S}._count_truncated();
   INSERT INTO ${S}.queue_counts (queue, pos, ${cols})
   SELECT queue, row_number() OVER (ORDER BY min(created_at), queue) - 9223372036854775807, ${tally("")}
     FROM ${S}.jobs GROUP BY queue;
+  ${enqueueJsonFunction(s, defaultUniqueTtlMs, "counted")}
+  ${promoteFunction(s, "counted")}
   ${reserveFunction(s, "counted")}
   `;
 }

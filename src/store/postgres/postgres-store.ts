@@ -294,10 +294,7 @@ export class PostgresStore implements Store {
   }
 
   async trim({ policy, now }: TrimParams): Promise<number> {
-    const removed = await trimJobs(this.st, policy, ms(now), {
-      query: (text, values) => this.q("trim", text, values),
-      execute: (text, values) => this.deleted("trim", text, values),
-    });
+    const removed = await trimJobs(this.st, policy, ms(now), { query: (text, values) => this.q("trim", text, values) });
     if (removed > 0) await this.foldCounts("trim");
     return removed;
   }
@@ -443,11 +440,6 @@ export class PostgresStore implements Store {
   private async q<R = Record<string, unknown>>(what: string, text: string, values: unknown[] = [], name?: string): Promise<R[]> {
     if (this.closed) throw new StoreUnavailableError(`${this.conn.where} is closed (${what})`);
     return this.conn.query<R>(what, text, values, name);
-  }
-
-  private async deleted(what: string, text: string, values: unknown[]): Promise<number> {
-    if (this.closed) throw new StoreUnavailableError(`${this.conn.where} is closed (${what})`);
-    return this.conn.execute(what, text, values);
   }
 
   private async foldCounts(what: string): Promise<void> {

@@ -98,7 +98,7 @@ const MIGRATIONS: ((s: SchemaNames) => string)[] = [
   ${functionsV1(s, DEFAULT_UNIQUE_TTL_MS)}
   `,
   // 1 -> 2: jobs per queue and state, kept by triggers instead of counted by a scan (counters.ts, issue 17).
-  (s) => countersV2(s),
+  (s) => countersV2(s, DEFAULT_UNIQUE_TTL_MS),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,8 +10,8 @@
  * parameter as text anyway, and the casts keep the statements valid for the
  * drivers an app may hand the transactional enqueue (tx-enqueue.ts).
  *
- * The statements on the claim path count their own moves in count_deltas
- * (COUNTED_HERE, counters.ts); the jobs triggers count every other write.
+ * complete and the retention deletes count their own moves in count_deltas
+ * (count-sql.ts, counters.ts); the jobs triggers count the other moves.
  *
  * "Held" below means: still active under this worker's reservation token,
  * so a late call from a worker that lost its lease changes nothing.
@@ -19,7 +19,7 @@
 
 import { JOB_LOG_LINES_KEPT } from "../../core/types.ts";
 import { JOB_COLUMNS } from "./rows.ts";
-import { COUNTED_HERE } from "./counters.ts";
+import { COUNTED_HERE, countMove, countRows } from "./count-sql.ts";
 import type { SchemaNames } from "./names.ts";
 
 export function statements(s: SchemaNames) {
@@ -42,10 +42,9 @@ export function statements(s: SchemaNames) {
           FROM unnest($3::text[], $4::bigint[], $5::text[]) AS c(id, token, result),
                (SELECT CASE WHEN $6::text = 'off' THEN set_config('synchronous_commit', 'off', true) END) AS commit_mode, ${COUNTED_HERE}
          WHERE t.id = c.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = c.token RETURNING t.queue)
-      INSERT INTO ${S}.count_deltas (queue, waiting, delayed, active, completed, failed, cancelled)
-      SELECT done.queue, 0, 0, -count(*), count(*), 0, 0 FROM done GROUP BY done.queue`,
+      ${countMove(S, "done", "active", "completed")}`,
     /** worker, lease until, ids, tokens → the ids still held. */
-    extend: `UPDATE ${J} t SET lease_until = $2::bigint FROM unnest($3::text[], $4::bigint[]) AS r(id, token), ${COUNTED_HERE}
+    extend: `UPDATE ${J} t SET lease_until = $2::bigint FROM unnest($3::text[], $4::bigint[]) AS r(id, token)
       WHERE t.id = r.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = r.token RETURNING t.id`,
     /** id, worker, token, error JSON, retry at. The job waits as delayed; its queue's workers are woken to time the retry. */
     failRetry: `WITH u AS (
@@ -66,9 +65,9 @@ export function statements(s: SchemaNames) {
          WHERE t.id = r.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = r.token RETURNING t.queue)
       SELECT pg_notify(${wake}, q.queue) FROM (SELECT DISTINCT u.queue FROM u) q`,
     /** id, token, progress JSON. */
-    progress: `UPDATE ${J} SET progress = $3::text::json FROM ${COUNTED_HERE} WHERE id = $1 AND state = 'active' AND lease_token = $2::bigint`,
+    progress: `UPDATE ${J} SET progress = $3::text::json WHERE id = $1 AND state = 'active' AND lease_token = $2::bigint`,
     /** id, token, lines JSON: keeps the last JOB_LOG_LINES_KEPT. */
-    appendLogs: `UPDATE ${J} SET logs = ${S}._keep_last(logs, $3::text::json, ${JOB_LOG_LINES_KEPT}) FROM ${COUNTED_HERE}
+    appendLogs: `UPDATE ${J} SET logs = ${S}._keep_last(logs, $3::text::json, ${JOB_LOG_LINES_KEPT})
        WHERE id = $1 AND state = 'active' AND lease_token = $2::bigint`,
     /** queues, now → whether a waiter should look now, and when the next delayed job is due. */
     waitCheck: `SELECT
@@ -92,16 +91,20 @@ export function statements(s: SchemaNames) {
           FROM q WHERE q.queue IS NOT NULL)
       SELECT queue FROM q WHERE queue IS NOT NULL`,
     /** queue, state, finished before, batch. */
-    trimByAge: `DELETE FROM ${J} WHERE id IN (
-        SELECT id FROM ${J} WHERE queue = $1 AND state = $2 AND state IN ('completed', 'failed', 'cancelled') AND finished_at < $3::bigint LIMIT $4::integer)`,
+    trimByAge: `WITH gone AS (DELETE FROM ${J} USING ${COUNTED_HERE} WHERE id IN (
+        SELECT id FROM ${J} WHERE queue = $1 AND state = $2 AND state IN ('completed', 'failed', 'cancelled') AND finished_at < $3::bigint LIMIT $4::integer)
+        RETURNING queue, state), counted AS (${countRows(S, "gone", -1)})
+      SELECT count(*)::integer AS n FROM gone`,
     /** queue, state, keep: the newest job past the count (ties keep the older id). */
     trimCutoff: `SELECT finished_at, id FROM ${J} WHERE queue = $1 AND state = $2 AND state IN ('completed', 'failed', 'cancelled')
        ORDER BY finished_at DESC, length(id), id OFFSET $3::integer LIMIT 1`,
     /** queue, state, cutoff finished_at, cutoff id, batch: the cutoff job and every job ranked after it. */
-    trimByCount: `DELETE FROM ${J} WHERE id IN (
+    trimByCount: `WITH gone AS (DELETE FROM ${J} USING ${COUNTED_HERE} WHERE id IN (
         SELECT id FROM ${J} WHERE queue = $1 AND state = $2 AND state IN ('completed', 'failed', 'cancelled')
            AND (finished_at < $3::bigint OR (finished_at = $3::bigint AND (length(id) > length($4::text) OR (length(id) = length($4::text) AND id >= $4::text))))
-         LIMIT $5::integer)`,
+         LIMIT $5::integer)
+        RETURNING queue, state), counted AS (${countRows(S, "gone", -1)})
+      SELECT count(*)::integer AS n FROM gone`,
 
     // ---- inspecting and managing ----------------------------------------
     getJob: `SELECT ${JOB_COLUMNS} FROM ${J} WHERE id = $1`,
