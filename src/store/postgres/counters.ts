@@ -34,7 +34,7 @@
  * id), as the memory and SQLite stores list them.
  */
 
-import { COUNTED_SETTING, STATES } from "./count-sql.ts";
+import { COUNTED_SETTING, countMove, DECLARE_PREV_COUNTED, RESTORE_COUNTED, SET_COUNTED, STATES } from "./count-sql.ts";
 import { enqueueJsonFunction, promoteFunction, reserveFunction } from "./functions.ts";
 import type { SchemaNames } from "./names.ts";
 
@@ -44,14 +44,11 @@ const UNCOUNTED = `current_setting('${COUNTED_SETTING}', true) IS DISTINCT FROM 
 /** A read that finds more pending delta rows than this folds them afterwards (no leader may be folding). */
 export const FOLD_PENDING_ROWS = 20_000;
 
-
 /** Schema version 2: the tables, the triggers, the fold, and the counts of the jobs already there. */
 export function countersV2(s: SchemaNames, defaultUniqueTtlMs: number): string {
   const S = s.q;
   const cols = STATES.join(", ");
-  /** One column per state: how many rows of `rel` are in it, times `sign`. */
-  const tally = (sign: string) => STATES.map((st) => `${sign}count(*) FILTER (WHERE state = '${st}')`).join(", ");
-  const anyMoved = STATES.map((st) => `sum(${st}) <> 0`).join(" OR ");
+  const tally = STATES.map((st) => `count(*) FILTER (WHERE state = '${st}')`).join(", ");
   return `
   CREATE TABLE ${S}.queue_counts (
     queue     text   PRIMARY KEY,
@@ -140,9 +137,31 @@ export function countersV2(s: SchemaNames, defaultUniqueTtlMs: number): string {
     FOR EACH ROW WHEN (${UNCOUNTED}) EXECUTE FUNCTION ${S}._count_row();
   CREATE TRIGGER jobs_count_truncate AFTER TRUNCATE ON ${S}.jobs
     FOR EACH STATEMENT EXECUTE FUNCTION ${S}._count_truncated();
+  -- Positions below every delta id: these queues are listed first, oldest job first, as before the upgrade.
   INSERT INTO ${S}.queue_counts (queue, pos, ${cols})
-  SELECT queue, row_number() OVER (ORDER BY min(created_at), queue) - 9223372036854775807, ${tally("")}
+  SELECT queue, row_number() OVER (ORDER BY min(created_at), queue) - 9223372036854775807, ${tally}
     FROM ${S}.jobs GROUP BY queue;
+  -- complete: was a single statement; as a function its plan is cached, which keeps the counting free.
+  -- p_async_commit: as reserve's.
+  CREATE FUNCTION ${S}.complete_jobs(p_worker text, p_now bigint, p_ids text[], p_tokens bigint[], p_results text[], p_async_commit boolean)
+  RETURNS void LANGUAGE plpgsql AS $fn$
+  DECLARE
+    ${DECLARE_PREV_COUNTED}
+  BEGIN
+    IF p_async_commit THEN
+      PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
+    ${SET_COUNTED}
+    WITH done AS (
+      UPDATE ${S}.jobs t SET state = 'completed', attempts_made = t.attempts_made + 1, result = c.result::json,
+             finished_at = p_now, unique_until = NULL
+        FROM unnest(p_ids, p_tokens, p_results) AS c(id, token, result)
+       WHERE t.id = c.id AND t.state = 'active' AND t.lease_worker = p_worker AND t.lease_token = c.token
+      RETURNING t.queue)
+    ${countMove(S, "done", "active", "completed")};
+    ${RESTORE_COUNTED}
+  END
+  $fn$;
   ${enqueueJsonFunction(s, defaultUniqueTtlMs, "counted")}
   ${promoteFunction(s, "counted")}
   ${reserveFunction(s, "counted")}

@@ -221,7 +221,7 @@ export class PostgresStore implements Store {
   async complete(p: CompleteParams): Promise<void> {
     if (p.jobs.length === 0) return;
     await this.progressWrites.settled(p.jobs);
-    const values = [p.workerId, ms(p.now), p.jobs.map((j) => j.id), p.jobs.map((j) => j.token), p.jobs.map((j) => toJson(j.result)), this.asyncOutcomes ? "off" : "keep"];
+    const values = [p.workerId, ms(p.now), p.jobs.map((j) => j.id), p.jobs.map((j) => j.token), p.jobs.map((j) => toJson(j.result)), this.asyncOutcomes];
     await this.q("complete", this.st.complete, values, "qw_complete");
   }
 

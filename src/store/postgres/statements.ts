@@ -10,7 +10,7 @@
  * parameter as text anyway, and the casts keep the statements valid for the
  * drivers an app may hand the transactional enqueue (tx-enqueue.ts).
  *
- * complete and the retention deletes count their own moves in count_deltas
+ * The retention deletes count their own moves in count_deltas
  * (count-sql.ts, counters.ts); the jobs triggers count the other moves.
  *
  * "Held" below means: still active under this worker's reservation token,
@@ -19,7 +19,7 @@
 
 import { JOB_LOG_LINES_KEPT } from "../../core/types.ts";
 import { JOB_COLUMNS } from "./rows.ts";
-import { COUNTED_HERE, countMove, countRows } from "./count-sql.ts";
+import { COUNTED_HERE, countRows } from "./count-sql.ts";
 import type { SchemaNames } from "./names.ts";
 
 export function statements(s: SchemaNames) {
@@ -35,14 +35,8 @@ export function statements(s: SchemaNames) {
     // ---- consuming ------------------------------------------------------
     /** queues, worker, max, lease until, now, names, promote limit, completed ids, their tokens, their results (JSON text), async commit. */
     reserve: `SELECT * FROM ${S}.reserve($1::text[], $2, $3::integer, $4::bigint, $5::bigint, $6::text[], $7::integer, $8::text[], $9::bigint[], $10::text[], $11::boolean)`,
-    /** worker, now, ids, tokens, results (JSON text or NULL), async commit ('off' skips the WAL flush wait, 'keep' leaves the setting). */
-    complete: `WITH done AS (
-        UPDATE ${J} t SET state = 'completed', attempts_made = t.attempts_made + 1, result = c.result::json,
-               finished_at = $2::bigint, unique_until = NULL
-          FROM unnest($3::text[], $4::bigint[], $5::text[]) AS c(id, token, result),
-               (SELECT CASE WHEN $6::text = 'off' THEN set_config('synchronous_commit', 'off', true) END) AS commit_mode, ${COUNTED_HERE}
-         WHERE t.id = c.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = c.token RETURNING t.queue)
-      ${countMove(S, "done", "active", "completed")}`,
+    /** worker, now, ids, tokens, results (JSON text or NULL), async commit. A function: its plan is cached (counters.ts). */
+    complete: `SELECT ${S}.complete_jobs($1, $2::bigint, $3::text[], $4::bigint[], $5::text[], $6::boolean)`,
     /** worker, lease until, ids, tokens → the ids still held. */
     extend: `UPDATE ${J} t SET lease_until = $2::bigint FROM unnest($3::text[], $4::bigint[]) AS r(id, token)
       WHERE t.id = r.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = r.token RETURNING t.id`,
