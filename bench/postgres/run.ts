@@ -6,6 +6,7 @@
  *
  *   bun bench/postgres/run.ts [--rounds 3] [--jobs 20000] [--one-jobs 2000]
  *     [--batch 1000] [--concurrency 50] [--drain-cap 60] [--postgres-url postgres://…]
+ *     [--systems qworker,qworker-sync] [--scenarios drain]
  *
  * A fresh database is created on the server of --postgres-url (default the
  * machine's, postgres@127.0.0.1:5432) and dropped at the end. Every
@@ -38,6 +39,9 @@ const { values: args } = parseArgs({
     "drain-cap": { type: "string", default: "60" },
     "postgres-url": { type: "string", default: process.env.QWORKER_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres" },
     "child-timeout": { type: "string", default: "240" },
+    // Subsets, for a before/after of qworker alone: comma-separated names from PLAN (types.ts).
+    systems: { type: "string" },
+    scenarios: { type: "string", default: "bulk,one,drain" },
   },
   strict: true,
 });
@@ -100,6 +104,11 @@ async function runChild(cmd: string[], system: PgSystem, scenario: PgScenario, r
   return { ...(JSON.parse(line.slice(RESULT_TAG.length)) as PgBenchResult), ...extra };
 }
 
+const onlySystems = args.systems?.split(",");
+const onlyScenarios = args.scenarios!.split(",") as PgScenario[];
+for (const s of onlyScenarios) if (!(s in PLAN)) throw new Error(`--scenarios takes ${Object.keys(PLAN).join(", ")}; got "${s}"`);
+for (const s of onlySystems ?? []) if (!Object.values(PLAN).some((list) => list.includes(s as PgSystem))) throw new Error(`--systems: unknown system "${s}"`);
+
 const dbName = `qwbench_${process.pid}`;
 const url = await createDatabase(dbName);
 if (!url) process.exit(0);
@@ -123,8 +132,8 @@ try {
   const nodeVersion = Bun.spawnSync([node, "--version"]).stdout.toString().trim();
   log(`qworker on Bun ${Bun.version}; pg-boss and BullMQ on Node ${nodeVersion}`);
   for (let round = 1; round <= rounds; round++) {
-    for (const scenario of ["bulk", "one", "drain"] as PgScenario[]) {
-      const systems = PLAN[scenario];
+    for (const scenario of onlyScenarios) {
+      const systems = PLAN[scenario].filter((s) => !onlySystems || onlySystems.includes(s));
       // Rotate who goes first, so slow drift of the machine does not favour one side.
       const shift = (round - 1) % systems.length;
       for (const system of [...systems.slice(shift), ...systems.slice(0, shift)]) {

@@ -20,6 +20,7 @@ import type {
   Store,
 } from "../../src/store/store.ts";
 import { within } from "../helpers/wait.ts";
+import { seeded } from "../fuzz/random.ts";
 import { scanCounts } from "./differential.ts";
 
 export interface StoreUnderTest {
@@ -382,6 +383,66 @@ export function describeStore(label: string, factory: StoreFactory): void {
       const after = await check("trim");
       // Every job of "side" is gone: it is no longer listed.
       expect(after.map((c) => c.queue)).toEqual(QUEUES);
+    });
+
+    test("counts equal a listing of every job after a seeded mixed workload of every kind of move (checked every 40 steps)", async () => {
+      const strip = (rows: QueueCounts[]) => rows.map(({ paused: _, ...c }) => c).sort((a, b) => a.queue.localeCompare(b.queue));
+      const check = async (step: number) => expect({ step, counts: strip(await store.counts(QUEUES)) }).toEqual({ step, counts: strip(await scanCounts(store, QUEUES)) });
+      const r = seeded(17);
+      const all = [...QUEUES, "side"];
+      const held = new Map<string, { id: string; token: number; workerId: string }>();
+      const ids: string[] = [];
+      const take = () => {
+        const [id, h] = [...held.entries()][r.int(held.size)];
+        held.delete(id);
+        return h;
+      };
+      // Admin moves on a job in the wrong state (or already trimmed or removed) are refused, and move nothing.
+      const quiet = (p: Promise<unknown>) => p.catch((e: Error) => expect({ refused: e instanceof InvalidStateError || e instanceof NotFoundError, e }).toMatchObject({ refused: true }));
+      for (let step = 1; step <= 400; step++) {
+        const roll = r.int(100);
+        if (roll < 22) {
+          const jobs = Array.from({ length: 1 + r.int(6) }, () =>
+            job(r.pick(["a", "b"]), { queue: r.pick(all), maxAttempts: 1 + r.int(2), runAt: r.chance(0.2) ? now() + r.int(3_000) : undefined, uniqueKey: r.chance(0.1) ? `k${r.int(3)}` : undefined }),
+          );
+          for (const x of await enq(jobs)) ids.push(x.id);
+        } else if (roll < 44) {
+          // A claim, sometimes carrying completions of this worker's jobs.
+          const workerId = r.pick(["w1", "w2"]);
+          const done = [...held.values()].filter((h) => h.workerId === workerId && r.chance(0.5)).slice(0, 3);
+          for (const d of done) held.delete(d.id);
+          const got = await reserve({ queues: r.chance(0.3) ? [r.pick(all)] : all, workerId, max: 1 + r.int(4), leaseMs: r.pick([1_000, LEASE]), complete: done.map((d) => ({ id: d.id, token: d.token })) });
+          for (const j of got) held.set(j.id, { id: j.id, token: j.lease.token, workerId });
+        } else if (roll < 70 && held.size) {
+          const h = take();
+          const kind = r.int(6);
+          if (kind === 0) await complete({ workerId: h.workerId, jobs: [{ id: h.id, token: h.token }] });
+          else if (kind === 1) await fail({ workerId: h.workerId, id: h.id, token: h.token, error: { attempt: 1, message: "x" } });
+          else if (kind === 2) await fail({ workerId: h.workerId, id: h.id, token: h.token, error: { attempt: 1, message: "x" }, retryAt: now() + r.int(2_000) });
+          else if (kind === 3) await store.cancelHeld({ workerId: h.workerId, id: h.id, token: h.token, now: now() });
+          else if (kind === 4) await store.release({ workerId: h.workerId, jobs: [{ id: h.id, token: h.token }] });
+          // A late outcome from a worker that lost the lease moves nothing.
+          else await complete({ workerId: "intruder", jobs: [{ id: h.id, token: h.token }] });
+        } else if (roll < 78 && ids.length) {
+          const id = r.pick(ids);
+          const kind = r.int(3);
+          if (kind === 0) await quiet(cancelJob(id));
+          else if (kind === 1) await quiet(retryJob(id));
+          else await quiet(store.removeJob(id));
+        } else if (roll < 82) {
+          await store.retryFailed({ queue: r.pick(all), limit: 1 + r.int(3), now: now() });
+        } else if (roll < 88) {
+          clock.advance(r.int(1_500));
+          await store.promoteDue({ limit: 1 + r.int(5), now: now() });
+        } else if (roll < 94) {
+          clock.advance(r.int(1_500));
+          const { rescued, failed } = await rescue({ maxStalls: r.int(2), limit: 1 + r.int(5) });
+          for (const id of [...rescued, ...failed]) held.delete(id);
+        } else {
+          await trim({ completedMaxAgeMs: r.int(5_000), completedMaxCount: r.int(4), failedMaxAgeMs: r.int(5_000), failedMaxCount: r.int(4) });
+        }
+        if (step % 40 === 0) await check(step);
+      }
     });
 
     test("listJobs filters by state and queue and pages newest first without gaps", async () => {

@@ -89,16 +89,6 @@ export class PgConnection {
     }
   }
 
-  /** One statement; resolves to how many rows it changed. */
-  async execute(what: string, text: string, values: unknown[] = []): Promise<number> {
-    if (this.closed) throw new StoreUnavailableError(`${this.where} is closed (${what})`);
-    try {
-      return (await this.pool.query(text, values)).rowCount ?? 0;
-    } catch (err) {
-      throw this.translate(what, err);
-    }
-  }
-
   /** `fn` inside BEGIN … COMMIT on one connection; rolled back if it throws. */
   async transaction<T>(what: string, fn: (q: <R = Record<string, unknown>>(text: string, values?: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError(`${this.where} is closed (${what})`);

@@ -19,6 +19,7 @@
  * commit. It is only a hint: idle workers also poll (waker.ts).
  */
 
+import { countMove, countRows, DECLARE_PREV_COUNTED, RESTORE_COUNTED, SET_COUNTED } from "./count-sql.ts";
 import type { SchemaNames } from "./names.ts";
 
 /** The jobs columns in table order, with `logs` left out (NULL): a claim never carries the job's log. */
@@ -60,154 +61,7 @@ export function functionsV1(s: SchemaNames, defaultUniqueTtlMs: number): string 
     END
   $fn$;
 
-  -- Stores jobs: a JSON array of {id?, name, queue, data?, priority?, max_attempts, run_at?, unique_key?, unique_ttl_ms?}.
-  -- Returns one row per job, in order: its id, and whether an existing job was returned instead
-  -- (same explicit id, or the same unique key while that job is live and its hold lasts).
-  CREATE FUNCTION ${S}.enqueue_json(p_jobs json, p_now bigint) RETURNS TABLE (id text, deduplicated boolean)
-  LANGUAGE plpgsql AS $fn$
-  #variable_conflict use_column
-  DECLARE
-    j record;
-    holder text;
-    new_id text;
-    tries integer;
-    woken text[] := '{}';
-  BEGIN
-    IF NOT EXISTS (SELECT 1 FROM json_to_recordset(p_jobs) AS r(id text, unique_key text) WHERE r.id IS NOT NULL OR r.unique_key IS NOT NULL) THEN
-      -- Nothing to dedupe: one set-based insert. Ids and FIFO positions are drawn in the batch's order.
-      RETURN QUERY
-      WITH src AS MATERIALIZED (
-        SELECT nextval('${S}.job_ids') AS n, nextval('${S}.job_seq') AS sq, r.*, a.e->'data' AS data, a.k
-        FROM json_array_elements(p_jobs) WITH ORDINALITY AS a(e, k),
-             json_to_record(a.e) AS r(name text, queue text, priority integer, max_attempts integer, run_at numeric)
-        ORDER BY a.k
-      ), ins AS (
-        INSERT INTO ${S}.jobs (id, name, queue, state, priority, seq, data, max_attempts, run_at, created_at)
-        SELECT src.n::text, src.name, src.queue, CASE WHEN coalesce(src.run_at::bigint, p_now) > p_now THEN 'delayed' ELSE 'waiting' END,
-               coalesce(src.priority, 0), src.sq, src.data, src.max_attempts, coalesce(src.run_at::bigint, p_now), p_now
-        FROM src
-        RETURNING 1
-      )
-      -- (A data-modifying CTE always runs to completion, read or not.)
-      SELECT src.n::text, false FROM src ORDER BY src.k;
-      PERFORM pg_notify(${wake}, q.queue) FROM (SELECT DISTINCT r.queue FROM json_to_recordset(p_jobs) AS r(queue text)) q;
-      RETURN;
-    END IF;
-
-    FOR j IN
-      SELECT r.id AS jid, r.name AS jname, r.queue AS jqueue, a.e->'data' AS jdata, coalesce(r.priority, 0) AS jpriority,
-             r.max_attempts AS jmax, coalesce(r.run_at::bigint, p_now) AS jrun, r.unique_key AS jkey,
-             coalesce(r.unique_ttl_ms::bigint, ${defaultUniqueTtlMs}) AS jttl
-      FROM json_array_elements(p_jobs) WITH ORDINALITY AS a(e, k),
-           json_to_record(a.e) AS r(id text, name text, queue text, priority integer, max_attempts integer, run_at numeric,
-                                   unique_key text, unique_ttl_ms numeric)
-      ORDER BY a.k
-    LOOP
-      tries := 0;
-      LOOP
-        -- An existing id is a no-op that returns it (cron slots: even two leaders insert a slot once).
-        IF j.jid IS NOT NULL AND EXISTS (SELECT 1 FROM ${S}.jobs t WHERE t.id = j.jid) THEN
-          id := j.jid; deduplicated := true; RETURN NEXT; EXIT;
-        END IF;
-        IF j.jkey IS NOT NULL THEN
-          SELECT t.id INTO holder FROM ${S}.jobs t
-           WHERE t.name = j.jname AND t.unique_key = j.jkey AND t.unique_until > p_now AND t.state IN ('waiting', 'delayed', 'active');
-          IF FOUND THEN
-            id := holder; deduplicated := true; RETURN NEXT; EXIT;
-          END IF;
-          -- A hold that ran out no longer counts; clear it so the unique index admits the new holder.
-          UPDATE ${S}.jobs t SET unique_until = NULL WHERE t.name = j.jname AND t.unique_key = j.jkey AND t.unique_until IS NOT NULL;
-        END IF;
-        new_id := coalesce(j.jid, nextval('${S}.job_ids')::text);
-        INSERT INTO ${S}.jobs (id, name, queue, state, priority, seq, data, max_attempts, run_at, created_at, unique_key, unique_until)
-        VALUES (new_id, j.jname, j.jqueue, CASE WHEN j.jrun > p_now THEN 'delayed' ELSE 'waiting' END, j.jpriority,
-                nextval('${S}.job_seq'), j.jdata, j.jmax, j.jrun, p_now, j.jkey,
-                CASE WHEN j.jkey IS NULL THEN NULL ELSE p_now + j.jttl END)
-        ON CONFLICT DO NOTHING;
-        IF FOUND THEN
-          id := new_id; deduplicated := false; RETURN NEXT;
-          IF NOT (j.jqueue = ANY (woken)) THEN woken := woken || j.jqueue; END IF;
-          EXIT;
-        END IF;
-        -- A concurrent transaction stored the same id or unique key and committed meanwhile: look again.
-        tries := tries + 1;
-        IF tries >= 5 THEN
-          RAISE EXCEPTION 'qworker: could not store job "%": a concurrent transaction keeps taking its id or unique key; retry', j.jname
-            USING ERRCODE = '40001';
-        END IF;
-      END LOOP;
-    END LOOP;
-    PERFORM pg_notify(${wake}, q) FROM unnest(woken) AS q;
-  END
-  $fn$;
-
-  -- Due delayed jobs join the back of their queues, in due order. Returns how many moved.
-  CREATE FUNCTION ${S}.promote_due(p_now bigint, p_limit integer) RETURNS integer LANGUAGE plpgsql
-  SET plan_cache_mode = force_custom_plan AS $fn$
-  DECLARE
-    moved integer;
-    queues text[];
-  BEGIN
-    IF p_limit <= 0 THEN RETURN 0; END IF;
-    WITH due AS (
-      SELECT t.id FROM ${S}.jobs t WHERE t.state = 'delayed' AND t.run_at <= p_now
-      ORDER BY t.run_at, t.seq LIMIT p_limit FOR UPDATE SKIP LOCKED
-    ), numbered AS MATERIALIZED (
-      SELECT due.id, nextval('${S}.job_seq') AS sq FROM due
-    ), upd AS (
-      UPDATE ${S}.jobs t SET state = 'waiting', seq = numbered.sq FROM numbered
-       WHERE t.id = numbered.id AND t.state = 'delayed' RETURNING t.queue
-    )
-    SELECT count(*), array_agg(DISTINCT upd.queue) INTO moved, queues FROM upd;
-    IF moved > 0 THEN
-      PERFORM pg_notify(${wake}, q) FROM unnest(queues) AS q;
-    END IF;
-    RETURN moved;
-  END
-  $fn$;
-
-  -- Completions first (only of jobs p_worker still holds), then promotion, then the claim:
-  -- queues in the order given (paused ones skipped), then priority, then FIFO; only p_names when given.
-  -- p_async_commit: this transaction's commit does not wait for the WAL flush (see postgres-store.ts).
-  -- Custom plans on every call: a generic plan cannot know the LIMIT is small and may sort a whole backlog.
-  CREATE FUNCTION ${S}.reserve(
-    p_queues text[], p_worker text, p_max integer, p_lease_until bigint, p_now bigint, p_names text[], p_promote integer,
-    p_done_ids text[], p_done_tokens bigint[], p_done_results text[], p_async_commit boolean
-  ) RETURNS SETOF ${S}.jobs LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $fn$
-  BEGIN
-    IF p_async_commit THEN
-      PERFORM set_config('synchronous_commit', 'off', true);
-    END IF;
-    IF p_done_ids IS NOT NULL THEN
-      UPDATE ${S}.jobs t SET state = 'completed', attempts_made = t.attempts_made + 1, result = c.result::json,
-             finished_at = p_now, unique_until = NULL
-        FROM unnest(p_done_ids, p_done_tokens, p_done_results) AS c(id, token, result)
-       WHERE t.id = c.id AND t.state = 'active' AND t.lease_worker = p_worker AND t.lease_token = c.token;
-    END IF;
-    -- The cheap index probe first: a nested function call costs more than the claim's lookup.
-    IF p_promote > 0 AND EXISTS (SELECT 1 FROM ${S}.jobs t WHERE t.state = 'delayed' AND t.run_at <= p_now) THEN
-      PERFORM ${S}.promote_due(p_now, p_promote);
-    END IF;
-    IF p_max <= 0 THEN RETURN; END IF;
-    RETURN QUERY
-    WITH picked AS (
-      SELECT c.id FROM unnest(p_queues) WITH ORDINALITY AS q(name, k)
-      CROSS JOIN LATERAL (
-        SELECT t.id FROM ${S}.jobs t
-         WHERE t.state = 'waiting' AND t.queue = q.name AND (p_names IS NULL OR t.name = ANY (p_names))
-         ORDER BY t.priority, t.seq LIMIT p_max FOR UPDATE SKIP LOCKED
-      ) c
-      WHERE NOT EXISTS (SELECT 1 FROM ${S}.paused_queues p WHERE p.queue = q.name)
-      LIMIT p_max
-    )
-    UPDATE ${S}.jobs t SET state = 'active', started_at = p_now, lease_worker = p_worker,
-           lease_token = t.lease_token + 1, lease_until = p_lease_until
-      FROM picked WHERE t.id = picked.id AND t.state = 'waiting'
-    RETURNING ${claimColumns("t")};
-  END
-  $fn$;
-
-  -- Active jobs whose lease ran out, then active jobs of workers whose heartbeat record lapsed,
+${enqueueJsonFunction(s, defaultUniqueTtlMs, "v1")}${promoteFunction(s, "v1")}${reserveFunction(s, "v1")}  -- Active jobs whose lease ran out, then active jobs of workers whose heartbeat record lapsed,
   -- go back to waiting with a stall counted; past p_max_stalls they fail instead.
   CREATE FUNCTION ${S}.rescue_expired(p_now bigint, p_max_stalls integer, p_limit integer, p_message text, p_keep_ms bigint)
   RETURNS TABLE (id text, failed boolean) LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $fn$
@@ -359,3 +213,318 @@ function sqlEnqueue(s: SchemaNames): string {
 
 /** Nothing is scheduled further ahead than 10 years (registry/enqueue-request.ts MAX_SCHEDULE_AHEAD_MS). */
 const MAX_AHEAD_S = 10 * 365 * 86_400;
+
+/**
+ * reserve(...), as schema version 1 created it ("v1"), and as version 2
+ * replaces it ("counted"): version 2 records the completions' and the
+ * claim's moves in count_deltas itself, one row per queue from the rows
+ * the UPDATEs return, and sets `qworker.counted` so the jobs triggers
+ * leave them alone (count-sql.ts, counters.ts). The nested promote_due
+ * counts its own moves.
+ */
+export function reserveFunction(s: SchemaNames, mode: "v1" | "counted"): string {
+  const S = s.q;
+  const counted = mode === "counted";
+  const completeSql = `UPDATE ${S}.jobs t SET state = 'completed', attempts_made = t.attempts_made + 1, result = c.result::json,
+             finished_at = p_now, unique_until = NULL
+        FROM unnest(p_done_ids, p_done_tokens, p_done_results) AS c(id, token, result)
+       WHERE t.id = c.id AND t.state = 'active' AND t.lease_worker = p_worker AND t.lease_token = c.token`;
+  const claimSql = `UPDATE ${S}.jobs t SET state = 'active', started_at = p_now, lease_worker = p_worker,
+           lease_token = t.lease_token + 1, lease_until = p_lease_until
+      FROM picked WHERE t.id = picked.id AND t.state = 'waiting'
+    RETURNING ${claimColumns("t")}`;
+  return `  -- Completions first (only of jobs p_worker still holds), then promotion, then the claim:
+  -- queues in the order given (paused ones skipped), then priority, then FIFO; only p_names when given.
+  -- p_async_commit: this transaction's commit does not wait for the WAL flush (see postgres-store.ts).
+  -- Custom plans on every call: a generic plan cannot know the LIMIT is small and may sort a whole backlog.${counted ? "\n  -- Every move it makes is counted here (promote_due counts its own), not by the jobs triggers (counters.ts)." : ""}
+  CREATE ${counted ? "OR REPLACE " : ""}FUNCTION ${S}.reserve(
+    p_queues text[], p_worker text, p_max integer, p_lease_until bigint, p_now bigint, p_names text[], p_promote integer,
+    p_done_ids text[], p_done_tokens bigint[], p_done_results text[], p_async_commit boolean
+  ) RETURNS SETOF ${S}.jobs LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $fn$${counted ? `
+  DECLARE
+    ${DECLARE_PREV_COUNTED}` : ""}
+  BEGIN
+    IF p_async_commit THEN
+      PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;${counted ? `
+    ${SET_COUNTED}` : ""}
+    IF p_done_ids IS NOT NULL THEN
+      ${counted ? `WITH done AS (${completeSql.replaceAll("\n", "\n  ")}
+       RETURNING t.queue)
+      ${countMove(S, "done", "active", "completed")};` : `${completeSql};`}
+    END IF;
+    -- The cheap index probe first: a nested function call costs more than the claim's lookup.
+    IF p_promote > 0 AND EXISTS (SELECT 1 FROM ${S}.jobs t WHERE t.state = 'delayed' AND t.run_at <= p_now) THEN
+      PERFORM ${S}.promote_due(p_now, p_promote);
+    END IF;
+    IF p_max <= 0 THEN${counted ? ` ${RESTORE_COUNTED}` : ""} RETURN; END IF;
+    RETURN QUERY
+    WITH picked AS (
+      SELECT c.id FROM unnest(p_queues) WITH ORDINALITY AS q(name, k)
+      CROSS JOIN LATERAL (
+        SELECT t.id FROM ${S}.jobs t
+         WHERE t.state = 'waiting' AND t.queue = q.name AND (p_names IS NULL OR t.name = ANY (p_names))
+         ORDER BY t.priority, t.seq LIMIT p_max FOR UPDATE SKIP LOCKED
+      ) c
+      WHERE NOT EXISTS (SELECT 1 FROM ${S}.paused_queues p WHERE p.queue = q.name)
+      LIMIT p_max
+    )${counted ? `, claimed AS (
+    ${claimSql}
+    ), counted AS (
+      ${countMove(S, "claimed", "waiting", "active")}
+    )
+    SELECT * FROM claimed;
+    ${RESTORE_COUNTED}` : `
+    ${claimSql};`}
+  END
+  $fn$;
+
+`;
+}
+
+/**
+ * enqueue_json(jobs, now), as schema version 1 created it ("v1"), and as
+ * version 2 replaces it ("counted"): the set-based insert counts its jobs
+ * in count_deltas itself (count-sql.ts).
+ */
+export function enqueueJsonFunction(s: SchemaNames, defaultUniqueTtlMs: number, mode: "v1" | "counted"): string {
+  const S = s.q;
+  const wake = `'${s.channel}'`;
+  if (mode === "v1") {
+    return `  -- Stores jobs: a JSON array of {id?, name, queue, data?, priority?, max_attempts, run_at?, unique_key?, unique_ttl_ms?}.
+  -- Returns one row per job, in order: its id, and whether an existing job was returned instead
+  -- (same explicit id, or the same unique key while that job is live and its hold lasts).
+  CREATE FUNCTION ${S}.enqueue_json(p_jobs json, p_now bigint) RETURNS TABLE (id text, deduplicated boolean)
+  LANGUAGE plpgsql AS $fn$
+  #variable_conflict use_column
+  DECLARE
+    j record;
+    holder text;
+    new_id text;
+    tries integer;
+    woken text[] := '{}';
+  BEGIN
+    IF NOT EXISTS (SELECT 1 FROM json_to_recordset(p_jobs) AS r(id text, unique_key text) WHERE r.id IS NOT NULL OR r.unique_key IS NOT NULL) THEN
+      -- Nothing to dedupe: one set-based insert. Ids and FIFO positions are drawn in the batch's order.
+      RETURN QUERY
+      WITH src AS MATERIALIZED (
+        SELECT nextval('${S}.job_ids') AS n, nextval('${S}.job_seq') AS sq, r.*, a.e->'data' AS data, a.k
+        FROM json_array_elements(p_jobs) WITH ORDINALITY AS a(e, k),
+             json_to_record(a.e) AS r(name text, queue text, priority integer, max_attempts integer, run_at numeric)
+        ORDER BY a.k
+      ), ins AS (
+        INSERT INTO ${S}.jobs (id, name, queue, state, priority, seq, data, max_attempts, run_at, created_at)
+        SELECT src.n::text, src.name, src.queue, CASE WHEN coalesce(src.run_at::bigint, p_now) > p_now THEN 'delayed' ELSE 'waiting' END,
+               coalesce(src.priority, 0), src.sq, src.data, src.max_attempts, coalesce(src.run_at::bigint, p_now), p_now
+        FROM src
+        RETURNING 1
+      )
+      -- (A data-modifying CTE always runs to completion, read or not.)
+      SELECT src.n::text, false FROM src ORDER BY src.k;
+      PERFORM pg_notify(${wake}, q.queue) FROM (SELECT DISTINCT r.queue FROM json_to_recordset(p_jobs) AS r(queue text)) q;
+      RETURN;
+    END IF;
+
+    FOR j IN
+      SELECT r.id AS jid, r.name AS jname, r.queue AS jqueue, a.e->'data' AS jdata, coalesce(r.priority, 0) AS jpriority,
+             r.max_attempts AS jmax, coalesce(r.run_at::bigint, p_now) AS jrun, r.unique_key AS jkey,
+             coalesce(r.unique_ttl_ms::bigint, ${defaultUniqueTtlMs}) AS jttl
+      FROM json_array_elements(p_jobs) WITH ORDINALITY AS a(e, k),
+           json_to_record(a.e) AS r(id text, name text, queue text, priority integer, max_attempts integer, run_at numeric,
+                                   unique_key text, unique_ttl_ms numeric)
+      ORDER BY a.k
+    LOOP
+      tries := 0;
+      LOOP
+        -- An existing id is a no-op that returns it (cron slots: even two leaders insert a slot once).
+        IF j.jid IS NOT NULL AND EXISTS (SELECT 1 FROM ${S}.jobs t WHERE t.id = j.jid) THEN
+          id := j.jid; deduplicated := true; RETURN NEXT; EXIT;
+        END IF;
+        IF j.jkey IS NOT NULL THEN
+          SELECT t.id INTO holder FROM ${S}.jobs t
+           WHERE t.name = j.jname AND t.unique_key = j.jkey AND t.unique_until > p_now AND t.state IN ('waiting', 'delayed', 'active');
+          IF FOUND THEN
+            id := holder; deduplicated := true; RETURN NEXT; EXIT;
+          END IF;
+          -- A hold that ran out no longer counts; clear it so the unique index admits the new holder.
+          UPDATE ${S}.jobs t SET unique_until = NULL WHERE t.name = j.jname AND t.unique_key = j.jkey AND t.unique_until IS NOT NULL;
+        END IF;
+        new_id := coalesce(j.jid, nextval('${S}.job_ids')::text);
+        INSERT INTO ${S}.jobs (id, name, queue, state, priority, seq, data, max_attempts, run_at, created_at, unique_key, unique_until)
+        VALUES (new_id, j.jname, j.jqueue, CASE WHEN j.jrun > p_now THEN 'delayed' ELSE 'waiting' END, j.jpriority,
+                nextval('${S}.job_seq'), j.jdata, j.jmax, j.jrun, p_now, j.jkey,
+                CASE WHEN j.jkey IS NULL THEN NULL ELSE p_now + j.jttl END)
+        ON CONFLICT DO NOTHING;
+        IF FOUND THEN
+          id := new_id; deduplicated := false; RETURN NEXT;
+          IF NOT (j.jqueue = ANY (woken)) THEN woken := woken || j.jqueue; END IF;
+          EXIT;
+        END IF;
+        -- A concurrent transaction stored the same id or unique key and committed meanwhile: look again.
+        tries := tries + 1;
+        IF tries >= 5 THEN
+          RAISE EXCEPTION 'qworker: could not store job "%": a concurrent transaction keeps taking its id or unique key; retry', j.jname
+            USING ERRCODE = '40001';
+        END IF;
+      END LOOP;
+    END LOOP;
+    PERFORM pg_notify(${wake}, q) FROM unnest(woken) AS q;
+  END
+  $fn$;
+
+`;
+  }
+  return `  -- Stores jobs: a JSON array of {id?, name, queue, data?, priority?, max_attempts, run_at?, unique_key?, unique_ttl_ms?}.
+  -- Returns one row per job, in order: its id, and whether an existing job was returned instead
+  -- (same explicit id, or the same unique key while that job is live and its hold lasts).
+  CREATE OR REPLACE FUNCTION ${S}.enqueue_json(p_jobs json, p_now bigint) RETURNS TABLE (id text, deduplicated boolean)
+  LANGUAGE plpgsql AS $fn$
+  #variable_conflict use_column
+  DECLARE
+    j record;
+    holder text;
+    new_id text;
+    tries integer;
+    woken text[] := '{}';
+    ${DECLARE_PREV_COUNTED}
+  BEGIN
+    IF NOT EXISTS (SELECT 1 FROM json_to_recordset(p_jobs) AS r(id text, unique_key text) WHERE r.id IS NOT NULL OR r.unique_key IS NOT NULL) THEN
+      -- Nothing to dedupe: one set-based insert. Ids and FIFO positions are drawn in the batch's order.
+      -- It counts its jobs itself (one delta row per queue); the loop below leaves them to the triggers.
+      ${SET_COUNTED}
+      RETURN QUERY
+      WITH src AS MATERIALIZED (
+        SELECT nextval('${S}.job_ids') AS n, nextval('${S}.job_seq') AS sq, r.*, a.e->'data' AS data, a.k
+        FROM json_array_elements(p_jobs) WITH ORDINALITY AS a(e, k),
+             json_to_record(a.e) AS r(name text, queue text, priority integer, max_attempts integer, run_at numeric)
+        ORDER BY a.k
+      ), ins AS (
+        INSERT INTO ${S}.jobs (id, name, queue, state, priority, seq, data, max_attempts, run_at, created_at)
+        SELECT src.n::text, src.name, src.queue, CASE WHEN coalesce(src.run_at::bigint, p_now) > p_now THEN 'delayed' ELSE 'waiting' END,
+               coalesce(src.priority, 0), src.sq, src.data, src.max_attempts, coalesce(src.run_at::bigint, p_now), p_now
+        FROM src
+        RETURNING queue, state
+      ), counted AS (
+      ${countRows(S, "ins", 1)}
+      )
+      -- (A data-modifying CTE always runs to completion, read or not.)
+      SELECT src.n::text, false FROM src ORDER BY src.k;
+      ${RESTORE_COUNTED}
+      PERFORM pg_notify(${wake}, q.queue) FROM (SELECT DISTINCT r.queue FROM json_to_recordset(p_jobs) AS r(queue text)) q;
+      RETURN;
+    END IF;
+
+    FOR j IN
+      SELECT r.id AS jid, r.name AS jname, r.queue AS jqueue, a.e->'data' AS jdata, coalesce(r.priority, 0) AS jpriority,
+             r.max_attempts AS jmax, coalesce(r.run_at::bigint, p_now) AS jrun, r.unique_key AS jkey,
+             coalesce(r.unique_ttl_ms::bigint, ${defaultUniqueTtlMs}) AS jttl
+      FROM json_array_elements(p_jobs) WITH ORDINALITY AS a(e, k),
+           json_to_record(a.e) AS r(id text, name text, queue text, priority integer, max_attempts integer, run_at numeric,
+                                   unique_key text, unique_ttl_ms numeric)
+      ORDER BY a.k
+    LOOP
+      tries := 0;
+      LOOP
+        -- An existing id is a no-op that returns it (cron slots: even two leaders insert a slot once).
+        IF j.jid IS NOT NULL AND EXISTS (SELECT 1 FROM ${S}.jobs t WHERE t.id = j.jid) THEN
+          id := j.jid; deduplicated := true; RETURN NEXT; EXIT;
+        END IF;
+        IF j.jkey IS NOT NULL THEN
+          SELECT t.id INTO holder FROM ${S}.jobs t
+           WHERE t.name = j.jname AND t.unique_key = j.jkey AND t.unique_until > p_now AND t.state IN ('waiting', 'delayed', 'active');
+          IF FOUND THEN
+            id := holder; deduplicated := true; RETURN NEXT; EXIT;
+          END IF;
+          -- A hold that ran out no longer counts; clear it so the unique index admits the new holder.
+          UPDATE ${S}.jobs t SET unique_until = NULL WHERE t.name = j.jname AND t.unique_key = j.jkey AND t.unique_until IS NOT NULL;
+        END IF;
+        new_id := coalesce(j.jid, nextval('${S}.job_ids')::text);
+        INSERT INTO ${S}.jobs (id, name, queue, state, priority, seq, data, max_attempts, run_at, created_at, unique_key, unique_until)
+        VALUES (new_id, j.jname, j.jqueue, CASE WHEN j.jrun > p_now THEN 'delayed' ELSE 'waiting' END, j.jpriority,
+                nextval('${S}.job_seq'), j.jdata, j.jmax, j.jrun, p_now, j.jkey,
+                CASE WHEN j.jkey IS NULL THEN NULL ELSE p_now + j.jttl END)
+        ON CONFLICT DO NOTHING;
+        IF FOUND THEN
+          id := new_id; deduplicated := false; RETURN NEXT;
+          IF NOT (j.jqueue = ANY (woken)) THEN woken := woken || j.jqueue; END IF;
+          EXIT;
+        END IF;
+        -- A concurrent transaction stored the same id or unique key and committed meanwhile: look again.
+        tries := tries + 1;
+        IF tries >= 5 THEN
+          RAISE EXCEPTION 'qworker: could not store job "%": a concurrent transaction keeps taking its id or unique key; retry', j.jname
+            USING ERRCODE = '40001';
+        END IF;
+      END LOOP;
+    END LOOP;
+    PERFORM pg_notify(${wake}, q) FROM unnest(woken) AS q;
+  END
+  $fn$;
+
+`;
+}
+
+/** promote_due(now, limit), as version 1 created it, and as version 2 replaces it: it counts its moves itself. */
+export function promoteFunction(s: SchemaNames, mode: "v1" | "counted"): string {
+  const S = s.q;
+  const wake = `'${s.channel}'`;
+  if (mode === "v1") {
+    return `  -- Due delayed jobs join the back of their queues, in due order. Returns how many moved.
+  CREATE FUNCTION ${S}.promote_due(p_now bigint, p_limit integer) RETURNS integer LANGUAGE plpgsql
+  SET plan_cache_mode = force_custom_plan AS $fn$
+  DECLARE
+    moved integer;
+    queues text[];
+  BEGIN
+    IF p_limit <= 0 THEN RETURN 0; END IF;
+    WITH due AS (
+      SELECT t.id FROM ${S}.jobs t WHERE t.state = 'delayed' AND t.run_at <= p_now
+      ORDER BY t.run_at, t.seq LIMIT p_limit FOR UPDATE SKIP LOCKED
+    ), numbered AS MATERIALIZED (
+      SELECT due.id, nextval('${S}.job_seq') AS sq FROM due
+    ), upd AS (
+      UPDATE ${S}.jobs t SET state = 'waiting', seq = numbered.sq FROM numbered
+       WHERE t.id = numbered.id AND t.state = 'delayed' RETURNING t.queue
+    )
+    SELECT count(*), array_agg(DISTINCT upd.queue) INTO moved, queues FROM upd;
+    IF moved > 0 THEN
+      PERFORM pg_notify(${wake}, q) FROM unnest(queues) AS q;
+    END IF;
+    RETURN moved;
+  END
+  $fn$;
+
+`;
+  }
+  return `  -- Due delayed jobs join the back of their queues, in due order. Returns how many moved.
+  CREATE OR REPLACE FUNCTION ${S}.promote_due(p_now bigint, p_limit integer) RETURNS integer LANGUAGE plpgsql
+  SET plan_cache_mode = force_custom_plan AS $fn$
+  DECLARE
+    moved integer;
+    queues text[];
+    ${DECLARE_PREV_COUNTED}
+  BEGIN
+    IF p_limit <= 0 THEN RETURN 0; END IF;
+    ${SET_COUNTED}
+    WITH due AS (
+      SELECT t.id FROM ${S}.jobs t WHERE t.state = 'delayed' AND t.run_at <= p_now
+      ORDER BY t.run_at, t.seq LIMIT p_limit FOR UPDATE SKIP LOCKED
+    ), numbered AS MATERIALIZED (
+      SELECT due.id, nextval('${S}.job_seq') AS sq FROM due
+    ), upd AS (
+      UPDATE ${S}.jobs t SET state = 'waiting', seq = numbered.sq FROM numbered
+       WHERE t.id = numbered.id AND t.state = 'delayed' RETURNING t.queue
+    ), counted AS (
+    ${countMove(S, "upd", "delayed", "waiting")}
+    )
+    SELECT count(*), array_agg(DISTINCT upd.queue) INTO moved, queues FROM upd;
+    ${RESTORE_COUNTED}
+    IF moved > 0 THEN
+      PERFORM pg_notify(${wake}, q) FROM unnest(queues) AS q;
+    END IF;
+    RETURN moved;
+  END
+  $fn$;
+
+`;
+}

@@ -28,6 +28,7 @@ import {
   DEAD_WORKER_KEEP_MS,
   DEFAULT_UNIQUE_TTL_MS,
   JOB_LOG_LINES_KEPT,
+  JOB_STATES,
   type EnqueueResult,
   type JobRecord,
   type JobState,
@@ -36,7 +37,7 @@ import {
   type ScheduleState,
   type WorkerRecord,
 } from "../../core/types.ts";
-import { CountsTable } from "../counts.ts";
+import { countsFromRows } from "../tally.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { STALLED_MESSAGE, uniqueTaken } from "../messages.ts";
 import {
@@ -67,6 +68,7 @@ import { clientConfig, PgConnection, redactUrl } from "./connection.ts";
 import { claimOrder, toJson, toRecord, type JobRow } from "./rows.ts";
 import { DEFAULT_SCHEMA, schemaNames, type SchemaNames } from "./names.ts";
 import { migrate } from "./schema.ts";
+import { counterStatements, FOLD_PENDING_ROWS, type CounterRow } from "./counters.ts";
 import { listSql, statements, type Statements } from "./statements.ts";
 import { encodeJobs } from "./tx-enqueue.ts";
 import { PgFleet } from "./fleet.ts";
@@ -113,6 +115,7 @@ export class PostgresStore implements Store {
   private readonly conn: PgConnection;
   private readonly s: SchemaNames;
   private readonly st: Statements;
+  private readonly counters: ReturnType<typeof counterStatements>;
   private readonly waker: PgWaker;
   private readonly fleet: PgFleet;
   private readonly lists = new Map<string, string>();
@@ -130,6 +133,7 @@ export class PostgresStore implements Store {
     this.asyncOutcomes = opts.asyncOutcomes ?? true;
     this.s = schemaNames(opts.schema ?? DEFAULT_SCHEMA);
     this.st = statements(this.s);
+    this.counters = counterStatements(this.s);
     this.fleet = new PgFleet(this.st, (what, text, values) => this.q(what, text, values));
     const connectTimeoutMs = opts.connectTimeoutMs ?? 3_000;
     this.conn = new PgConnection({ url: opts.url, max: opts.poolSize ?? 10, connectTimeoutMs, preparedStatements: opts.preparedStatements ?? false });
@@ -218,7 +222,7 @@ export class PostgresStore implements Store {
   async complete(p: CompleteParams): Promise<void> {
     if (p.jobs.length === 0) return;
     await this.progressWrites.settled(p.jobs);
-    const values = [p.workerId, ms(p.now), p.jobs.map((j) => j.id), p.jobs.map((j) => j.token), p.jobs.map((j) => toJson(j.result)), this.asyncOutcomes ? "off" : "keep"];
+    const values = [p.workerId, ms(p.now), p.jobs.map((j) => j.id), p.jobs.map((j) => j.token), p.jobs.map((j) => toJson(j.result)), this.asyncOutcomes];
     await this.q("complete", this.st.complete, values, "qw_complete");
   }
 
@@ -285,14 +289,15 @@ export class PostgresStore implements Store {
     const out: RescueResult = { rescued: [], failed: [] };
     for (const r of rows) (r.failed ? out.failed : out.rescued).push(r.id);
     if (out.rescued.length) this.waker.wakeLocal();
+    // The leader rescues every few seconds: the kept counts' deltas are folded on the same beat (counters.ts).
+    await this.foldCounts("rescueExpired");
     return out;
   }
 
   async trim({ policy, now }: TrimParams): Promise<number> {
-    return trimJobs(this.st, policy, ms(now), {
-      query: (text, values) => this.q("trim", text, values),
-      execute: (text, values) => this.deleted("trim", text, values),
-    });
+    const removed = await trimJobs(this.st, policy, ms(now), { query: (text, values) => this.q("trim", text, values) });
+    if (removed > 0) await this.foldCounts("trim");
+    return removed;
   }
 
   // ---- inspecting and managing -----------------------------------------
@@ -321,16 +326,12 @@ export class PostgresStore implements Store {
     return { jobs, nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : undefined };
   }
 
+  /** Kept counts (counters.ts): a few rows per queue, whatever the number of jobs. */
   async counts(queues: string[]): Promise<QueueCounts[]> {
-    const [rows, paused] = await Promise.all([
-      this.q<{ queue: string; state: JobState; n: number; first: number }>("counts", this.st.counts),
-      this.pausedSet("counts"),
-    ]);
-    const table = new CountsTable(queues, paused);
-    // Unnamed queues follow in order of their oldest job, as in the other stores.
-    rows.sort((a, b) => a.first - b.first || (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0));
-    for (const r of rows) table.add(r.queue, r.state, r.n);
-    return table.rows();
+    const [rows, paused] = await Promise.all([this.q<CounterRow>("counts", this.counters.counts, [], "qw_counts"), this.pausedSet("counts")]);
+    // No leader folding (every process runs --role worker or api): the reader keeps the deltas short.
+    if (rows.reduce((n, r) => n + r.pending, 0) > FOLD_PENDING_ROWS) await this.foldCounts("counts");
+    return countsFromRows(queues, paused, rows.map((r) => [r.queue, JOB_STATES.map((s) => r[s])]));
   }
 
   async retryJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
@@ -442,9 +443,8 @@ export class PostgresStore implements Store {
     return this.conn.query<R>(what, text, values, name);
   }
 
-  private async deleted(what: string, text: string, values: unknown[]): Promise<number> {
-    if (this.closed) throw new StoreUnavailableError(`${this.conn.where} is closed (${what})`);
-    return this.conn.execute(what, text, values);
+  private async foldCounts(what: string): Promise<void> {
+    await this.q(what, this.counters.fold, [], "qw_fold_counts");
   }
 
   private async pausedSet(what: string): Promise<Set<string>> {

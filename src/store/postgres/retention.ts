@@ -19,8 +19,6 @@ export const TRIM_BATCH = 1_000;
 
 interface Db {
   query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
-  /** Resolves to the number of rows changed. */
-  execute(text: string, values: unknown[]): Promise<number>;
 }
 
 export async function trimJobs(st: Statements, policy: RetentionPolicy, now: number, db: Db): Promise<number> {
@@ -29,12 +27,18 @@ export async function trimJobs(st: Statements, policy: RetentionPolicy, now: num
   for (const { queue } of queues) {
     for (const state of ["completed", "failed", "cancelled"] as const) {
       const [maxAge, maxCount] = state === "completed" ? [policy.completedMaxAgeMs, policy.completedMaxCount] : [policy.failedMaxAgeMs, policy.failedMaxCount];
-      removed += await inBatches(() => db.execute(st.trimByAge, [queue, state, now - maxAge, TRIM_BATCH]));
+      removed += await inBatches(() => deleted(db, st.trimByAge, [queue, state, now - maxAge, TRIM_BATCH]));
       const [cut] = await db.query<{ finished_at: number; id: string }>(st.trimCutoff, [queue, state, Math.max(0, maxCount)]);
-      if (cut) removed += await inBatches(() => db.execute(st.trimByCount, [queue, state, cut.finished_at, cut.id, TRIM_BATCH]));
+      if (cut) removed += await inBatches(() => deleted(db, st.trimByCount, [queue, state, cut.finished_at, cut.id, TRIM_BATCH]));
     }
   }
   return removed;
+}
+
+/** A trim statement: it deletes, counts what it deleted in count_deltas, and answers how many. */
+async function deleted(db: Db, text: string, values: unknown[]): Promise<number> {
+  const [row] = await db.query<{ n: number }>(text, values);
+  return row.n;
 }
 
 /** Runs a batch deletion until a batch comes back short. */

@@ -6,11 +6,13 @@
  * older qworker refuses a schema it does not understand.
  *
  * Never edit a shipped entry: append a new one. The functions the entries
- * create (enqueue, reserve, promotion, rescue) live in functions.ts.
+ * create (enqueue, reserve, promotion, rescue) live in functions.ts; the
+ * kept counts (version 2) in counters.ts.
  */
 
 import { StoreUnavailableError } from "../../core/errors.ts";
 import { DEFAULT_UNIQUE_TTL_MS } from "../../core/types.ts";
+import { countersV2 } from "./counters.ts";
 import { functionsV1 } from "./functions.ts";
 import type { SchemaNames } from "./names.ts";
 
@@ -95,6 +97,8 @@ const MIGRATIONS: ((s: SchemaNames) => string)[] = [
   );
   ${functionsV1(s, DEFAULT_UNIQUE_TTL_MS)}
   `,
+  // 1 -> 2: jobs per queue and state, kept by triggers instead of counted by a scan (counters.ts, issue 17).
+  (s) => countersV2(s, DEFAULT_UNIQUE_TTL_MS),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -108,9 +112,10 @@ export interface MigrationSession {
  * Brings the schema to SCHEMA_VERSION. The cheap check runs first without a
  * lock; the upgrade runs in one transaction under an advisory lock keyed on
  * the schema name, so concurrent openers wait and then find it done.
+ * `target` (default: the newest) lets tests build an older schema to upgrade.
  */
-export async function migrate(session: MigrationSession, s: SchemaNames): Promise<void> {
-  if ((await currentVersion(session, s)) === SCHEMA_VERSION) return;
+export async function migrate(session: MigrationSession, s: SchemaNames, target = SCHEMA_VERSION): Promise<void> {
+  if ((await currentVersion(session, s)) === target) return;
   await session.query("BEGIN");
   try {
     await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`qworker-migrate:${s.name}`]);
@@ -122,7 +127,7 @@ export async function migrate(session: MigrationSession, s: SchemaNames): Promis
         `the PostgreSQL schema "${s.name}" is at version ${from}, newer than this qworker knows (${SCHEMA_VERSION}); upgrade qworker`,
       );
     }
-    for (let v = from; v < SCHEMA_VERSION; v++) {
+    for (let v = from; v < target; v++) {
       await session.query(MIGRATIONS[v](s));
       await session.query(`INSERT INTO ${s.q}.migrations (version) VALUES ($1)`, [v + 1]);
     }

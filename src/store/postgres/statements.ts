@@ -10,11 +10,15 @@
  * parameter as text anyway, and the casts keep the statements valid for the
  * drivers an app may hand the transactional enqueue (tx-enqueue.ts).
  *
+ * The retention deletes count their own moves in count_deltas
+ * (count-sql.ts, counters.ts); the jobs triggers count the other moves.
+ *
  * "Held" below means: still active under this worker's reservation token,
  * so a late call from a worker that lost its lease changes nothing.
  */
 
 import { JOB_COLUMNS } from "./rows.ts";
+import { COUNTED_HERE, countRows } from "./count-sql.ts";
 import type { SchemaNames } from "./names.ts";
 
 export function statements(s: SchemaNames) {
@@ -30,12 +34,8 @@ export function statements(s: SchemaNames) {
     // ---- consuming ------------------------------------------------------
     /** queues, worker, max, lease until, now, names, promote limit, completed ids, their tokens, their results (JSON text), async commit. */
     reserve: `SELECT * FROM ${S}.reserve($1::text[], $2, $3::integer, $4::bigint, $5::bigint, $6::text[], $7::integer, $8::text[], $9::bigint[], $10::text[], $11::boolean)`,
-    /** worker, now, ids, tokens, results (JSON text or NULL), async commit ('off' skips the WAL flush wait, 'keep' leaves the setting). */
-    complete: `UPDATE ${J} t SET state = 'completed', attempts_made = t.attempts_made + 1, result = c.result::json,
-         finished_at = $2::bigint, unique_until = NULL
-       FROM unnest($3::text[], $4::bigint[], $5::text[]) AS c(id, token, result),
-            (SELECT CASE WHEN $6::text = 'off' THEN set_config('synchronous_commit', 'off', true) END) AS commit_mode
-      WHERE t.id = c.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = c.token`,
+    /** worker, now, ids, tokens, results (JSON text or NULL), async commit. A function: its plan is cached (counters.ts). */
+    complete: `SELECT ${S}.complete_jobs($1, $2::bigint, $3::text[], $4::bigint[], $5::text[], $6::boolean)`,
     /** worker, lease until, ids, tokens → the ids still held. */
     extend: `UPDATE ${J} t SET lease_until = $2::bigint FROM unnest($3::text[], $4::bigint[]) AS r(id, token)
       WHERE t.id = r.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = r.token RETURNING t.id`,
@@ -84,20 +84,23 @@ export function statements(s: SchemaNames) {
           FROM q WHERE q.queue IS NOT NULL)
       SELECT queue FROM q WHERE queue IS NOT NULL`,
     /** queue, state, finished before, batch. */
-    trimByAge: `DELETE FROM ${J} WHERE id IN (
-        SELECT id FROM ${J} WHERE queue = $1 AND state = $2 AND state IN ('completed', 'failed', 'cancelled') AND finished_at < $3::bigint LIMIT $4::integer)`,
+    trimByAge: `WITH gone AS (DELETE FROM ${J} USING ${COUNTED_HERE} WHERE id IN (
+        SELECT id FROM ${J} WHERE queue = $1 AND state = $2 AND state IN ('completed', 'failed', 'cancelled') AND finished_at < $3::bigint LIMIT $4::integer)
+        RETURNING queue, state), counted AS (${countRows(S, "gone", -1)})
+      SELECT count(*)::integer AS n FROM gone`,
     /** queue, state, keep: the newest job past the count (ties keep the older id). */
     trimCutoff: `SELECT finished_at, id FROM ${J} WHERE queue = $1 AND state = $2 AND state IN ('completed', 'failed', 'cancelled')
        ORDER BY finished_at DESC, length(id), id OFFSET $3::integer LIMIT 1`,
     /** queue, state, cutoff finished_at, cutoff id, batch: the cutoff job and every job ranked after it. */
-    trimByCount: `DELETE FROM ${J} WHERE id IN (
+    trimByCount: `WITH gone AS (DELETE FROM ${J} USING ${COUNTED_HERE} WHERE id IN (
         SELECT id FROM ${J} WHERE queue = $1 AND state = $2 AND state IN ('completed', 'failed', 'cancelled')
            AND (finished_at < $3::bigint OR (finished_at = $3::bigint AND (length(id) > length($4::text) OR (length(id) = length($4::text) AND id >= $4::text))))
-         LIMIT $5::integer)`,
+         LIMIT $5::integer)
+        RETURNING queue, state), counted AS (${countRows(S, "gone", -1)})
+      SELECT count(*)::integer AS n FROM gone`,
 
     // ---- inspecting and managing ----------------------------------------
     getJob: `SELECT ${JOB_COLUMNS} FROM ${J} WHERE id = $1`,
-    counts: `SELECT queue, state, count(*)::integer AS n, min(created_at) AS first FROM ${J} GROUP BY queue, state`,
     paused: `SELECT queue FROM ${S}.paused_queues`,
     /** queue, limit: failed jobs, oldest failure first, locked for retryFailed (SKIP LOCKED: a concurrent call takes others). */
     oldestFailed: `SELECT id, name, unique_key FROM ${J} WHERE queue = $1 AND state = 'failed'

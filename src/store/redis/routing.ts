@@ -64,16 +64,16 @@ export class SlotRouter {
    * deduplicated leaves its number unused.
    */
   async numberJobs(jobs: NewJob[], batches: SlotBatch[]): Promise<void> {
-    const count = jobs.filter((j) => j.id === undefined).length;
-    if (count === 0) return;
-    let n = (await this.guard(() => this.client.incrby(this.layout.home.keys.jobid, count))) - count;
+    // Only the jobs in a batch: one already resolved to a live holder of its unique key in another slot is in none.
     const where = new Map<number, [SlotBatch, number]>();
     for (const b of batches) b.positions.forEach((pos, i) => where.set(pos, [b, i]));
-    jobs.forEach((j, pos) => {
-      if (j.id !== undefined) return;
+    const numbered = [...where.keys()].filter((pos) => jobs[pos].id === undefined).sort((a, b) => a - b);
+    if (numbered.length === 0) return;
+    let n = (await this.guard(() => this.client.incrby(this.layout.home.keys.jobid, numbered.length))) - numbered.length;
+    for (const pos of numbered) {
       const [b, i] = where.get(pos)!;
       b.args[i][0] = String(++n * this.layout.step + b.slot.index);
-    });
+    }
   }
 
   /** Consecutive runs of queues in one slot, in the given order. */
