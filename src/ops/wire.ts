@@ -35,6 +35,12 @@ export const jobRecordWire = z.object({
     z.object({ attempt: z.number(), at: z.number(), message: z.string(), name: z.string().optional(), stack: z.string().optional() }),
   ),
   uniqueKey: z.string().optional(),
+  flow: z
+    .object({
+      limits: z.array(z.object({ key: z.string(), max: z.number(), perMs: z.number().optional() })).optional(),
+      group: z.string().optional(),
+    })
+    .optional(),
 });
 
 export const enqueueResultWire = z.object({ id: z.string(), deduplicated: z.boolean() });

@@ -100,6 +100,11 @@ export interface ReleaseParams {
   workerId: string;
   /** Back to `waiting` without spending an attempt (graceful shutdown). */
   jobs: LeaseRef[];
+  /**
+   * ctx.rateLimited: also pause each job's flow keys (src/core/flow.ts), or
+   * its queue when it has none, until now + ms: no job carrying them starts before.
+   */
+  pause?: { ms: number; now: number };
 }
 
 export interface ProgressParams extends LeaseRef {
