@@ -21,6 +21,7 @@ import type {
 } from "../../src/store/store.ts";
 import { within } from "../helpers/wait.ts";
 import { scanCounts } from "./differential.ts";
+import { describeFlowContract } from "./flow-contract.ts";
 
 export interface StoreUnderTest {
   store: Store;
@@ -38,7 +39,12 @@ function job(name: string, extra: Partial<NewJob> = {}): NewJob {
   return { name, queue: "default", data: { name }, maxAttempts: 3, ...extra };
 }
 
-export function describeStore(label: string, factory: StoreFactory): void {
+export interface ContractOptions {
+  /** Flow control (issue 20) is enforced; false only for a store that has not implemented it yet. Default true. */
+  flow?: boolean;
+}
+
+export function describeStore(label: string, factory: StoreFactory, opts: ContractOptions = {}): void {
   describe(`Store contract: ${label}`, () => {
     let clock: FakeClock;
     let store: Store;
@@ -748,5 +754,7 @@ export function describeStore(label: string, factory: StoreFactory): void {
       const [third] = await reserveAll();
       expect(third.logs).toBeUndefined();
     });
+
+    if (opts.flow !== false) describeFlowContract(() => ({ store, clock }));
   });
 }

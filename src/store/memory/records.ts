@@ -22,6 +22,7 @@ export function newRecord(id: string, spec: NewJob, now: number): JobRecord {
     createdAt: now,
     errors: [],
     uniqueKey: spec.uniqueKey,
+    ...(spec.flow ? { flow: spec.flow } : {}),
   };
 }
 
@@ -53,6 +54,7 @@ export function reservedCopy(rec: JobRecord): ReservedJob {
   };
   if (rec.progress !== undefined) out.progress = rec.progress;
   if (rec.uniqueKey !== undefined) out.uniqueKey = rec.uniqueKey;
+  if (rec.flow !== undefined) out.flow = rec.flow;
   return out;
 }
 

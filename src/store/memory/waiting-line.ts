@@ -87,6 +87,11 @@ export class WaitingLine {
     this.count++;
   }
 
+  /** The sequence number at the front of one priority level (stale or not), if it has any. */
+  headSeq(priority: number): number | undefined {
+    return this.levels.get(priority)?.peek()?.seq;
+  }
+
   /** The front entry of the first non-empty level, taken out; stale or not, the caller decides. */
   shift(): Slot | undefined {
     // Emptied levels ahead of the first busy one are dropped, so a claim never walks past them twice.
