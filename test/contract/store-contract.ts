@@ -42,6 +42,8 @@ function job(name: string, extra: Partial<NewJob> = {}): NewJob {
 export interface ContractOptions {
   /** Flow control (issue 20) is enforced; false only for a store that has not implemented it yet. Default true. */
   flow?: boolean;
+  /** Fair-share groups are honoured (round-robin places in line). Default true. */
+  groups?: boolean;
 }
 
 export function describeStore(label: string, factory: StoreFactory, opts: ContractOptions = {}): void {
@@ -755,6 +757,6 @@ export function describeStore(label: string, factory: StoreFactory, opts: Contra
       expect(third.logs).toBeUndefined();
     });
 
-    if (opts.flow !== false) describeFlowContract(() => ({ store, clock }));
+    if (opts.flow !== false) describeFlowContract(() => ({ store, clock }), { groups: opts.groups !== false });
   });
 }

@@ -313,7 +313,7 @@ export class RedisStore implements Store {
   async release(p: ReleaseParams): Promise<void> {
     if (p.jobs.length === 0) return;
     await Promise.all(
-      [...(await this.routes.groupRefs(p.jobs))].map(([slot, refs]) => this.script(slot, "release", slot.keys.active, [p.workerId, ...refs.flatMap((j) => [j.id, String(j.token)])])),
+      [...(await this.routes.groupRefs(p.jobs))].map(([slot, refs]) => this.script(slot, "release", slot.keys.active, [p.workerId, p.pause ? String(p.pause.now + p.pause.ms) : "", p.pause ? String(p.pause.now) : "", ...refs.flatMap((j) => [j.id, String(j.token)])])),
     );
   }
 

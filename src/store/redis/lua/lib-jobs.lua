@@ -39,8 +39,9 @@ local function completeHeld(worker, now, refs, from)
   for i = from, #refs, 3 do
     local id, token, result = refs[i], refs[i + 1], refs[i + 2]
     local jk = jobKey(id)
-    local f = rcall("HMGET", jk, "s", "w", "k", "q", "a", "n", "y")
+    local f = rcall("HMGET", jk, "s", "w", "k", "q", "a", "n", "y", "fl")
     if f[1] == "active" and f[2] == worker and f[3] == token then
+      if f[8] then flowGive(flowLimits(f[8]), tonumber(now)) end
       local q = f[4]
       -- An active job has no result field (retry-job deletes it), so "" needs no HDEL.
       if result == "" then
@@ -124,8 +125,9 @@ end
 
 -- Writes one new job's hash: `state` nil writes a staged job (no `s`, no seq).
 -- attemptsMade and stalls start absent (0); priority 0, runAt = createdAt and no data are absent too.
-local function writeJob(ctx, id, state, name, q, data, priority, maxAttempts, runAtText, uniq, ttl, seq)
+local function writeJob(ctx, id, state, name, q, data, priority, maxAttempts, runAtText, uniq, ttl, seq, fl)
   local f = { "n", name, "q", q, "m", maxAttempts, "c", ctx.nowText }
+  if fl and fl ~= "" then f[#f + 1] = "fl"; f[#f + 1] = fl end
   if state then f[#f + 1] = "s"; f[#f + 1] = state end
   if state == "waiting" then f[#f + 1] = "i"; f[#f + 1] = seq end
   if priority ~= "0" then f[#f + 1] = "p"; f[#f + 1] = priority end
@@ -139,10 +141,10 @@ local function writeJob(ctx, id, state, name, q, data, priority, maxAttempts, ru
   rcall("HSET", jobKey(id), unpack(f))
 end
 
--- Stores one new job from its 10 enqueue fields (see enqueue.lua), or deduplicates it.
+-- Stores one new job from its 11 enqueue fields (see enqueue.lua), or deduplicates it.
 -- `n` is its job number when the caller numbered it already. Returns id, "1" if deduplicated else "0".
 local function enqueueOne(ctx, fields, seq, n)
-  local id, explicit, name, q, data, priority, maxAttempts, runAtText, uniq, ttl = unpack(fields)
+  local id, explicit, name, q, data, priority, maxAttempts, runAtText, uniq, ttl, fl = unpack(fields)
   local dup = duplicateOf(ctx, id, explicit, name, uniq)
   if dup then return dup, "1" end
   -- Numbered only when stored: a deduplicated job uses no number, as in every store.
@@ -150,7 +152,7 @@ local function enqueueOne(ctx, fields, seq, n)
   local runAt = tonumber(runAtText)
   local state = "waiting"
   if runAt > ctx.now then state = "delayed" end
-  writeJob(ctx, id, state, name, q, data, priority, maxAttempts, runAtText, uniq, ttl, seq)
+  writeJob(ctx, id, state, name, q, data, priority, maxAttempts, runAtText, uniq, ttl, seq, fl)
   placeNew(ctx, id, q, priority, runAt, seq)
   return id, "0"
 end
