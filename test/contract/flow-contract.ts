@@ -131,6 +131,17 @@ export function describeFlowContract(get: () => { store: Store; clock: FakeClock
       expect((await reserve("w1", 10)).map((j) => j.name)).not.toContain("plain");
     });
 
+    test.if(opts.groups)("groups in a big batch, next to plain jobs and another priority: each group keeps its own order, plain jobs theirs", async () => {
+      await enq(Array.from({ length: 3_000 }, (_, i) => job(`A${i}`, { group: "A" })));
+      await enq([job("P0"), job("B0", { group: "B" }), job("P1"), job("B1", { group: "B" }), job("hi", { group: "B" }, { priority: 1 })]);
+      const first = (await reserve("w1", 8)).map((j) => j.name);
+      // B's two jobs join the first round; the plain jobs stay behind A's backlog, as without groups.
+      expect(first.filter((n) => n.startsWith("B"))).toEqual(["B0", "B1"]);
+      expect(first.filter((n) => n.startsWith("A"))).toEqual(first.filter((n) => n.startsWith("A")).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))));
+      expect(first).not.toContain("P0");
+      expect(first).not.toContain("hi");
+    });
+
     test("a parked job can be cancelled and removed; counts stay right", async () => {
       const { store, clock } = get();
       const ids = (await enq([job("c1", { limits: [conc("j:x", 1)] }), job("c2", { limits: [conc("j:x", 1)] }), job("c3", { limits: [conc("j:x", 1)] })])).map((r) => r.id);

@@ -27,7 +27,7 @@ export function describeRedisContract(label: string, url: () => string, opts: Pa
         await store.close();
       },
     };
-  }, { groups: false });
+  });
 }
 
 export const THREE_TAGS = { a: ["critical"], b: ["default"], c: ["low"] };

@@ -34,6 +34,14 @@ local function flowLimits(fl)
   return flow.limits
 end
 
+-- The fair-share group of a job's flow JSON, if any.
+local function flowGroup(fl)
+  if not fl or fl == "" then return nil end
+  local ok, flow = pcall(cjson.decode, fl)
+  if not ok or type(flow) ~= "table" or type(flow.group) ~= "string" then return nil end
+  return flow.group
+end
+
 local function flowGet(key)
   local s = flowCache[key]
   if s == nil then

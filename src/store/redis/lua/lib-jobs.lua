@@ -107,8 +107,36 @@ local function duplicateOf(ctx, id, explicit, name, uniq)
   return nil
 end
 
+-- The FIFO seq at the front of one priority level of a queue's line, if any.
+local function lineHeadSeq(q, priority)
+  local p = tonumber(priority) or 0
+  local zk = prioKey(q)
+  local z = rcall("ZRANGEBYSCORE", zk, p * PRIORITY_SHIFT, "(" .. string.format("%.0f", (p + 1) * PRIORITY_SHIFT), "WITHSCORES", "LIMIT", 0, 1)
+  local zs = z[2] and (tonumber(z[2]) - p * PRIORITY_SHIFT)
+  if p ~= 0 then return zs end
+  local l = rcall("LINDEX", listKey(q), 0)
+  local ls = l and tonumber(rcall("HGET", jobKey(l), "i"))
+  if zs and ls then return math.min(zs, ls) end
+  return zs or ls
+end
+
+-- A grouped job's place in line (fair share, lib-flow.lua): one past its group's last place,
+-- never ahead of the line's head, so an idle group joins the current round. It waits in the
+-- zset (even at priority 0), where reserve's popFront merges it with the FIFO list by seq.
+local function fairPlace(ctx, id, q, priority, group, seq)
+  local k = q .. "\0" .. (tonumber(priority) or 0) .. "\0" .. group
+  local head = lineHeadSeq(q, priority) or seq
+  local last = tonumber(rcall("HGET", BASE .. "fg", k))
+  local place = head
+  if last and last + 1 >= head then place = last + 1 end
+  rcall("HSET", BASE .. "fg", k, string.format("%.0f", place))
+  push(ctx.zsets, q, waitScore(priority, place), id)
+  return place
+end
+
 -- Routes a stored job into line (or the delayed set) and counts it, for enqueueFlush.
-local function placeNew(ctx, id, q, priority, runAt, seq)
+-- `group`: its fair-share group, if any (then it is placed at once, not at the flush).
+local function placeNew(ctx, id, q, priority, runAt, seq, group)
   ctx.keys[#ctx.keys + 1] = { ctx.now, id }
   if runAt > ctx.now then
     local d = ctx.delayed
@@ -117,7 +145,17 @@ local function placeNew(ctx, id, q, priority, runAt, seq)
     ctx.delayedQueues[q] = true
     return "delayed"
   end
-  queueWaiting(ctx.lists, ctx.zsets, id, q, priority, seq)
+  if group then
+    -- Placed now: the next grouped job of this batch must see it as its group's last.
+    flushWaiting(ctx.lists, ctx.zsets)
+    ctx.lists, ctx.zsets = {}, {}
+    local place = fairPlace(ctx, id, q, priority, group, seq)
+    flushWaiting(ctx.lists, ctx.zsets)
+    ctx.lists, ctx.zsets = {}, {}
+    rcall("HSET", jobKey(id), "i", string.format("%.0f", place))
+  else
+    queueWaiting(ctx.lists, ctx.zsets, id, q, priority, seq)
+  end
   bump(ctx.deltas, "waiting", q, 1)
   ctx.marks[q] = (ctx.marks[q] or 0) + 1
   return "waiting"
@@ -153,7 +191,7 @@ local function enqueueOne(ctx, fields, seq, n)
   local state = "waiting"
   if runAt > ctx.now then state = "delayed" end
   writeJob(ctx, id, state, name, q, data, priority, maxAttempts, runAtText, uniq, ttl, seq, fl)
-  placeNew(ctx, id, q, priority, runAt, seq)
+  placeNew(ctx, id, q, priority, runAt, seq, flowGroup(fl))
   return id, "0"
 end
 

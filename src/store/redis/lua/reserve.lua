@@ -59,6 +59,20 @@ local function popFront(q, need)
     remMany("ZREM", zk, ids)
     return got, true
   end
+  if head[1] and tonumber(head[2]) < PRIORITY_SHIFT then
+    -- Grouped jobs of priority 0 wait in the zset (fair share, lib-jobs.lua fairPlace): merged with the FIFO list by seq.
+    local lk = listKey(q)
+    local lhead = rcall("LINDEX", lk, 0)
+    local lseq = lhead and tonumber(rcall("HGET", jobKey(lhead), "i"))
+    if lseq and lseq < tonumber(head[2]) then return { rcall("LPOP", lk) }, false end
+    local bound = PRIORITY_SHIFT
+    if lseq then bound = lseq + 1 end
+    local got = rcall("ZRANGEBYSCORE", zk, "-inf", "(" .. string.format("%.0f", bound), "WITHSCORES", "LIMIT", 0, need)
+    local ids = {}
+    for j = 1, #got, 2 do ids[#ids + 1] = got[j] end
+    remMany("ZREM", zk, ids)
+    return got, true
+  end
   local ids = rcall("LPOP", listKey(q), need)
   if ids then return ids, false end
   if head[1] then return rcall("ZPOPMIN", zk, need), true end
