@@ -142,6 +142,18 @@ export function describeFlowContract(get: () => { store: Store; clock: FakeClock
       expect(first).not.toContain("hi");
     });
 
+    test("flowStatus: the keys holding jobs back, how many and since when, and the throttled counts", async () => {
+      const { store, clock } = get();
+      const since = clock.now();
+      await enq([...Array.from({ length: 4 }, (_, i) => job(`f${i}`, { limits: [conc("j:f:A", 1)] })), job("g0", { limits: [conc("j:g", 2)] })]);
+      clock.advance(10);
+      await reserve();
+      const status = await store.flowStatus({ now: clock.now(), limit: 10 });
+      expect(status.limited).toEqual([{ key: "j:f:A", active: 1, max: 1, nextAt: 0, waiting: 3, waitingSince: since }]);
+      // Each job is parked once, not once per claim that passes it.
+      expect(status.throttled.sort((a, b) => (a.job < b.job ? -1 : 1))).toEqual(["f1", "f2", "f3"].map((j) => ({ queue: "default", job: j, count: 1 })));
+    });
+
     test("a parked job can be cancelled and removed; counts stay right", async () => {
       const { store, clock } = get();
       const ids = (await enq([job("c1", { limits: [conc("j:x", 1)] }), job("c2", { limits: [conc("j:x", 1)] }), job("c3", { limits: [conc("j:x", 1)] })])).map((r) => r.id);

@@ -13,6 +13,7 @@
 
 import { blockingLimit, emptyKeyState, giveLimits, keyBlocked, keyIdle, takeLimits, type FlowKeyState, type FlowLimit } from "../../core/flow.ts";
 import type { JobRecord } from "../../core/types.ts";
+import type { FlowStatus, LimitedKey } from "../store.ts";
 import { MinHeap } from "./heap.ts";
 import { WaitingLine, type Slot } from "./waiting-line.ts";
 
@@ -131,11 +132,23 @@ export class FlowBook {
     return seq;
   }
 
-  /** Keys at their concurrency limit or paused, with their parked jobs (for status and metrics). */
-  limitedKeys(now: number): { key: string; active: number; max?: number; nextAt: number; parked: number }[] {
-    const out = [];
-    for (const [key, s] of this.keys) if (keyBlocked(s, now)) out.push({ key, active: s.active, max: s.max, nextAt: s.nextAt, parked: s.parked });
-    return out;
+  /** Keys holding parked jobs back (status and metrics), most waiting first. */
+  status(limit: number): FlowStatus {
+    const limited: LimitedKey[] = [];
+    for (const [key, s] of this.keys) {
+      if (s.parked <= 0) continue;
+      const k: LimitedKey = { key, active: s.active, nextAt: s.nextAt, waiting: s.parked };
+      if (s.max !== undefined) k.max = s.max;
+      const first = this.parkedLines.get(key)?.peekFront();
+      if (first) k.waitingSince = first.rec.runAt;
+      limited.push(k);
+    }
+    limited.sort((a, b) => b.waiting - a.waiting || (a.key < b.key ? -1 : 1));
+    const throttled = [...this.throttled].map(([k, count]) => {
+      const [queue, job] = k.split("\u0000");
+      return { queue, job, count };
+    });
+    return { limited: limited.slice(0, limit), throttled };
   }
 
   private state(key: string): FlowKeyState {

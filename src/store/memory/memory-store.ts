@@ -32,6 +32,7 @@ import {
   type CancelHeldParams,
   type CompleteParams,
   type EnqueueParams,
+  type FlowStatus,
   type ExtendLeasesParams,
   type FailParams,
   type HeartbeatParams,
@@ -414,6 +415,10 @@ export class MemoryStore implements Store {
 
   async pauseQueue(queue: string): Promise<void> {
     this.paused.add(queue);
+  }
+
+  async flowStatus(p: { now: number; limit: number }): Promise<FlowStatus> {
+    return this.flow.status(p.limit);
   }
 
   async resumeQueue(queue: string): Promise<void> {

@@ -48,6 +48,7 @@ import listWorkers from "./lua/list-workers.lua" with { type: "text" };
 import progress from "./lua/progress.lua" with { type: "text" };
 import promoteDue from "./lua/promote-due.lua" with { type: "text" };
 import release from "./lua/release.lua" with { type: "text" };
+import flowStatus from "./lua/flow-status.lua" with { type: "text" };
 import removeJob from "./lua/remove-job.lua" with { type: "text" };
 import rescueExpired from "./lua/rescue-expired.lua" with { type: "text" };
 import reserve from "./lua/reserve.lua" with { type: "text" };
@@ -90,6 +91,7 @@ const SCRIPTS = {
   scheduleSetPaused: [scheduleSetPaused, ""],
   trim: [trim, "allow-oom"],
   waitCheck: [waitCheck, ""],
+  flowStatus: [flowStatus, "no-writes"],
 } satisfies Record<string, [string, Flags]>;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -131,6 +131,7 @@ export const MIGRATIONS: readonly string[] = [
   //   and when time alone frees it (wake_at).
   // - flow_groups: each group's last place in line (fair share).
   // - queue_holds: queues paused by ctx.rateLimited of a job with no keys.
+  // - flow_throttled: "<queue>\0<job>" -> claims that found the job over a limit.
   `
   ALTER TABLE jobs ADD COLUMN flow TEXT;
   ALTER TABLE jobs ADD COLUMN parked_on TEXT;
@@ -146,6 +147,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX flow_keys_wake ON flow_keys (wake_at) WHERE wake_at IS NOT NULL;
   CREATE TABLE flow_groups (k TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE queue_holds (queue TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE flow_throttled (k TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
   `,
 ];
 

@@ -41,6 +41,8 @@ import {
   type AppendLogsParams,
   type CancelHeldParams,
   type CompleteParams,
+  type FlowStatus,
+  type LimitedKey,
   type EnqueueParams,
   type ExtendLeasesParams,
   type FailParams,
@@ -104,8 +106,6 @@ export class SqliteStore implements Store {
   private readonly claimed = new Map<string, string>();
   /** The limits of jobs this store claimed that have any, so a completion gives their slots back without reading the row. */
   private readonly claimedFlow = new Map<string, FlowLimit[]>();
-  /** Jobs claims found over a limit, per "queue\0job", since this store opened (the metrics' throttled counter). */
-  readonly throttled = new Map<string, number>();
 
   constructor(opts: SqliteStoreOptions) {
     this.path = opts.path;
@@ -232,7 +232,7 @@ export class SqliteStore implements Store {
         }
       }
       flow.flush();
-      this.countThrottled(flow.throttled);
+      for (const [k, n] of flow.throttled) st.throttledAdd.run(k, n);
       return claimed;
     });
     if (promoted) this.wake();
@@ -503,6 +503,23 @@ export class SqliteStore implements Store {
     await this.write("pauseQueue", (st) => st.pause.run(queue));
   }
 
+  async flowStatus(p: { now: number; limit: number }): Promise<FlowStatus> {
+    return this.read("flowStatus", (st) => {
+      const limited = st.limitedKeys.all(Math.max(0, p.limit)).map((r): LimitedKey => {
+        const k: LimitedKey = { key: r.key, active: r.active, nextAt: r.next_at, waiting: r.parked };
+        if (r.max !== null) k.max = r.max;
+        const first = st.firstParked.get(r.key);
+        if (first) k.waitingSince = first.run_at;
+        return k;
+      });
+      const throttled = st.throttledAll.all().map((r) => {
+        const [queue, job] = r.k.split("\u0000");
+        return { queue, job, count: r.n };
+      });
+      return { limited, throttled };
+    });
+  }
+
   async resumeQueue(queue: string): Promise<void> {
     await this.write("resumeQueue", (st) => st.resume.run(queue));
     this.wake();
@@ -588,10 +605,6 @@ export class SqliteStore implements Store {
     const flow = new FlowTx(st, now);
     flow.give(limits);
     flow.flush();
-  }
-
-  private countThrottled(counts: Map<string, number>): void {
-    for (const [k, n] of counts) this.throttled.set(k, (this.throttled.get(k) ?? 0) + n);
   }
 
   private wake(): void {

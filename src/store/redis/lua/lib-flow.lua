@@ -10,6 +10,7 @@
     <base>fw         zset: keys by the time they free up by time alone
     <base>fh         hash: queue -> until (ctx.rateLimited of a job with no keys)
     <base>fthr       hash: "<queue>\0<job>" -> jobs claims found over a limit
+    <base>fpk        set: keys with parked jobs (flow-status.lua)
   Job hash fields: fl (the flow JSON the job was enqueued with), pk (the
   key a parked job waits for).
 
@@ -48,6 +49,7 @@ local function flowGet(key)
     local h = rcall("HMGET", flowKeyOf(key), "a", "n", "m", "p", "w")
     if h[1] or h[2] or h[4] then
       s = { a = tonumber(h[1]) or 0, n = tonumber(h[2]) or 0, m = tonumber(h[3]), p = tonumber(h[4]) or 0, w = tonumber(h[5]) }
+      s.p0 = s.p
     else
       s = false
     end
@@ -59,7 +61,7 @@ end
 
 local function flowState(key)
   local s = flowGet(key)
-  if not s then s = { a = 0, n = 0, p = 0 }; flowCache[key] = s end
+  if not s then s = { a = 0, n = 0, p = 0, p0 = 0 }; flowCache[key] = s end
   flowDirty[key] = true
   return s
 end
@@ -186,6 +188,10 @@ local function flowFlush(now)
     local s = flowCache[key]
     if s then
       local fk = flowKeyOf(key)
+      if (s.p > 0) ~= (s.p0 > 0) then
+        if s.p > 0 then rcall("SADD", BASE .. "fpk", key) else rcall("SREM", BASE .. "fpk", key) end
+        s.p0 = s.p
+      end
       if s.a <= 0 and s.p <= 0 and s.n <= now then
         rcall("DEL", fk)
       else
@@ -205,7 +211,9 @@ local function flowUnqueueParked(id)
   rcall("HDEL", jobKey(id), "pk")
   if rcall("ZREM", flowParkedOf(key), id) == 1 then
     local fk = flowKeyOf(key)
-    if rcall("EXISTS", fk) == 1 and tonumber(rcall("HGET", fk, "p") or "0") > 0 then rcall("HINCRBY", fk, "p", -1) end
+    if rcall("EXISTS", fk) == 1 and tonumber(rcall("HGET", fk, "p") or "0") > 0 then
+      if rcall("HINCRBY", fk, "p", -1) == 0 then rcall("SREM", BASE .. "fpk", key) end
+    end
   end
   return true
 end
