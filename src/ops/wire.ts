@@ -109,6 +109,14 @@ export const statusWire = z.object({
   leader: optionalLeader,
   // An older server sends none: no rates rather than a failed call.
   throughput: throughput.default({ minute: 0, queues: [] }),
+  flow: z
+    .object({
+      limited: z.array(
+        z.object({ key: z.string(), active: z.number(), max: z.number().optional(), nextAt: z.number(), waiting: z.number(), waitingSince: z.number().optional() }),
+      ),
+      throttled: z.array(z.object({ queue: z.string(), job: z.string(), count: z.number() })),
+    })
+    .optional(),
 });
 
 const jobType = z.object({
