@@ -66,7 +66,7 @@ import { SqliteConnection } from "./connection.ts";
 import { acquireLeader, currentLeader, heartbeat, scheduleStates, workerRecords } from "./fleet.ts";
 import { AdaptivePoller, acquireLocalWake, releaseLocalWake, type LocalWake } from "./poller.ts";
 import { bySlot, toJson, toRecord, toReserved } from "./rows.ts";
-import { fairSeq, FlowTx, limitsOf } from "./flow.ts";
+import { fairSeq, FlowTx, keysOf, limitsOf } from "./flow.ts";
 import type { FlowLimit } from "../../core/flow.ts";
 import { completeIn, mustGet, pausedSet, promoteDueIn, type Statements } from "./statements.ts";
 import { trimIn } from "./trim.ts";
@@ -197,6 +197,7 @@ export class SqliteStore implements Store {
     if (this.claimedFlow.size > CLAIMED_KEPT) this.claimedFlow.clear();
     const out = await this.write("reserve", (st, tally) => {
       const flow = new FlowTx(st, now);
+      if (p.complete?.length) flow.prefetch(keysOf(p.complete, this.claimedFlow));
       if (p.complete?.length) completeIn(st, tally, this.claimed, p.workerId, p.complete, now, (id, limits) => flow.give(limits ?? this.claimedFlow.get(id)), this.claimedFlow);
       promoted = promoteDueIn(st, tally, now, PROMOTE_IN_RESERVE);
       flow.wakeDue();
@@ -215,8 +216,11 @@ export class SqliteStore implements Store {
           if (rows.length === 0) break;
           if (rows.length > 1) rows.sort(bySlot);
           tally.move(queue, "waiting", "active", rows.length);
-          for (const row of rows) {
-            const limits = limitsOf(row.flow);
+          const rowLimits = rows.map((row) => limitsOf(row.flow));
+          flow.prefetch(rowLimits.flatMap((l) => (l ? l.map((x) => x.key) : [])));
+          for (let i = 0; i < rows.length; i++) {
+            const row = rows[i];
+            const limits = rowLimits[i];
             if (limits) {
               if (!flow.tryStart(row.id, queue, row.name, limits)) {
                 tally.move(queue, "active", "waiting");
@@ -250,6 +254,7 @@ export class SqliteStore implements Store {
   async complete(p: CompleteParams): Promise<void> {
     await this.write("complete", (st, tally) => {
       const flow = new FlowTx(st, p.now);
+      flow.prefetch(keysOf(p.jobs, this.claimedFlow));
       completeIn(st, tally, this.claimed, p.workerId, p.jobs, p.now, (id, limits) => flow.give(limits ?? this.claimedFlow.get(id)), this.claimedFlow);
       flow.flush();
     });

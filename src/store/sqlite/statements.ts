@@ -218,6 +218,8 @@ export function prepareStatements(db: Database) {
        ON CONFLICT (key) DO UPDATE SET active = excluded.active, next_at = excluded.next_at, max = excluded.max, parked = excluded.parked, wake_at = excluded.wake_at`,
     ),
     flowKeyDelete: q("DELETE FROM flow_keys WHERE key = ?"),
+    /** The states of many keys at once: a JSON array of keys. */
+    flowKeysIn: q<FlowKeyRow>("SELECT key, active, next_at, max, parked, wake_at FROM flow_keys WHERE key IN (SELECT value FROM json_each(?))"),
     flowDue: q<{ key: string }>("SELECT key FROM flow_keys WHERE wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT 1000"),
     flowNextWake: q<{ at: number | null }>("SELECT min(wake_at) AS at FROM flow_keys WHERE wake_at IS NOT NULL"),
     groupLast: q<{ last: number }>("SELECT last FROM flow_groups WHERE k = ?"),

@@ -50,6 +50,7 @@ local function flowGet(key)
     if h[1] or h[2] or h[4] then
       s = { a = tonumber(h[1]) or 0, n = tonumber(h[2]) or 0, m = tonumber(h[3]), p = tonumber(h[4]) or 0, w = tonumber(h[5]) }
       s.p0 = s.p
+      s.w0 = s.w
     else
       s = false
     end
@@ -195,9 +196,13 @@ local function flowFlush(now)
       if s.a <= 0 and s.p <= 0 and s.n <= now then
         rcall("DEL", fk)
       else
-        rcall("HSET", fk, "a", s.a, "n", string.format("%.17g", s.n), "p", s.p)
-        if s.m then rcall("HSET", fk, "m", s.m) end
-        if s.w then rcall("HSET", fk, "w", string.format("%.17g", s.w)) else rcall("HDEL", fk, "w") end
+        -- One write per key: the fields that matter, and `w` removed only when it was set.
+        local f = { "a", s.a, "n", string.format("%.17g", s.n), "p", s.p }
+        if s.m then f[#f + 1] = "m"; f[#f + 1] = s.m end
+        if s.w then f[#f + 1] = "w"; f[#f + 1] = string.format("%.17g", s.w) end
+        rcall("HSET", fk, unpack(f))
+        if s.w0 and not s.w then rcall("HDEL", fk, "w") end
+        s.w0 = s.w
       end
     end
   end
