@@ -54,7 +54,6 @@ export function reservedCopy(rec: JobRecord): ReservedJob {
   };
   if (rec.progress !== undefined) out.progress = rec.progress;
   if (rec.uniqueKey !== undefined) out.uniqueKey = rec.uniqueKey;
-  if (rec.flow !== undefined) out.flow = rec.flow;
   return out;
 }
 

@@ -34,9 +34,9 @@ export class FlowTx {
     private readonly now: number,
   ) {}
 
-  /** Keys whose wake time came: each may hand one parked job back. */
-  wakeDue(): void {
-    for (const { key } of this.st.flowDue.all(this.now)) {
+  /** Keys whose wake time came (`due`, or read here): each may hand one parked job back. */
+  wakeDue(due: Iterable<string> = this.st.flowDue.all(this.now).map((r) => r.key)): void {
+    for (const key of due) {
       const s = this.get(key);
       if (!s) continue;
       s.wakeAt = null;

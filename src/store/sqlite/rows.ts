@@ -109,7 +109,6 @@ export function toReserved(r: ClaimedRow, workerId: string, now: number, until: 
   };
   if (r.progress !== null) rec.progress = JSON.parse(r.progress);
   if (r.unique_key !== null) rec.uniqueKey = r.unique_key;
-  if (r.flow !== null) rec.flow = JSON.parse(r.flow);
   return rec;
 }
 

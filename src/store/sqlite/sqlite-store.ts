@@ -197,12 +197,13 @@ export class SqliteStore implements Store {
     if (this.claimedFlow.size > CLAIMED_KEPT) this.claimedFlow.clear();
     const out = await this.write("reserve", (st, tally) => {
       const flow = new FlowTx(st, now);
-      if (p.complete?.length) flow.prefetch(keysOf(p.complete, this.claimedFlow));
+      if (p.complete?.length && this.claimedFlow.size > 0) flow.prefetch(keysOf(p.complete, this.claimedFlow));
       if (p.complete?.length) completeIn(st, tally, this.claimed, p.workerId, p.complete, now, (id, limits) => flow.give(limits ?? this.claimedFlow.get(id)), this.claimedFlow);
       promoted = promoteDueIn(st, tally, now, PROMOTE_IN_RESERVE);
-      flow.wakeDue();
-      const paused = pausedSet(st);
-      for (const { queue } of st.heldQueues.all(now)) paused.add(queue);
+      const paused = new Set<string>();
+      const due: string[] = [];
+      for (const g of st.claimGates.all(now)) (g.kind === 0 ? paused.add(g.v) : due.push(g.v));
+      if (due.length) flow.wakeDue(due);
       const claimed: ReservedJob[] = [];
       for (const queue of p.queues) {
         if (claimed.length >= p.max) break;
@@ -216,11 +217,12 @@ export class SqliteStore implements Store {
           if (rows.length === 0) break;
           if (rows.length > 1) rows.sort(bySlot);
           tally.move(queue, "waiting", "active", rows.length);
-          const rowLimits = rows.map((row) => limitsOf(row.flow));
-          flow.prefetch(rowLimits.flatMap((l) => (l ? l.map((x) => x.key) : [])));
+          // Most claims carry no flow at all: then nothing below parses or reads a key.
+          const rowLimits = rows.some((row) => row.flow !== null) ? rows.map((row) => limitsOf(row.flow)) : undefined;
+          if (rowLimits) flow.prefetch(rowLimits.flatMap((l) => (l ? l.map((x) => x.key) : [])));
           for (let i = 0; i < rows.length; i++) {
             const row = rows[i];
-            const limits = rowLimits[i];
+            const limits = rowLimits?.[i];
             if (limits) {
               if (!flow.tryStart(row.id, queue, row.name, limits)) {
                 tally.move(queue, "active", "waiting");

@@ -230,6 +230,12 @@ export function prepareStatements(db: Database) {
     throttledAll: q<{ k: string; n: number }>("SELECT k, n FROM flow_throttled ORDER BY k LIMIT 10000"),
     limitedKeys: q<FlowKeyRow>("SELECT key, active, next_at, max, parked, wake_at FROM flow_keys WHERE parked > 0 ORDER BY parked DESC, key LIMIT ?"),
     firstParked: q<{ run_at: number }>("SELECT run_at FROM jobs WHERE parked_on = ? ORDER BY priority, seq LIMIT 1"),
+    /** One read per claim of what stops it: paused queues, queues held by ctx.rateLimited (?1 now), flow keys whose time came (kind 1). */
+    claimGates: q<{ kind: number; v: string }>(
+      `SELECT 0 AS kind, queue AS v FROM paused_queues
+       UNION ALL SELECT 0, queue FROM queue_holds WHERE until > ?1
+       UNION ALL SELECT 1, key FROM flow_keys WHERE wake_at IS NOT NULL AND wake_at <= ?1`,
+    ),
     heldQueues: q<{ queue: string }>("SELECT queue FROM queue_holds WHERE until > ?"),
     holdUntil: q<{ at: number | null }>("SELECT min(until) AS at FROM queue_holds WHERE until > ?"),
     hold: q("INSERT INTO queue_holds (queue, until) VALUES (?, ?) ON CONFLICT (queue) DO UPDATE SET until = max(until, excluded.until)"),
