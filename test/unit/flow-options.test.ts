@@ -66,3 +66,28 @@ describe("flow options at enqueue", () => {
     }
   });
 });
+
+describe("status shows the flow keys holding jobs back", () => {
+  test("one row per key: running/max, when the next start may come, how many wait and since when", async () => {
+    const { flowTable } = await import("../../src/cli/status-view.ts");
+    const now = 1_000_000;
+    const report = {
+      store: { backend: "sqlite", durable: true },
+      queues: [],
+      workers: [],
+      throughput: { minute: 0, queues: [] },
+      flow: {
+        limited: [
+          { key: "j:erp-sync:acme", active: 3, max: 3, nextAt: 0, waiting: 57, waitingSince: now - 90_000 },
+          { key: "j:geocode", active: 0, nextAt: now + 1_500, waiting: 4 },
+        ],
+        throttled: [],
+      },
+    };
+    const text = flowTable(report, now)!;
+    expect(text).toContain("LIMITED KEY");
+    expect(text).toMatch(/j:erp-sync:acme\s+3\/3\s+now\s+57\s+2m ago/);
+    expect(text).toMatch(/j:geocode\s+0\s+in 1.5s\s+4/);
+    expect(flowTable({ ...report, flow: undefined }, now)).toBeUndefined();
+  });
+});
