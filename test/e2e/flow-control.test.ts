@@ -55,13 +55,13 @@ function setUp(backend: Backend): { p: Project; env: Record<string, string> } {
   return { p, env: { QW_TEST_OUT: p.out } };
 }
 
-/** Two worker processes of concurrency 20 (the first also runs the scheduler: rescue, promotion). */
+/** Two worker processes of concurrency 20, and the scheduler (rescue, promotion) in a process of its own, so killing a worker never kills it. */
 function fleet(p: Project, env: Record<string, string>): Server[] {
   const started = [
-    startServer(["--role", "all", "--admin-port", "0", "--concurrency", "20"], { cwd: p.dir, env }),
+    startServer(["--role", "worker", "--concurrency", "20"], { cwd: p.dir, env }),
     startServer(["--role", "worker", "--concurrency", "20"], { cwd: p.dir, env }),
   ];
-  servers.push(...started);
+  servers.push(...started, startServer(["--role", "scheduler"], { cwd: p.dir, env }));
   return started;
 }
 
@@ -162,18 +162,15 @@ for (const backend of backends) {
 
     test("SIGKILL of the worker holding a key's only slot: the key's next job starts within lease (1 s) + rescue interval (250 ms), asserted under a generous 5 s", async () => {
       const { p, env } = setUp(backend);
-      const [all] = fleet(p, env);
-      await all.waitForLine(/qworker ready/);
+      const [a, b] = fleet(p, env);
+      await a.waitForLine(/qworker ready/);
+      await b.waitForLine(/qworker ready/);
       await enqueue(p, env, "sole", [{ k: "K", hang: true }]);
       const [first] = await waitForRecords(p, "sole", 1, 30_000);
       const holder = servers.find((s) => s.proc.pid === Number(first[3]))!;
       await enqueue(p, env, "sole", [{ k: "K" }]);
       // The other job of K waits: the slot is held.
       expect(records(p, "sole").length).toBe(1);
-      if (holder === all) {
-        // The holder also ran the scheduler: give the rescue to a new scheduler process.
-        servers.push(startServer(["--role", "scheduler"], { cwd: p.dir, env }));
-      }
       const killedAt = Date.now();
       holder.kill("SIGKILL");
       // The next start of K: the rescued job itself, first in line for the freed slot.
