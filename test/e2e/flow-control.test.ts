@@ -55,13 +55,18 @@ function setUp(backend: Backend): { p: Project; env: Record<string, string> } {
   return { p, env: { QW_TEST_OUT: p.out } };
 }
 
-/** Two worker processes of concurrency 20, and the scheduler (rescue, promotion) in a process of its own, so killing a worker never kills it. */
-function fleet(p: Project, env: Record<string, string>): Server[] {
-  const started = [
-    startServer(["--role", "worker", "--concurrency", "20"], { cwd: p.dir, env }),
-    startServer(["--role", "worker", "--concurrency", "20"], { cwd: p.dir, env }),
-  ];
-  servers.push(...started, startServer(["--role", "scheduler"], { cwd: p.dir, env }));
+/**
+ * Two worker processes of concurrency 20, and the scheduler (rescue,
+ * promotion) in a process of its own, so killing a worker never kills it.
+ * The scheduler starts first and makes the store: three processes creating
+ * one new SQLite file at the same instant can find it locked.
+ */
+async function fleet(p: Project, env: Record<string, string>): Promise<Server[]> {
+  const scheduler = startServer(["--role", "scheduler"], { cwd: p.dir, env });
+  servers.push(scheduler);
+  await scheduler.waitForLine(/qworker ready/);
+  const started = [startServer(["--role", "worker", "--concurrency", "20"], { cwd: p.dir, env }), startServer(["--role", "worker", "--concurrency", "20"], { cwd: p.dir, env })];
+  servers.push(...started);
   return started;
 }
 
@@ -100,7 +105,7 @@ for (const backend of backends) {
     test("per-key concurrency max 3, 5 keys, 300 jobs: never more than 3 of a key at once, and the keys together fill 15 slots", async () => {
       const { p, env } = setUp(backend);
       await enqueue(p, env, "span", Array.from({ length: 300 }, (_, i) => ({ k: `key${i % 5}` })));
-      fleet(p, env);
+      await fleet(p, env);
       const rows = await waitForRecords(p, "span", 300, 60_000);
       for (let k = 0; k < 5; k++) {
         const spans = rows.filter((r) => r[1] === `key${k}`).map((r): [number, number] => [Number(r[2]), Number(r[3])]);
@@ -116,7 +121,7 @@ for (const backend of backends) {
     test("rateLimit 50 per second over 500 jobs: no 1 s window holds more than 50 starts, and the run takes at least 9 s", async () => {
       const { p, env } = setUp(backend);
       await enqueue(p, env, "paced", Array.from({ length: 500 }, () => ({})));
-      fleet(p, env);
+      await fleet(p, env);
       const starts = (await waitForRecords(p, "paced", 500, 60_000)).map((r) => Number(r[1])).sort((a, b) => a - b);
       let most = 0;
       for (let i = 0, j = 0; i < starts.length; i++) {
@@ -134,7 +139,7 @@ for (const backend of backends) {
         const name = grouped ? "fair" : "plain";
         await enqueue(p, env, name, Array.from({ length: 5_000 }, () => ({ t: "A" })));
         await enqueue(p, env, name, "BCDEFGHIJ".split("").flatMap((t) => Array.from({ length: 10 }, () => ({ t }))));
-        fleet(p, env);
+        await fleet(p, env);
         const rows = (await waitForRecords(p, name, 5_090, 120_000)).sort((a, b) => Number(a[2]) - Number(b[2]));
         let lastOther = rows.length - 1;
         while (lastOther > 0 && rows[lastOther][1] === "A") lastOther--;
@@ -146,8 +151,9 @@ for (const backend of backends) {
 
     test("ctx.rateLimited on the first try: the try count stays 1, and no job of that key starts during the 1.5 s pause", async () => {
       const { p, env } = setUp(backend);
-      fleet(p, env);
-      await servers[0].waitForLine(/qworker ready/);
+      const [a, b] = await fleet(p, env);
+      await a.waitForLine(/qworker ready/);
+      await b.waitForLine(/qworker ready/);
       const [limited] = await enqueue(p, env, "polite", [{ k: "K", limited: true }]);
       const paused = (await waitForRecords(p, "polite", 1, 30_000)).find((r) => r[0] === limited)!;
       const pausedAt = Number(paused[3]);
@@ -162,7 +168,7 @@ for (const backend of backends) {
 
     test("SIGKILL of the worker holding a key's only slot: the key's next job starts within lease (1 s) + rescue interval (250 ms), asserted under a generous 5 s", async () => {
       const { p, env } = setUp(backend);
-      const [a, b] = fleet(p, env);
+      const [a, b] = await fleet(p, env);
       await a.waitForLine(/qworker ready/);
       await b.waitForLine(/qworker ready/);
       await enqueue(p, env, "sole", [{ k: "K", hang: true }]);
