@@ -88,6 +88,24 @@ export class FlowBook {
     return true;
   }
 
+  /**
+   * Forgets up to `limit` keys that hold nothing any more: a rate key stays
+   * after its last start until its spacing has passed, and nothing else
+   * touches it again. Called by the rescuer's periodic pass.
+   */
+  sweep(now: number, limit: number): number {
+    let dropped = 0;
+    for (const [key, s] of this.keys) {
+      if (dropped >= limit) break;
+      if (keyIdle(s, now)) {
+        this.keys.delete(key);
+        this.parkedLines.delete(key);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
   /** The job left `active`: its concurrency slots come back. */
   give(rec: JobRecord, now: number): void {
     const limits = rec.flow?.limits;

@@ -62,6 +62,9 @@ import { copy, isLive, newRecord, reservedCopy } from "./records.ts";
 import { WaitingLine, type Slot } from "./waiting-line.ts";
 import { FlowBook } from "./flow-book.ts";
 
+/** Idle flow keys the rescuer's pass forgets at most, per call. */
+const FLOW_SWEEP = 1_000;
+
 interface Due {
   runAt: number;
   id: string;
@@ -294,6 +297,7 @@ export class MemoryStore implements Store {
   async rescueExpired(p: RescueParams): Promise<RescueResult> {
     const { now } = p;
     const dead = this.fleet.deadWorkers(now);
+    this.flow.sweep(now, FLOW_SWEEP);
     const result: RescueResult = { rescued: [], failed: [] };
     for (const id of this.active) {
       if (result.rescued.length + result.failed.length >= p.limit) break;

@@ -359,6 +359,8 @@ export class SqliteStore implements Store {
       const expired = st.expired.all(now, limit);
       const rows = expired.length < limit ? [...expired, ...st.deadWorkersActive.all(now, now, limit - expired.length)] : expired;
       st.holdsPrune.run(now);
+      // Rate keys stay after their last start until the spacing passes; the periodic rescue forgets them.
+      st.flowSweep.run(now, 1_000);
       // The dead worker's slots come back with its jobs.
       const flow = new FlowTx(st, now);
       for (const row of rows) flow.give(limitsOf(row.flow));

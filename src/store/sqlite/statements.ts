@@ -220,6 +220,11 @@ export function prepareStatements(db: Database) {
     flowKeyDelete: q("DELETE FROM flow_keys WHERE key = ?"),
     /** The states of many keys at once: a JSON array of keys. */
     flowKeysIn: q<FlowKeyRow>("SELECT key, active, next_at, max, parked, wake_at FROM flow_keys WHERE key IN (SELECT value FROM json_each(?))"),
+    /** Keys that hold nothing any more (a rate key after its spacing passed), a bounded batch per call: now, limit. */
+    flowSweep: q(
+      `DELETE FROM flow_keys WHERE key IN (
+         SELECT key FROM flow_keys WHERE active = 0 AND parked = 0 AND next_at <= ?1 AND (wake_at IS NULL OR wake_at <= ?1) LIMIT ?2)`,
+    ),
     flowDue: q<{ key: string }>("SELECT key FROM flow_keys WHERE wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT 1000"),
     flowNextWake: q<{ at: number | null }>("SELECT min(wake_at) AS at FROM flow_keys WHERE wake_at IS NOT NULL"),
     groupLast: q<{ last: number }>("SELECT last FROM flow_groups WHERE k = ?"),

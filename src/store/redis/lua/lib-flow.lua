@@ -11,6 +11,7 @@
     <base>fh         hash: queue -> until (ctx.rateLimited of a job with no keys)
     <base>fthr       hash: "<queue>\0<job>" -> jobs claims found over a limit
     <base>fpk        set: keys with parked jobs (flow-status.lua)
+    <base>fidle      zset: keys that hold nothing but a next start, by that time (swept by rescue-expired.lua)
   Job hash fields: fl (the flow JSON the job was enqueued with), pk (the
   key a parked job waits for).
 
@@ -203,10 +204,23 @@ local function flowFlush(now)
         rcall("HSET", fk, unpack(f))
         if s.w0 and not s.w then rcall("HDEL", fk, "w") end
         s.w0 = s.w
+        -- Only a start time left (a rate key after its last start): the sweep drops it once that passes.
+        if s.a <= 0 and s.p <= 0 then rcall("ZADD", BASE .. "fidle", s.n, key) end
       end
     end
   end
   flowDirty = {}
+end
+
+-- Drops up to `limit` keys that hold nothing any more (rescue-expired.lua's periodic pass).
+local function flowSweep(now, limit)
+  local keys = rcall("ZRANGEBYSCORE", BASE .. "fidle", "-inf", now, "LIMIT", 0, limit)
+  if #keys == 0 then return end
+  remMany("ZREM", BASE .. "fidle", keys)
+  for _, key in ipairs(keys) do
+    local h = rcall("HMGET", flowKeyOf(key), "a", "p", "n")
+    if h[1] and tonumber(h[1]) <= 0 and tonumber(h[2] or "0") <= 0 and tonumber(h[3] or "0") <= now then rcall("DEL", flowKeyOf(key)) end
+  end
 end
 
 -- A waiting job leaves the line some other way (cancel, remove): out of its key's zset if parked.

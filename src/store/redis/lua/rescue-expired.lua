@@ -66,6 +66,7 @@ for _, id in ipairs(ids) do
 end
 for q, entries in pairs(back) do reinsert(q, entries) end
 flowFlush(nowN)
+flowSweep(nowN, 1000)
 flushCounts(deltas)
 pushMarkers(marks)
 -- Stages nobody will publish: a bounded slice per call.
