@@ -34,9 +34,9 @@ export class FlowTx {
     private readonly now: number,
   ) {}
 
-  /** Keys whose wake time came (`due`, or read here): each may hand one parked job back. */
-  wakeDue(due: Iterable<string> = this.st.flowDue.all(this.now).map((r) => r.key)): void {
-    for (const key of due) {
+  /** Keys whose wake time came: each may hand one parked job back. */
+  wakeDue(): void {
+    for (const { key } of this.st.flowDue.all(this.now)) {
       const s = this.get(key);
       if (!s) continue;
       s.wakeAt = null;
@@ -49,6 +49,7 @@ export class FlowTx {
   tryStart(id: string, queue: string, name: string, limits: readonly FlowLimit[]): boolean {
     const block = blockingLimit(limits, (k) => this.get(k), this.now);
     if (block) {
+      this.st.parkPlace.run(block.key, id);
       this.st.park.run(block.key, id);
       const s = this.state(block.key);
       s.parked += 1;
@@ -130,11 +131,18 @@ export class FlowTx {
     this.dirty.add(key);
     if (s.nextAt > this.now) this.scheduleWake(s, s.nextAt);
     else if (!keyBlocked(s, this.now)) {
-      if (this.st.unpark.get(key)) {
-        s.parked -= 1;
-        this.unparked += 1;
-      } else {
-        s.parked = 0;
+      // Entries of jobs that left since (cancelled, removed) are dropped on the way.
+      for (;;) {
+        const first = this.st.parkedFirst.get(key);
+        if (!first) {
+          s.parked = 0;
+          break;
+        }
+        s.parked = Math.max(0, s.parked - 1);
+        if (this.st.unpark.get(first.job, key)) {
+          this.unparked += 1;
+          break;
+        }
       }
     }
   }
@@ -159,4 +167,9 @@ export function keysOf(jobs: { id: string }[], claimedFlow: Map<string, FlowLimi
   const keys: string[] = [];
   for (const j of jobs) for (const l of claimedFlow.get(j.id) ?? []) keys.push(l.key);
   return keys;
+}
+
+/** A parked job leaves without coming back (cancel, remove): out of its key's line and count. */
+export function unparkGone(st: Statements, key: string, id: string): void {
+  if (st.unparkGone.run(key, id).changes > 0) st.parkedDown.run(key);
 }

@@ -135,7 +135,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN flow TEXT;
   ALTER TABLE jobs ADD COLUMN parked_on TEXT;
-  CREATE INDEX jobs_parked ON jobs (parked_on, priority, seq) WHERE parked_on IS NOT NULL;
+  -- The parked jobs of each key in line order, apart from jobs: a partial index on jobs cost
+  -- every claim 8% (measured), even though a claim never touches its columns.
+  CREATE TABLE flow_parked (key TEXT NOT NULL, priority INTEGER NOT NULL, seq INTEGER NOT NULL, job INTEGER NOT NULL,
+    PRIMARY KEY (key, priority, seq, job)) WITHOUT ROWID;
   CREATE TABLE flow_keys (
     key     TEXT    PRIMARY KEY,
     active  INTEGER NOT NULL DEFAULT 0,

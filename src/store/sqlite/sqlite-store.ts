@@ -66,7 +66,7 @@ import { SqliteConnection } from "./connection.ts";
 import { acquireLeader, currentLeader, heartbeat, scheduleStates, workerRecords } from "./fleet.ts";
 import { AdaptivePoller, acquireLocalWake, releaseLocalWake, type LocalWake } from "./poller.ts";
 import { bySlot, toJson, toRecord, toReserved } from "./rows.ts";
-import { fairSeq, FlowTx, keysOf, limitsOf } from "./flow.ts";
+import { fairSeq, FlowTx, keysOf, limitsOf, unparkGone } from "./flow.ts";
 import type { FlowLimit } from "../../core/flow.ts";
 import { completeIn, mustGet, pausedSet, promoteDueIn, type Statements } from "./statements.ts";
 import { trimIn } from "./trim.ts";
@@ -199,11 +199,11 @@ export class SqliteStore implements Store {
       const flow = new FlowTx(st, now);
       if (p.complete?.length && this.claimedFlow.size > 0) flow.prefetch(keysOf(p.complete, this.claimedFlow));
       if (p.complete?.length) completeIn(st, tally, this.claimed, p.workerId, p.complete, now, (id, limits) => flow.give(limits ?? this.claimedFlow.get(id)), this.claimedFlow);
-      promoted = promoteDueIn(st, tally, now, PROMOTE_IN_RESERVE);
+      const gate = st.dueAndWake.get()!;
+      promoted = promoteDueIn(st, tally, now, PROMOTE_IN_RESERVE, gate.at);
+      if (gate.wake !== null && gate.wake <= now) flow.wakeDue();
       const paused = new Set<string>();
-      const due: string[] = [];
-      for (const g of st.claimGates.all(now)) (g.kind === 0 ? paused.add(g.v) : due.push(g.v));
-      if (due.length) flow.wakeDue(due);
+      for (const g of st.pausedOrHeld.all(now)) paused.add(g.queue);
       const claimed: ReservedJob[] = [];
       for (const queue of p.queues) {
         if (claimed.length >= p.max) break;
@@ -491,6 +491,7 @@ export class SqliteStore implements Store {
   async cancelJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
     return this.write("cancelJob", (st, tally) => {
       const cur = mustGet(st, id);
+      if (cur.parked_on !== null && cur.state === "waiting") unparkGone(st, cur.parked_on, id);
       const row = st.cancel.get(now, id);
       if (!row) throw new InvalidStateError(`job ${id} is already ${cur.state}; only waiting, delayed or active jobs can be cancelled`);
       tally.move(cur.queue, cur.state, "cancelled");
@@ -501,6 +502,8 @@ export class SqliteStore implements Store {
 
   async removeJob(id: string): Promise<void> {
     await this.write("removeJob", (st, tally) => {
+      const parked = st.getJob.get(id);
+      if (parked?.parked_on && parked.state === "waiting") unparkGone(st, parked.parked_on, id);
       const gone = st.remove.get(id);
       if (gone) return tally.add(gone.queue, gone.state, -1);
       mustGet(st, id);
