@@ -6,6 +6,8 @@
  * bullmq-node.ts, bundled for Node, under `node`); this file only plans the
  * rounds, alternates which system goes first, collects the JSON lines,
  * prints the report and saves it to .bench/results-<timestamp>.json.
+ * Last, bench/flow-drain.ts: the drain with a per-key concurrency limit
+ * against none, for SQLite and Redis (issue 20).
  * `--store postgres` (in the default list) hands over to
  * bench/postgres/run.ts: pg-boss and BullMQ's PostgreSQL backend on the
  * machine's PostgreSQL, skipped with a note where none answers.
@@ -236,5 +238,15 @@ mkdirSync(join(ROOT, ".bench"), { recursive: true });
 const file = join(ROOT, ".bench", `results-${date.replace(/[:.]/g, "-")}.json`);
 writeFileSync(file, JSON.stringify({ date, machine, stores, rounds, params: { ...params, workDir: undefined }, results, binary, rows, targets, notes, errors }, null, 2) + "\n");
 console.log(`\nsaved ${file} (${((performance.now() - started) / 1000).toFixed(0)} s in all)`);
+/** bench/flow-drain.ts: the cost of a per-key concurrency limit on the drain (issue 20), for SQLite and Redis. */
+async function runFlowBench(): Promise<number> {
+  const flowStores = stores.filter((s) => s === "sqlite" || s === "redis");
+  if (flowStores.length === 0) return 0;
+  const knobs = ["--store", flowStores.join(","), "--rounds", String(rounds), "--concurrency", String(params.concurrency), ...(args["redis-url"] ? ["--redis-url", args["redis-url"]] : [])];
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "flow-drain.ts"), ...knobs], { stdio: ["ignore", "inherit", "inherit"] });
+  return proc.exited;
+}
+console.log("");
+const flowStatus = await runFlowBench();
 const postgresStatus = withPostgres ? await runPostgresBench() : 0;
-process.exit(errors.length || postgresStatus ? 1 : 0);
+process.exit(errors.length || postgresStatus || flowStatus ? 1 : 0);

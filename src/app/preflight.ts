@@ -18,6 +18,9 @@ export function serverConfigProblems(config: Config, configFile: string | undefi
   const file = configFile ?? "config";
   const problems: LoadProblem[] = [];
   const { admin, worker } = config;
+  for (const queue of Object.keys(config.queueLimits)) {
+    if (!config.queues.includes(queue)) problems.push({ file, reason: `queueLimits.${queue}: "${queue}" is not a configured queue (${config.queues.join(", ")})` });
+  }
   const servesAdmin = admin.enabled && (worker.role === "all" || worker.role === "api");
   if (servesAdmin && admin.token === undefined && !isLoopbackHost(admin.host)) {
     problems.push({
@@ -35,6 +38,7 @@ export async function checkSetup(config: Config, configFile: string | undefined,
   const registry = await Registry.load({
     dir: config.jobs,
     queues: config.queues,
+    queueLimits: config.queueLimits,
     schedules: config.schedules,
     configFile,
     loadTimeoutMs: config.jobLoadTimeout,

@@ -76,7 +76,7 @@ export class Reloader {
       needsRestart.push(...restartOnly(this.target.config, config));
     }
     // The queue list is fixed until a restart: job modules are checked against the running one.
-    const registry = await Registry.load({ dir: this.target.config.jobs, queues: this.target.config.queues, schedules: config.schedules, configFile, reload: true, loadTimeoutMs: this.target.config.jobLoadTimeout });
+    const registry = await Registry.load({ dir: this.target.config.jobs, queues: this.target.config.queues, queueLimits: this.target.config.queueLimits, schedules: config.schedules, configFile, reload: true, loadTimeoutMs: this.target.config.jobLoadTimeout });
     if (registry.problems.length) return this.failed(at, registry.problems);
     this.target.apply(registry);
     if (needsRestart.length) log.warn("config changes that need a restart to take effect", { settings: needsRestart.join(", ") });

@@ -35,7 +35,7 @@ export function cliContext(argv: Record<string, unknown>): CliContext {
 
 /** The job modules and schedules; `strict` throws JobLoadError on any problem (what `run` and `enqueue` need). */
 export async function loadRegistry(ctx: CliContext, strict = true): Promise<Registry> {
-  const registry = await Registry.load({ dir: ctx.config.jobs, queues: ctx.config.queues, schedules: ctx.config.schedules, configFile: ctx.configFile, loadTimeoutMs: ctx.config.jobLoadTimeout });
+  const registry = await Registry.load({ dir: ctx.config.jobs, queues: ctx.config.queues, queueLimits: ctx.config.queueLimits, schedules: ctx.config.schedules, configFile: ctx.configFile, loadTimeoutMs: ctx.config.jobLoadTimeout });
   return strict ? registry.assertValid() : registry;
 }
 
@@ -51,7 +51,7 @@ export async function openOperations(ctx: CliContext, registry?: Registry, opts:
     return new HttpOperations({ url: `http://${host.includes(":") ? `[${host}]` : host}:${config.admin.port}`, token: config.admin.token, requestTimeoutMs: 10_000 });
   }
   const store = await openStore(config, ctx.clock, opts);
-  return new LocalOperations({ store, clock: ctx.clock, registry: registry ?? Registry.empty({ dir: config.jobs, queues: config.queues }), ownsStore: true, limits: config.limits });
+  return new LocalOperations({ store, clock: ctx.clock, registry: registry ?? Registry.empty({ dir: config.jobs, queues: config.queues, queueLimits: config.queueLimits }), ownsStore: true, limits: config.limits });
 }
 
 /**

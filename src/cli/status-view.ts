@@ -43,12 +43,31 @@ export function workersTable(report: StatusReport, now: number): string {
   );
 }
 
+/** Flow keys holding jobs back (issue 20): how many wait and for how long, and why (slots full, or a start time ahead). */
+export function flowTable(report: StatusReport, now: number): string | undefined {
+  const limited = report.flow?.limited ?? [];
+  if (limited.length === 0) return undefined;
+  return table(
+    ["limited key", "running", "next start", "waiting", "oldest waiting since"],
+    limited.map((k) => [
+      k.key,
+      k.max === undefined ? k.active : `${k.active}/${k.max}`,
+      k.nextAt > now ? `in ${Math.ceil((k.nextAt - now) / 100) / 10}s` : "now",
+      k.waiting,
+      ago(k.waitingSince, now),
+    ]),
+    { right: [1, 3] },
+  );
+}
+
 export function statusText(report: StatusReport, now: number, storeLabel: string): string {
+  const flow = flowTable(report, now);
   return [
     `store: ${storeLabel}`,
     "",
     queuesTable(report, now),
     "",
+    ...(flow ? [flow, ""] : []),
     workersTable(report, now),
     "",
     report.leader ? `scheduler leader: ${report.leader.holder} (token ${report.leader.token})` : "scheduler leader: none",

@@ -33,6 +33,34 @@ const duration = (fallback: string, min: number, max: number) =>
       return ms;
     });
 
+/** A flow-control bound (issue 20): at most this many running, or starting per window. */
+const flowMax = z
+  .number({ error: "must be a whole number" })
+  .int("must be a whole number")
+  .min(1, "must be 1 or more")
+  .max(100_000, "must be at most 100,000");
+
+/** A rate limit's window: from 100 ms to a day, like a job's `rateLimit.per`. */
+const flowPer = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = tryParseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not a duration; use e.g. "1s" or "1m"` });
+    return z.NEVER;
+  }
+  if (ms < 100 || ms > DAY) {
+    ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is out of range; use from 100ms to 1d` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const queueLimitsSchema = z
+  .object({
+    concurrency: z.object({ max: flowMax }).strict().optional().describe("At most max jobs of this queue running at once across the fleet"),
+    rateLimit: z.object({ max: flowMax, per: flowPer }).strict().optional().describe("At most max starts per `per`, spread evenly (no bursts)"),
+  })
+  .strict();
+
 export const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const queueName = z.string().regex(QUEUE_NAME, "queue names are 1-64 letters, digits, '_', '.', '-'");
 
@@ -61,6 +89,10 @@ export const configSchema = z
     jobs: z.string().default("./jobs").describe("Folder of job modules"),
     jobLoadTimeout: duration("10s", 100, 600_000).describe("How long one job module may take to load before validate, run and reload name it and refuse"),
     queues: z.array(queueName).min(1).default(["critical", "default", "low"]).describe("Queues in strict priority order"),
+    queueLimits: z
+      .record(queueName, queueLimitsSchema)
+      .default({})
+      .describe("Flow control per queue: { \"<queue>\": { concurrency: { max }, rateLimit: { max, per } } }, held across every process sharing the store"),
     store: z
       .object({
         backend: z.enum(BACKENDS).default("sqlite"),

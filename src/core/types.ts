@@ -4,6 +4,8 @@
  * these to rows or hashes; nothing outside `src/store/` knows how.
  */
 
+import type { JobFlow } from "./flow.ts";
+
 export const JOB_STATES = ["waiting", "delayed", "active", "completed", "failed", "cancelled"] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
@@ -71,6 +73,8 @@ export interface JobRecord {
   /** What the job wrote with `ctx.log`, across its attempts (cleared by a manual retry). */
   logs?: JobLogLine[];
   uniqueKey?: string;
+  /** Flow control (core/flow.ts): limits and group, computed from the payload at enqueue. */
+  flow?: JobFlow;
 }
 
 export interface NewJob {
@@ -89,6 +93,8 @@ export interface NewJob {
   uniqueKey?: string;
   /** How long a unique key holds at most, ms. */
   uniqueTtlMs?: number;
+  /** Flow control (core/flow.ts): limits and group, computed from the payload at enqueue. */
+  flow?: JobFlow;
 }
 
 export interface EnqueueResult {

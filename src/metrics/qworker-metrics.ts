@@ -42,6 +42,10 @@ export class QworkerMetrics {
   readonly runSeconds = this.registry.add(new Histogram("qworker_job_run_seconds", "How long a try ran, by its end here (completed, retried or failed)", JOB_QUEUE, DURATION_BUCKETS));
   readonly waitSeconds = this.registry.add(new Histogram("qworker_job_wait_seconds", "How long a job waited from due (runAt) to its start", JOB_QUEUE, DURATION_BUCKETS));
   private readonly jobs = this.registry.add(new Gauge("qworker_jobs", "Jobs in the store per queue and state (read at most every 5 s)", ["queue", "state"]));
+  readonly throttled = this.registry.add(
+    new Counter("qworker_jobs_throttled_total", "Times a claim found a job over a flow limit and left it waiting (read from the store: the same in every process)", ["queue", "job"]),
+  );
+  private readonly keysLimited = this.registry.add(new Gauge("qworker_flow_keys_limited", "Flow-control keys holding jobs back now (at their concurrency limit, rate-spaced or paused)", []));
   private readonly paused = this.registry.add(new Gauge("qworker_queue_paused", "1 while the queue is paused", ["queue"]));
   private readonly workers = this.registry.add(new Gauge("qworker_workers", "Worker processes with a heartbeat record: alive, or dead and not yet forgotten", ["state"]));
   private readonly workerSlots = this.registry.add(new Gauge("qworker_worker_running_jobs", "Jobs the live workers are running", []));
@@ -144,5 +148,11 @@ export class QworkerMetrics {
     this.leader.reset();
     if (report.leader) this.leader.set([report.leader.holder], 1);
     this.hasLeader.set([], report.leader ? 1 : 0);
+    this.keysLimited.set([], report.flow?.limited.length ?? 0);
+    for (const t of report.flow?.throttled ?? []) {
+      const labels = [t.queue, t.job];
+      const seen = this.throttled.get(labels);
+      if (t.count > seen) this.throttled.inc(labels, t.count - seen);
+    }
   }
 }

@@ -22,6 +22,9 @@ import type { JobTypeInfo, Operations, RetryFailedReport, ScheduleListing, Statu
 const RETRY_BATCH = 1_000;
 const RETRY_MAX = 1_000_000;
 
+/** Flow keys a status report lists at most (the busiest first). */
+export const FLOW_KEYS_SHOWN = 20;
+
 export interface LocalOperationsParams {
   store: Store;
   clock: Clock;
@@ -151,10 +154,16 @@ export class LocalOperations implements Operations {
 
   async status(): Promise<StatusReport> {
     const now = this.clock.now();
-    const [queues, records, leader] = await Promise.all([this.queues(), this.store.listWorkers({ now }), this.store.leaderGet({ name: SCHEDULER_LEASE, now })]);
+    const [queues, records, leader, flow] = await Promise.all([
+      this.queues(),
+      this.store.listWorkers({ now }),
+      this.store.leaderGet({ name: SCHEDULER_LEASE, now }),
+      this.store.flowStatus({ now, limit: FLOW_KEYS_SHOWN }),
+    ]);
     const workers = records.map(({ throughput: _, ...w }) => ({ ...w, alive: w.expiresAt > now }));
     const report: StatusReport = { store: { backend: this.store.kind, durable: this.store.durable }, queues, workers, throughput: fleetThroughput(records, now) };
     if (leader) report.leader = leader;
+    if (flow.limited.length || flow.throttled.length) report.flow = flow;
     return report;
   }
 

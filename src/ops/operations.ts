@@ -8,6 +8,7 @@
  * over a LocalOperations, so HTTP and local answers have one shape.
  */
 
+import type { FlowStatus } from "../store/store.ts";
 import type { EnqueueResult, JobRecord, JobState, LeaderInfo, QueueCounts, WorkerRecord } from "../core/types.ts";
 import type { FleetThroughput } from "../stats/throughput.ts";
 import type { JobPage, ListJobsParams } from "../store/store.ts";
@@ -44,6 +45,8 @@ export interface StatusReport {
   leader?: LeaderInfo;
   /** Tries finished per queue and minute over the last hour, summed over the workers' records. */
   throughput: FleetThroughput;
+  /** Flow control: keys holding jobs back, and how often claims found a job over a limit (issue 20). */
+  flow?: FlowStatus;
 }
 
 /** A loaded job as the dashboard's enqueue form needs it. */

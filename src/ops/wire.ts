@@ -35,6 +35,12 @@ export const jobRecordWire = z.object({
     z.object({ attempt: z.number(), at: z.number(), message: z.string(), name: z.string().optional(), stack: z.string().optional() }),
   ),
   uniqueKey: z.string().optional(),
+  flow: z
+    .object({
+      limits: z.array(z.object({ key: z.string(), max: z.number(), perMs: z.number().optional() })).optional(),
+      group: z.string().optional(),
+    })
+    .optional(),
 });
 
 export const enqueueResultWire = z.object({ id: z.string(), deduplicated: z.boolean() });
@@ -103,6 +109,14 @@ export const statusWire = z.object({
   leader: optionalLeader,
   // An older server sends none: no rates rather than a failed call.
   throughput: throughput.default({ minute: 0, queues: [] }),
+  flow: z
+    .object({
+      limited: z.array(
+        z.object({ key: z.string(), active: z.number(), max: z.number().optional(), nextAt: z.number(), waiting: z.number(), waitingSince: z.number().optional() }),
+      ),
+      throttled: z.array(z.object({ queue: z.string(), job: z.string(), count: z.number() })),
+    })
+    .optional(),
 });
 
 const jobType = z.object({

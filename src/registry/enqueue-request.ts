@@ -13,6 +13,7 @@ import { MAX_JSON_DEPTH, valueDepth } from "../core/json-depth.ts";
 import { DEFAULT_LIMITS, formatBytes, utf8Bytes, type Limits } from "../core/limits.ts";
 import type { NewJob } from "../core/types.ts";
 import { DEFAULT_ATTEMPTS, DEFAULT_UNIQUE_TTL_MS, parsePayload } from "./job-entry.ts";
+import { flowFor } from "./flow-options.ts";
 import type { Registry } from "./registry.ts";
 
 /** Nothing is scheduled further ahead than this: a typo like `--in 1e300` is refused, not stored as the year 10^290. */
@@ -95,6 +96,7 @@ export function buildNewJob(registry: Registry, req: EnqueueRequest, now: number
     runAt: runAtOf(req, now),
     uniqueKey,
     uniqueTtlMs: uniqueKey !== undefined ? (job.unique?.ttlMs ?? DEFAULT_UNIQUE_TTL_MS) : undefined,
+    flow: flowFor(job.name, job.flow, queue, registry.queueFlow[queue], parsed),
   };
 }
 

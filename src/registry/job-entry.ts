@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "../core/backoff.ts";
 import { ValidationError } from "../core/errors.ts";
+import type { EntryFlow } from "./flow-options.ts";
 import type { ExecMode, JobContext, JobDefinition } from "../sdk/define-job.ts";
 
 export const DEFAULT_ATTEMPTS = 3;
@@ -33,6 +34,8 @@ export interface JobEntry {
   mode?: ExecMode;
   /** Thread/process modes: stop a try past this much memory (MB). */
   maxMemoryMb?: number;
+  /** Flow control (concurrency, rateLimit, group), checked: turned into a record's `flow` at enqueue (flow-options.ts). */
+  flow?: EntryFlow;
   run: (payload: any, ctx: JobContext) => unknown;
   definition: JobDefinition;
 }

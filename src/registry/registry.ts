@@ -17,7 +17,8 @@ const MAX_TIMEOUT_MS = 24 * 86_400_000;
 /** Unique-key holds and retry delays: a year at most. */
 const MAX_HOLD_MS = 366 * 86_400_000;
 import { JobLoadError, UnknownJobError } from "../core/errors.ts";
-import { BACKOFF_KEYS, EXEC_MODES, isJobDefinition, JOB_SPEC_KEYS, UNIQUE_KEYS, type JobDefinition } from "../sdk/define-job.ts";
+import { BACKOFF_KEYS, CONCURRENCY_KEYS, EXEC_MODES, isJobDefinition, JOB_SPEC_KEYS, RATE_LIMIT_KEYS, UNIQUE_KEYS, type JobDefinition } from "../sdk/define-job.ts";
+import { readEntryFlow, type QueueFlow } from "./flow-options.ts";
 import { cronProblem, timezoneProblem } from "../cron/expr.ts";
 import {
   DEFAULT_ATTEMPTS,
@@ -51,6 +52,8 @@ export interface RegistryOptions {
    * as first loaded until a restart.
    */
   reload?: boolean;
+  /** The config's `queueLimits` (per queue: concurrency, rateLimit with `per` in ms): stamped on each job at enqueue. */
+  queueLimits?: Record<string, { concurrency?: { max: number }; rateLimit?: { max: number; per: number } }>;
   /** How long one module may take to load (jobLoadTimeout; default 10 s): see vet.ts. */
   loadTimeoutMs?: number;
   /** Aborted (a SIGTERM during start-up): loading stops and `load` rejects with the signal's reason. */
@@ -66,6 +69,8 @@ export class Registry {
   /** Every cron schedule: the jobs' own and the config's (see schedules.ts). */
   readonly schedules: Schedule[];
   private readonly scheduleProblems: LoadProblem[];
+  /** Each queue's own limits (config `queueLimits`), stamped on every job enqueued through this registry. */
+  queueFlow: Record<string, QueueFlow> = {};
 
   private constructor(
     private readonly byName: Map<string, JobEntry>,
@@ -118,18 +123,29 @@ export class Registry {
       }
       byName.set(entry.name, entry);
     }
-    return new Registry(byName, problems, opts.dir, opts.queues, opts.schedules ?? [], opts.configFile ?? "config");
+    return new Registry(byName, problems, opts.dir, opts.queues, opts.schedules ?? [], opts.configFile ?? "config").withQueueLimits(opts.queueLimits);
+  }
+
+  /** Sets the queues' own limits (config `queueLimits`); returns this. */
+  withQueueLimits(limits: RegistryOptions["queueLimits"]): this {
+    this.queueFlow = {};
+    for (const [queue, l] of Object.entries(limits ?? {})) {
+      this.queueFlow[queue] = { concurrency: l.concurrency, rateLimit: l.rateLimit && { max: l.rateLimit.max, perMs: l.rateLimit.per } };
+    }
+    return this;
   }
 
   /** The same jobs with another `schedules` config (a config reload, a test); its problems are this one's load problems plus the new entries'. */
   withSchedules(configured: ScheduleConfig[], configFile = "config"): Registry {
     const ownProblems = this.problems.filter((p) => !this.scheduleProblems.includes(p));
-    return new Registry(this.byName, [...ownProblems], this.dir, this.queues, configured, configFile);
+    const next = new Registry(this.byName, [...ownProblems], this.dir, this.queues, configured, configFile);
+    next.queueFlow = this.queueFlow;
+    return next;
   }
 
   /** A registry with no jobs, for commands that only inspect (status, jobs list). */
   static empty(opts: RegistryOptions): Registry {
-    return new Registry(new Map(), [], opts.dir, opts.queues, [], opts.configFile ?? "config");
+    return new Registry(new Map(), [], opts.dir, opts.queues, [], opts.configFile ?? "config").withQueueLimits(opts.queueLimits);
   }
 
   /** Throws JobLoadError listing every problem. */
@@ -254,7 +270,8 @@ function describeLoadError(err: unknown, file: string): string {
  */
 function unknownOptions(def: JobDefinition): string | undefined {
   const problems = unknownKeys(def, JOB_SPEC_KEYS, "");
-  for (const [field, known] of [["backoff", BACKOFF_KEYS], ["unique", UNIQUE_KEYS]] as const) {
+  const nested = [["backoff", BACKOFF_KEYS], ["unique", UNIQUE_KEYS], ["concurrency", CONCURRENCY_KEYS], ["rateLimit", RATE_LIMIT_KEYS]] as const;
+  for (const [field, known] of nested) {
     const value: unknown = def[field];
     if (value === undefined) continue;
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -336,6 +353,8 @@ function toEntry(file: string, module: string, def: JobDefinition, queues: strin
   if (def.maxMemoryMb !== undefined && !(Number.isInteger(def.maxMemoryMb) && def.maxMemoryMb >= minMb && def.maxMemoryMb <= maxMb)) {
     return { reason: `\`maxMemoryMb\` must be a whole number of MB from ${minMb} to ${maxMb}, got ${JSON.stringify(def.maxMemoryMb)}` };
   }
+  const flow = readEntryFlow(def);
+  if (flow && "reason" in flow) return flow;
   const backoff = mergeBackoff(def.backoff);
   if (!(backoff.delayMs >= 0 && backoff.maxMs >= backoff.delayMs && backoff.maxMs <= MAX_HOLD_MS) || !["exponential", "fixed"].includes(backoff.type)) {
     return { reason: `backoff is invalid: type must be "exponential" or "fixed", 0 <= delayMs <= maxMs <= ${formatDuration(MAX_HOLD_MS)}` };
@@ -357,6 +376,7 @@ function toEntry(file: string, module: string, def: JobDefinition, queues: strin
     maxMemoryMb: def.maxMemoryMb,
     definition: def,
   };
+  if (flow) entry.flow = flow;
   if (def.cron !== undefined) {
     const timezone = def.timezone ?? "UTC";
     const problem = typeof def.cron === "string" ? cronProblem({ expression: def.cron, timezone }) : "cron must be a string";

@@ -44,6 +44,30 @@ export interface JobContext {
   log: JobLogger;
   /** Enqueue a follow-up job; resolves to its id. */
   enqueue(name: string, payload: unknown, opts?: EnqueueOptions): Promise<string>;
+  /**
+   * The service said "slow down" (a 429): throws, and the job goes back to
+   * waiting without spending an attempt. Its flow keys (its concurrency and
+   * rate-limit keys), or its queue when it has none, start no job for `ms`.
+   */
+  rateLimited(ms: number): never;
+}
+
+/** `concurrency`: at most `max` of this job run at once across the fleet, per `key(payload)` or for the whole job. */
+export interface ConcurrencyOption<P = any> {
+  max: number;
+  key?: (payload: P) => string;
+}
+
+/**
+ * `rateLimit`: at most `max` starts per `per` ("1s", "1m", or ms), per
+ * `key(payload)` or for the whole job. Starts are spread evenly, one every
+ * per / max at most: no bursts, so any window of length `per` holds at most
+ * `max` starts.
+ */
+export interface RateLimitOption<P = any> {
+  max: number;
+  per: Duration;
+  key?: (payload: P) => string;
 }
 
 export interface JobSpec<S extends z.ZodType = z.ZodType, R = unknown> {
@@ -67,6 +91,12 @@ export interface JobSpec<S extends z.ZodType = z.ZodType, R = unknown> {
   overlap?: "skip" | "allow";
   /** Dedupe: an enqueue whose key matches a pending/active job returns that job's id. */
   unique?: { key: (payload: z.output<S>) => string; ttl?: Duration };
+  /** At most `max` running at once across every worker sharing the store (per key when `key` is given). */
+  concurrency?: ConcurrencyOption<z.output<S>>;
+  /** At most `max` starts per `per` across every worker sharing the store (per key when `key` is given); no bursts. */
+  rateLimit?: RateLimitOption<z.output<S>>;
+  /** Fair share: waiting jobs of different groups are claimed round-robin (within a priority level). */
+  group?: (payload: z.output<S>) => string;
   /** Where a try runs: the event loop (`async`), a worker thread, or a child process. Default: the server's `--mode`. */
   mode?: ExecMode;
   /** Thread and process modes: a try whose memory passes this many MB is stopped and counts as failed. */
@@ -93,6 +123,9 @@ export const JOB_SPEC_KEYS = [
   "timezone",
   "overlap",
   "unique",
+  "concurrency",
+  "rateLimit",
+  "group",
   "mode",
   "maxMemoryMb",
   "run",
@@ -101,6 +134,8 @@ export const JOB_SPEC_KEYS = [
 /** The keys of the nested `backoff` and `unique` objects, checked the same way. */
 export const BACKOFF_KEYS = ["type", "delayMs", "maxMs", "jitter"] as const satisfies readonly (keyof BackoffPolicy)[];
 export const UNIQUE_KEYS = ["key", "ttl"] as const satisfies readonly (keyof NonNullable<JobSpec["unique"]>)[];
+export const CONCURRENCY_KEYS = ["max", "key"] as const satisfies readonly (keyof ConcurrencyOption)[];
+export const RATE_LIMIT_KEYS = ["max", "per", "key"] as const satisfies readonly (keyof RateLimitOption)[];
 
 // Compile-time only: `satisfies` above stops a listed name that is not an option; these stop an
 // option that is not listed (tsc names the missing key: it "does not satisfy the constraint 'never'").
@@ -110,6 +145,8 @@ type EveryOptionListed = [
   MustBeNever<Unlisted<JobSpec, typeof JOB_SPEC_KEYS>>,
   MustBeNever<Unlisted<BackoffPolicy, typeof BACKOFF_KEYS>>,
   MustBeNever<Unlisted<NonNullable<JobSpec["unique"]>, typeof UNIQUE_KEYS>>,
+  MustBeNever<Unlisted<ConcurrencyOption, typeof CONCURRENCY_KEYS>>,
+  MustBeNever<Unlisted<RateLimitOption, typeof RATE_LIMIT_KEYS>>,
 ];
 
 export type JobDefinition<S extends z.ZodType = z.ZodType, R = unknown> = JobSpec<S, R> & { readonly [JOB_BRAND]: true };

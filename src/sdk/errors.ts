@@ -18,6 +18,22 @@ export class RetryLater extends Error {
   }
 }
 
+/**
+ * `ctx.rateLimited(ms)` throws this (a job may throw it itself): the job goes
+ * back to waiting without spending an attempt, and its flow keys (or its
+ * queue, when it has none) start no job for `pauseMs`.
+ */
+export class RateLimited extends Error {
+  readonly [BRAND] = "rate-limited";
+  constructor(
+    readonly pauseMs: number,
+    message = `rate limited: paused for ${pauseMs} ms`,
+  ) {
+    super(message);
+    this.name = "RateLimited";
+  }
+}
+
 /** Fail now, whatever attempts are left: retrying cannot help (bad input, gone resource). */
 export class Unrecoverable extends Error {
   readonly [BRAND] = "unrecoverable";
@@ -61,7 +77,7 @@ export class ShuttingDown extends Error {
   }
 }
 
-export type ControlKind = "retry-later" | "unrecoverable" | "cancelled" | "timed-out" | "shutting-down";
+export type ControlKind = "retry-later" | "rate-limited" | "unrecoverable" | "cancelled" | "timed-out" | "shutting-down";
 
 export function controlKind(err: unknown): ControlKind | undefined {
   return err !== null && typeof err === "object" ? ((err as Record<symbol, ControlKind>)[BRAND] ?? undefined) : undefined;

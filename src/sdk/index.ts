@@ -7,4 +7,4 @@
 export { z } from "zod";
 export { defineJob, isJobDefinition } from "./define-job.ts";
 export type { JobContext, JobDefinition, JobLogger, JobSpec, EnqueueOptions } from "./define-job.ts";
-export { Cancelled, RetryLater, Unrecoverable, TimedOut, ShuttingDown } from "./errors.ts";
+export { Cancelled, RateLimited, RetryLater, Unrecoverable, TimedOut, ShuttingDown } from "./errors.ts";

@@ -100,6 +100,11 @@ export interface ReleaseParams {
   workerId: string;
   /** Back to `waiting` without spending an attempt (graceful shutdown). */
   jobs: LeaseRef[];
+  /**
+   * ctx.rateLimited: also pause each job's flow keys (src/core/flow.ts), or
+   * its queue when it has none, until now + ms: no job carrying them starts before.
+   */
+  pause?: { ms: number; now: number };
 }
 
 export interface ProgressParams extends LeaseRef {
@@ -194,6 +199,28 @@ export interface WaitForWorkParams {
   maxWaitMs: number;
 }
 
+/** A flow key holding jobs back (core/flow.ts): they wait, parked, until it frees up. */
+export interface LimitedKey {
+  key: string;
+  /** Jobs holding a concurrency slot of the key. */
+  active: number;
+  /** The key's concurrency bound, if it has one. */
+  max?: number;
+  /** Epoch ms before which no job of the key starts (rate spacing, ctx.rateLimited); 0: none. */
+  nextAt: number;
+  /** Jobs waiting for the key. */
+  waiting: number;
+  /** Epoch ms since which the first of them has been due (its runAt). */
+  waitingSince?: number;
+}
+
+export interface FlowStatus {
+  /** Keys holding jobs back now, most waiting first, at most `limit`. */
+  limited: LimitedKey[];
+  /** How many times a claim found a job over a limit, per queue and job, since the store was made. */
+  throttled: { queue: string; job: string; count: number }[];
+}
+
 export interface Store {
   readonly kind: StoreKind;
   /** False for memory: everything is lost on exit. */
@@ -275,6 +302,8 @@ export interface Store {
   /** Deletes a job that is not active. */
   removeJob(id: string): Promise<void>;
   pauseQueue(queue: string): Promise<void>;
+  /** Flow control at a glance (status, dashboard, metrics): bounded by `limit` keys. */
+  flowStatus(params: { now: number; limit: number }): Promise<FlowStatus>;
   resumeQueue(queue: string): Promise<void>;
 
   // ---- fleet -----------------------------------------------------------

@@ -13,7 +13,7 @@ import { toError } from "../core/errors.ts";
 import type { JobEntry } from "../registry/job-entry.ts";
 import { parsePayload } from "../registry/job-entry.ts";
 import type { EnqueueOptions, JobContext, JobLogger } from "../sdk/define-job.ts";
-import { TimedOut, Unrecoverable } from "../sdk/errors.ts";
+import { RateLimited, TimedOut, Unrecoverable } from "../sdk/errors.ts";
 import type { ReservedJob } from "../store/store.ts";
 import { Deadlines, type Deadline } from "./deadlines.ts";
 import type { TryAbort } from "./try-abort.ts";
@@ -66,6 +66,10 @@ class TryContext implements JobContext {
     this.maxAttempts = job.maxAttempts;
     this.progress = (pct, msg) => p.progress(clampPct(pct), msg);
     this.enqueue = p.enqueue;
+  }
+
+  rateLimited(ms: number): never {
+    throw new RateLimited(ms);
   }
 
   get signal(): AbortSignal {

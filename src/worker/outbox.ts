@@ -95,6 +95,8 @@ async function writeOne(store: Store, p: Pending, now: number): Promise<void> {
       return store.cancelHeld({ ...ref, now });
     case "release":
       return store.release({ workerId: p.workerId, jobs: [{ id: p.id, token: p.token }] });
+    case "throttle":
+      return store.release({ workerId: p.workerId, jobs: [{ id: p.id, token: p.token }], pause: { ms: o.pauseMs, now } });
     case "complete":
       return store.complete({ workerId: p.workerId, jobs: [p], now });
     case "stall":

@@ -11,7 +11,8 @@ import { backoffDelay } from "../core/backoff.ts";
 import { toError } from "../core/errors.ts";
 import { DEFAULT_LIMITS, formatBytes, utf8Bytes } from "../core/limits.ts";
 import type { JobEntry } from "../registry/job-entry.ts";
-import { controlKind, Unrecoverable, type RetryLater } from "../sdk/errors.ts";
+import { controlKind, Unrecoverable, type RateLimited, type RetryLater } from "../sdk/errors.ts";
+import { FLOW_PAUSE_RANGE_MS } from "../core/flow.ts";
 import type { ReservedJob } from "../store/store.ts";
 import type { TryEnding } from "./execute.ts";
 
@@ -27,6 +28,8 @@ export type Outcome =
   | { kind: "fail"; error: Error }
   | { kind: "cancel" }
   | { kind: "release" }
+  /** ctx.rateLimited(ms): back to waiting without spending an attempt; its flow keys (or queue) pause for pauseMs. */
+  | { kind: "throttle"; pauseMs: number }
   | { kind: "drop" }
   /** Give the lease up now: the scheduler's rescuer puts the job back and counts a stall. */
   | { kind: "stall"; error: Error };
@@ -72,10 +75,17 @@ export function decideOutcome(p: {
   const kind = controlKind(error);
   if (kind === "cancelled") return { kind: "cancel" };
   if (kind === "shutting-down") return { kind: "release" };
+  if (kind === "rate-limited") return { kind: "throttle", pauseMs: clampPause((error as RateLimited).pauseMs) };
   if (kind === "unrecoverable" || !p.entry) return { kind: "fail", error };
   const attemptsMade = p.job.attemptsMade + 1;
   if (attemptsMade >= p.job.maxAttempts) return { kind: "fail", error };
   const delay = kind === "retry-later" ? Math.max(0, (error as RetryLater).delayMs) : backoffDelay(p.entry.backoff, attemptsMade, p.random);
   // RetryLater(1e300) or NaN must not store a date no one can print: a year at most.
   return { kind: "retry", error, retryAt: p.now + (Number.isFinite(delay) ? Math.min(delay, MAX_RETRY_DELAY_MS) : MAX_RETRY_DELAY_MS) };
+}
+
+/** A pause of NaN, 0 or a year is clamped into FLOW_PAUSE_RANGE_MS: a bad value must not stop a key for good. */
+function clampPause(ms: number): number {
+  const [min, max] = FLOW_PAUSE_RANGE_MS;
+  return Number.isFinite(ms) ? Math.min(max, Math.max(min, Math.round(ms))) : min;
 }

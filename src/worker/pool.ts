@@ -406,6 +406,7 @@ export class WorkerPool implements Service {
     else if (o.kind === "fail") log.error("job failed", { ...fields, error: err });
     else if (o.kind === "cancel") log.info("job cancelled itself", fields);
     else if (o.kind === "release") log.info("job put back (shutdown)", fields);
+    else if (o.kind === "throttle") log.info("job rate limited: put back, its keys pause", { ...fields, pauseMs: o.pauseMs });
     else if (o.kind === "stall") log.warn("job stalled: the thread or process running it died; the rescuer puts it back", { ...fields, error: err?.message });
     if (o.kind === "complete" || o.kind === "retry" || o.kind === "fail") this.throughput.record(w.queue, o.kind === "complete", this.opts.clock.now());
     if (this.events.listens("job:end")) this.events.emit("job:end", { id: w.id, name: w.name, queue: w.queue, attempt: w.attempt, outcome: o.kind, error: err?.message, durationMs, waitMs });

@@ -33,5 +33,5 @@ describeNeeding("postgres")("postgres", () => {
         await db.dropSchema(schema);
       },
     };
-  });
+  }, { flow: false });
 });

@@ -22,6 +22,7 @@ import type {
 import { within } from "../helpers/wait.ts";
 import { seeded } from "../fuzz/random.ts";
 import { scanCounts } from "./differential.ts";
+import { describeFlowContract } from "./flow-contract.ts";
 
 export interface StoreUnderTest {
   store: Store;
@@ -39,7 +40,14 @@ function job(name: string, extra: Partial<NewJob> = {}): NewJob {
   return { name, queue: "default", data: { name }, maxAttempts: 3, ...extra };
 }
 
-export function describeStore(label: string, factory: StoreFactory): void {
+export interface ContractOptions {
+  /** Flow control (issue 20) is enforced; false only for a store that has not implemented it yet. Default true. */
+  flow?: boolean;
+  /** Fair-share groups are honoured (round-robin places in line). Default true. */
+  groups?: boolean;
+}
+
+export function describeStore(label: string, factory: StoreFactory, opts: ContractOptions = {}): void {
   describe(`Store contract: ${label}`, () => {
     let clock: FakeClock;
     let store: Store;
@@ -818,5 +826,7 @@ export function describeStore(label: string, factory: StoreFactory): void {
       await store.appendLogs({ id: r.id, token: j.lease.token, lines: [line(3), line(4), line(5), line(6)], keep: 5 });
       expect((await store.getJob(r.id))!.logs!.map((l) => l.msg)).toEqual(["line 2", "line 3", "line 4", "line 5", "line 6"]);
     });
+
+    if (opts.flow !== false) describeFlowContract(() => ({ store, clock }), { groups: opts.groups !== false });
   });
 }

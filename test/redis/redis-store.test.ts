@@ -72,6 +72,22 @@ describeNeeding("redis-server")("redis store", () => {
     for (const k of keys) expect(k.startsWith(`{${prefix}}:`)).toBe(true);
   });
 
+  test("flow control keeps bounded state: a finished concurrency key is gone at once, a rate key once its spacing passed and the rescuer swept", async () => {
+    const clock = new FakeClock();
+    const store = await makeStore(clock);
+    const flow = (i: number) => ({ limits: [{ key: `j:r:${i}`, max: 1, perMs: 60_000 }, { key: `j:c:${i}`, max: 2 }] });
+    await store.enqueue({ jobs: Array.from({ length: 20 }, (_, i) => job(i, { flow: flow(i) })), now: clock.now() });
+    const got = await store.reserve({ queues: Q, workerId: "w", max: 20, leaseMs: 30_000, now: clock.now() });
+    expect(got.length).toBe(20);
+    await store.complete({ workerId: "w", jobs: got.map((j) => ({ id: j.id, token: j.lease.token })), now: clock.now() });
+    const flowKeys = async () => (await admin.keys(`{${prefix}}:fk:*`)).sort();
+    expect((await flowKeys()).every((k) => k.includes(":fk:j:r:"))).toBe(true);
+    expect((await flowKeys()).length).toBe(20);
+    clock.advance(60_000);
+    await store.rescueExpired({ maxStalls: 2, limit: 100, now: clock.now() });
+    expect(await flowKeys()).toEqual([]);
+  });
+
   test("a batch larger than one script enqueues atomically and in order", async () => {
     const store = await makeStore();
     const specs = Array.from({ length: 2_500 }, (_, i) => job(i));

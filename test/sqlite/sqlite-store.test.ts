@@ -234,3 +234,22 @@ describe("waiting for work", () => {
     await within(waiting, 2_000, "waitForWork after close");
   });
 });
+
+describe("flow control state stays bounded", () => {
+  test("a rate key's row outlives its last start only until its spacing passes: the rescuer's pass drops it; a finished concurrency key goes at once", async () => {
+    const path = join(dir, "qworker.db");
+    const store = await openStore(path);
+    await store.enqueue({ jobs: Array.from({ length: 20 }, (_, i) => job(`r${i}`, { flow: { limits: [{ key: `j:r:${i}`, max: 1, perMs: 60_000 }, { key: `j:c:${i}`, max: 2 }] } })), now: clock.now() });
+    const got = await store.reserve({ queues: ["default"], workerId: "w", max: 20, leaseMs: 30_000, now: clock.now() });
+    expect(got.length).toBe(20);
+    await store.complete({ workerId: "w", jobs: got.map((j) => ({ id: j.id, token: j.lease.token })), now: clock.now() });
+    const raw = new Database(path, { readonly: true });
+    const keys = () => (raw.query("SELECT key FROM flow_keys ORDER BY key").all() as { key: string }[]).map((r) => r.key);
+    expect(keys().every((k) => k.startsWith("j:r:"))).toBe(true);
+    expect(keys().length).toBe(20);
+    clock.advance(60_000);
+    await store.rescueExpired({ maxStalls: 2, limit: 100, now: clock.now() });
+    expect(keys()).toEqual([]);
+    raw.close();
+  });
+});

@@ -37,10 +37,10 @@ describe("unknown options in defineJob", () => {
     expect(await problemsOf('{ timeZone: "UTC", run() {} }')).toEqual(["unknown option `timeZone` in defineJob({...}); did you mean `timezone`?"]);
   });
 
-  test("`retries` and `concurrency` have no close match: the message lists every known option", async () => {
-    const [reason] = await problemsOf('{ retries: 3, concurrency: 2, run() {} }');
+  test("`retries` and `workers` have no close match: the message lists every known option", async () => {
+    const [reason] = await problemsOf('{ retries: 3, workers: 2, run() {} }');
     expect(reason).toContain("unknown option `retries`");
-    expect(reason).toContain("unknown option `concurrency`");
+    expect(reason).toContain("unknown option `workers`");
     expect(reason).toContain(`known options: ${JOB_SPEC_KEYS.join(", ")}`);
   });
 
@@ -63,11 +63,26 @@ describe("unknown options in defineJob", () => {
       name: "every", queue: "low", schema: z.object({ to: z.string() }), attempts: 2,
       backoff: { type: "fixed", delayMs: 5, maxMs: 5, jitter: false }, timeout: "1s", priority: 1,
       cron: "0 3 * * *", cronPayload: { to: "x" }, timezone: "UTC", overlap: "allow",
-      unique: { key: (p) => p.to, ttl: "1m" }, mode: "thread", maxMemoryMb: 256, run: () => {},
+      unique: { key: (p) => p.to, ttl: "1m" }, mode: "thread", maxMemoryMb: 256,
+      concurrency: { max: 3, key: (p) => p.to }, rateLimit: { max: 50, per: "1s", key: (p) => p.to }, group: (p) => p.to, run: () => {},
     }`;
     expect(await problemsOf(every)).toEqual([]);
     for (const key of JOB_SPEC_KEYS) expect(every).toContain(`${key}:`);
     expect(await problemsOf('{ attempts: "5", run() {} }')).toEqual(["attempts must be a whole number from 1 to 1000, got 5"]);
+  });
+
+  test("flow options are bounded, and a bad one names its field", async () => {
+    expect(await problemsOf("{ concurrency: { max: 0 }, run() {} }")).toEqual(["concurrency.max must be a whole number from 1 to 100,000, got 0"]);
+    expect(await problemsOf("{ concurrency: { max: 100001 }, run() {} }")).toEqual(["concurrency.max must be a whole number from 1 to 100,000, got 100001"]);
+    expect(await problemsOf("{ concurrency: 3, run() {} }")).toEqual(["`concurrency` must be an object with `max`, `key`"]);
+    expect(await problemsOf("{ concurrency: { max: 2, key: 'tenant' }, run() {} }")).toEqual(["concurrency.key must be a function (payload) => string"]);
+    expect(await problemsOf("{ concurrency: { max: 2, keys: () => 'x' }, run() {} }")).toEqual(["unknown option `concurrency.keys` in defineJob({...}); did you mean `concurrency.key`?"]);
+    expect(await problemsOf('{ rateLimit: { max: -5, per: "1s" }, run() {} }')).toEqual(["rateLimit.max must be a whole number from 1 to 100,000, got -5"]);
+    expect((await problemsOf('{ rateLimit: { max: 5, per: "soon" }, run() {} }'))[0]).toStartWith('rateLimit.per: "soon" is not a duration');
+    expect(await problemsOf('{ rateLimit: { max: 5, per: "10ms" }, run() {} }')).toEqual(['rateLimit.per must be from 100ms to 1d0h, got "10ms"']);
+    expect(await problemsOf('{ rateLimit: { max: 5, per: "2d" }, run() {} }')).toEqual(['rateLimit.per must be from 100ms to 1d0h, got "2d"']);
+    expect(await problemsOf("{ rateLimit: { max: 5 }, run() {} }")).toEqual(["rateLimit.per must be a duration such as \"1s\" or \"1m\", got undefined"]);
+    expect(await problemsOf("{ group: 'tenant', run() {} }")).toEqual(["group must be a function (payload) => string"]);
   });
 
   test("closestName: within a third of the name's length, case-insensitive, swaps count once", () => {
@@ -75,7 +90,8 @@ describe("unknown options in defineJob", () => {
     expect(closestName("attmepts", JOB_SPEC_KEYS)).toBe("attempts");
     expect(closestName("CRON", JOB_SPEC_KEYS)).toBe("cron");
     expect(closestName("retries", JOB_SPEC_KEYS)).toBeUndefined();
-    expect(closestName("concurrency", JOB_SPEC_KEYS)).toBeUndefined();
+    expect(closestName("concurency", JOB_SPEC_KEYS)).toBe("concurrency");
+    expect(closestName("ratelimit", JOB_SPEC_KEYS)).toBe("rateLimit");
     expect(closestName("mdoe", JOB_SPEC_KEYS)).toBe("mode");
   });
 });

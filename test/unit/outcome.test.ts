@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_BACKOFF } from "../../src/core/backoff.ts";
 import type { JobEntry } from "../../src/registry/job-entry.ts";
-import { Cancelled, RetryLater, ShuttingDown, TimedOut, Unrecoverable } from "../../src/sdk/errors.ts";
+import { Cancelled, RateLimited, RetryLater, ShuttingDown, TimedOut, Unrecoverable } from "../../src/sdk/errors.ts";
 import type { ReservedJob } from "../../src/store/store.ts";
 import { decideOutcome } from "../../src/worker/outcome.ts";
 
@@ -39,6 +39,13 @@ describe("decideOutcome", () => {
     expect(decide({ ok: false, error: new RetryLater(42) }, undefined, job(2))).toMatchObject({ kind: "fail" });
     expect(decide({ ok: false, error: new Unrecoverable("bad") })).toMatchObject({ kind: "fail" });
     expect(decide({ ok: false, error: new Cancelled() })).toEqual({ kind: "cancel" });
+  });
+
+  test("ctx.rateLimited (RateLimited) hands the job back with its pause, on any attempt, clamped to 1 ms .. 1 day", () => {
+    expect(decide({ ok: false, error: new RateLimited(1_500) })).toEqual({ kind: "throttle", pauseMs: 1_500 });
+    expect(decide({ ok: false, error: new RateLimited(1_500) }, undefined, job(2))).toEqual({ kind: "throttle", pauseMs: 1_500 });
+    expect(decide({ ok: false, error: new RateLimited(Number.NaN) })).toEqual({ kind: "throttle", pauseMs: 1 });
+    expect(decide({ ok: false, error: new RateLimited(1e15) })).toEqual({ kind: "throttle", pauseMs: 86_400_000 });
   });
 
   test("abort reasons: lost lease drops, shutdown releases, timeout is a failed try", () => {

@@ -6,7 +6,7 @@
  */
 
 import { describe, expect, test } from "bun:test";
-import { controlKind, RetryLater, TimedOut, Unrecoverable } from "../../src/sdk/errors.ts";
+import { controlKind, RateLimited, RetryLater, TimedOut, Unrecoverable } from "../../src/sdk/errors.ts";
 import { decodeFromHost, decodeToHost, encodeFromHost, encodeToHost, fromWireError, toWireError, type FromHost, type ToHost } from "../../src/worker/executors/wire.ts";
 
 const viaJson = <T>(v: T): T => JSON.parse(JSON.stringify(v));
@@ -44,6 +44,9 @@ describe("wire", () => {
     const later = fromWireError(viaJson(toWireError(new RetryLater(1500, "soon"))));
     expect(controlKind(later)).toBe("retry-later");
     expect(later).toMatchObject({ delayMs: 1500, message: "soon" });
+    const limited = fromWireError(viaJson(toWireError(new RateLimited(2500))));
+    expect(controlKind(limited)).toBe("rate-limited");
+    expect(limited).toMatchObject({ pauseMs: 2500 });
     const timeout = fromWireError(viaJson(toWireError(new TimedOut(1000))));
     expect(controlKind(timeout)).toBe("timed-out");
     expect(timeout.message).toBe("timed out after 1s");

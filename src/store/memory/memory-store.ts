@@ -32,6 +32,7 @@ import {
   type CancelHeldParams,
   type CompleteParams,
   type EnqueueParams,
+  type FlowStatus,
   type ExtendLeasesParams,
   type FailParams,
   type HeartbeatParams,
@@ -59,6 +60,10 @@ import { WorkSignal } from "./work-signal.ts";
 import { expiredIds, pageOf } from "./queries.ts";
 import { copy, isLive, newRecord, reservedCopy } from "./records.ts";
 import { WaitingLine, type Slot } from "./waiting-line.ts";
+import { FlowBook } from "./flow-book.ts";
+
+/** Idle flow keys the rescuer's pass forgets at most, per call. */
+const FLOW_SWEEP = 1_000;
 
 interface Due {
   runAt: number;
@@ -85,6 +90,11 @@ export class MemoryStore implements Store {
   private closed = false;
 
   private readonly fleet: MemoryFleet;
+  /** Flow control: keys, parked jobs, groups (flow-book.ts). */
+  readonly flow = new FlowBook(
+    (rec) => this.pushWaiting(rec),
+    (slot) => slot.rec.state === "waiting" && this.seqOf.get(slot.rec.id) === slot.seq,
+  );
 
   /** The clock only times waits; every recorded time comes from the caller. */
   constructor(private readonly clock: Clock) {
@@ -122,7 +132,7 @@ export class MemoryStore implements Store {
       const rec = newRecord(spec.id ?? String(++this.lastId), spec, now);
       this.jobs.set(rec.id, rec);
       this.tally.add(rec.queue, rec.state);
-      this.seqOf.set(rec.id, this.nextSeq++);
+      this.seqOf.set(rec.id, this.seqFor(rec));
       if (uniqueRef) this.unique.set(uniqueRef, { id: rec.id, until: now + (spec.uniqueTtlMs ?? DEFAULT_UNIQUE_TTL_MS) });
       if (rec.state === "waiting") this.pushWaiting(rec);
       else this.delayed.push({ runAt: rec.runAt, id: rec.id });
@@ -138,10 +148,11 @@ export class MemoryStore implements Store {
     const { now } = p;
     if (p.complete?.length) this.completeSync(p.workerId, p.complete, now);
     this.promoteDueSync(PROMOTE_IN_RESERVE, now);
+    this.flow.wake(now);
     const names = p.names && new Set(p.names);
     const out: ReservedJob[] = [];
     for (const queue of p.queues) {
-      if (this.paused.has(queue)) continue;
+      if (this.paused.has(queue) || this.flow.held(queue, now)) continue;
       const line = this.waiting.get(queue);
       if (!line) continue;
       // Jobs no name of this worker matches wait for a worker that has them loaded; they go back after the loop.
@@ -155,6 +166,8 @@ export class MemoryStore implements Store {
           (skipped ??= []).push(slot);
           continue;
         }
+        // Over a limit: parked on its key (flow-book.ts), not started, no attempt spent.
+        if (rec.flow?.limits && !this.flow.tryStart(rec, slot, rec.flow.limits, now)) continue;
         const token = (rec.lease?.token ?? 0) + 1;
         this.moveTo(rec, "active");
         rec.startedAt = now;
@@ -187,6 +200,7 @@ export class MemoryStore implements Store {
     for (const ref of jobs) {
       const rec = this.held(ref, workerId);
       if (!rec) continue;
+      this.flow.give(rec, now);
       this.moveTo(rec, "completed");
       rec.attemptsMade += 1;
       rec.result = ref.result;
@@ -199,6 +213,7 @@ export class MemoryStore implements Store {
     const rec = this.held(p, p.workerId);
     if (!rec) return;
     const { now } = p;
+    this.flow.give(rec, now);
     rec.attemptsMade += 1;
     rec.errors.push({ ...p.error, at: now });
     this.active.delete(rec.id);
@@ -218,6 +233,7 @@ export class MemoryStore implements Store {
   async cancelHeld(p: CancelHeldParams): Promise<void> {
     const rec = this.held(p, p.workerId);
     if (!rec) return;
+    this.flow.give(rec, p.now);
     this.moveTo(rec, "cancelled");
     rec.finishedAt = p.now;
     this.settle(rec);
@@ -228,6 +244,13 @@ export class MemoryStore implements Store {
       const rec = this.held(ref, p.workerId);
       if (!rec) continue;
       this.active.delete(rec.id);
+      if (p.pause) {
+        this.flow.give(rec, p.pause.now);
+        this.flow.pause(rec, p.pause.now + p.pause.ms, p.pause.now);
+      } else {
+        // No clock here (a shutdown release has no `now`): the start time errs on the safe side, a wake that finds nothing to do.
+        this.flow.give(rec, rec.startedAt ?? 0);
+      }
       this.moveTo(rec, "waiting");
       rec.lease = { ...rec.lease!, until: 0 };
       this.pushWaiting(rec);
@@ -249,7 +272,9 @@ export class MemoryStore implements Store {
   async waitForWork(p: WaitForWorkParams): Promise<void> {
     if (p.signal.aborted || this.closed || this.hasReady(p.queues)) return;
     const next = this.delayed.peek();
-    const untilDue = next ? Math.max(0, next.runAt - this.clock.now()) : p.maxWaitMs;
+    const clockNow = this.clock.now();
+    const due = Math.min(next ? next.runAt : Infinity, this.flow.nextWake(clockNow) ?? Infinity);
+    const untilDue = Number.isFinite(due) ? Math.max(0, due - clockNow) : p.maxWaitMs;
     await this.signal.wait(Math.min(p.maxWaitMs, untilDue), p.signal);
   }
 
@@ -272,12 +297,15 @@ export class MemoryStore implements Store {
   async rescueExpired(p: RescueParams): Promise<RescueResult> {
     const { now } = p;
     const dead = this.fleet.deadWorkers(now);
+    this.flow.sweep(now, FLOW_SWEEP);
     const result: RescueResult = { rescued: [], failed: [] };
     for (const id of this.active) {
       if (result.rescued.length + result.failed.length >= p.limit) break;
       const rec = this.jobs.get(id)!;
       if (rec.lease!.until >= now && !dead.has(rec.lease!.workerId)) continue;
       this.active.delete(id);
+      // The dead worker's slots come back with its jobs.
+      this.flow.give(rec, now);
       rec.stalls += 1;
       if (rec.stalls > p.maxStalls) {
         this.moveTo(rec, "failed");
@@ -366,7 +394,8 @@ export class MemoryStore implements Store {
     rec.result = undefined;
     rec.progress = undefined;
     delete rec.logs;
-    this.seqOf.set(id, this.nextSeq++);
+    this.flow.forget(id);
+    this.seqOf.set(id, this.seqFor(rec));
     this.pushWaiting(rec);
     this.signal.wakeAll();
   }
@@ -374,6 +403,8 @@ export class MemoryStore implements Store {
   async cancelJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
     const rec = this.mustGet(id);
     if (!isLive(rec)) throw new InvalidStateError(`job ${id} is already ${rec.state}; only waiting, delayed or active jobs can be cancelled`);
+    if (rec.state === "active") this.flow.give(rec, now);
+    this.flow.forget(id);
     this.moveTo(rec, "cancelled");
     rec.finishedAt = now;
     this.settle(rec);
@@ -388,6 +419,10 @@ export class MemoryStore implements Store {
 
   async pauseQueue(queue: string): Promise<void> {
     this.paused.add(queue);
+  }
+
+  async flowStatus(p: { now: number; limit: number }): Promise<FlowStatus> {
+    return this.flow.status(p.limit);
   }
 
   async resumeQueue(queue: string): Promise<void> {
@@ -434,6 +469,14 @@ export class MemoryStore implements Store {
     line.insert({ rec, seq: this.seqOf.get(rec.id)! });
   }
 
+  /** A new place in line for a job joining its queue: the back, or its group's turn (fair share). */
+  private seqFor(rec: JobRecord): number {
+    const seq = this.nextSeq++;
+    const group = rec.flow?.group;
+    if (group === undefined || rec.state !== "waiting") return seq;
+    return this.flow.fairSeq(rec.queue, rec.priority, group, this.waiting.get(rec.queue)?.headSeq(rec.priority) ?? seq);
+  }
+
   /** Every state change: the counts follow. */
   private moveTo(rec: JobRecord, state: JobState): void {
     this.tally.move(rec.queue, rec.state, state);
@@ -447,7 +490,7 @@ export class MemoryStore implements Store {
       const rec = this.jobs.get(due.id);
       if (!rec || rec.state !== "delayed" || rec.runAt !== due.runAt) continue;
       this.moveTo(rec, "waiting");
-      this.seqOf.set(rec.id, this.nextSeq++);
+      this.seqOf.set(rec.id, this.seqFor(rec));
       this.pushWaiting(rec);
       moved++;
     }
@@ -458,7 +501,8 @@ export class MemoryStore implements Store {
   private hasReady(queues: string[]): boolean {
     const top = this.delayed.peek();
     if (top && top.runAt <= this.clock.now()) return true;
-    return queues.some((q) => !this.paused.has(q) && (this.waiting.get(q)?.size ?? 0) > 0);
+    const now = this.clock.now();
+    return queues.some((q) => !this.paused.has(q) && !this.flow.held(q, now) && (this.waiting.get(q)?.size ?? 0) > 0);
   }
 
   /** The record if `workerId` still holds this reservation, else undefined. */
@@ -483,6 +527,7 @@ export class MemoryStore implements Store {
     if (!rec) return;
     this.tally.add(rec.queue, rec.state, -1);
     this.settle(rec);
+    this.flow.forget(id);
     this.jobs.delete(id);
     this.seqOf.delete(id);
   }

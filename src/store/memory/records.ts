@@ -22,6 +22,7 @@ export function newRecord(id: string, spec: NewJob, now: number): JobRecord {
     createdAt: now,
     errors: [],
     uniqueKey: spec.uniqueKey,
+    ...(spec.flow ? { flow: spec.flow } : {}),
   };
 }
 

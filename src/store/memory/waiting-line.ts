@@ -87,6 +87,20 @@ export class WaitingLine {
     this.count++;
   }
 
+  /** The entry that `shift` would take next (stale or not), without taking it. */
+  peekFront(): Slot | undefined {
+    for (const priority of this.order) {
+      const slot = this.levels.get(priority)!.peek();
+      if (slot) return slot;
+    }
+    return undefined;
+  }
+
+  /** The sequence number at the front of one priority level (stale or not), if it has any. */
+  headSeq(priority: number): number | undefined {
+    return this.levels.get(priority)?.peek()?.seq;
+  }
+
   /** The front entry of the first non-empty level, taken out; stale or not, the caller decides. */
   shift(): Slot | undefined {
     // Emptied levels ahead of the first busy one are dropped, so a claim never walks past them twice.

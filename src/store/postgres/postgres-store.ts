@@ -48,6 +48,7 @@ import {
   type CancelHeldParams,
   type CompleteParams,
   type EnqueueParams,
+  type FlowStatus,
   type ExtendLeasesParams,
   type FailParams,
   type HeartbeatParams,
@@ -394,6 +395,11 @@ export class PostgresStore implements Store {
     if ((await this.q("removeJob", this.st.remove, [id])).length) return;
     await this.stateOf("removeJob", id);
     throw new InvalidStateError(`job ${id} is active; cancel it first, then remove it`);
+  }
+
+  /** Flow control is not enforced on PostgreSQL yet (issue 20): nothing is ever held back. */
+  async flowStatus(_p: { now: number; limit: number }): Promise<FlowStatus> {
+    return { limited: [], throttled: [] };
   }
 
   async pauseQueue(queue: string): Promise<void> {

@@ -35,7 +35,7 @@ export type SlotRunner = (slot: Slot, name: ScriptName, key: string, args: Scrip
 
 export interface SlotBatch {
   slot: Slot;
-  /** 10 enqueue fields per job (codec.ts enqueueArgs). */
+  /** 11 enqueue fields per job (codec.ts enqueueArgs). */
   args: string[][];
   /** Where each job sits in the caller's batch. */
   positions: number[];

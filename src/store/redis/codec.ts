@@ -45,6 +45,7 @@ export function decodeJob(id: string, h: Fields): JobRecord | undefined {
   if (h.l !== undefined) rec.logs = h.l.split("\n").map((line) => JSON.parse(line));
   if (h.o !== undefined) rec.result = JSON.parse(h.o);
   if (h.y !== undefined) rec.uniqueKey = h.y;
+  if (h.fl !== undefined) rec.flow = JSON.parse(h.fl);
   return rec;
 }
 
@@ -113,7 +114,7 @@ export function toJson(value: unknown, what: string): string {
 /** Explicit ids are at most this many bytes: the listing index keeps an id's length in one byte. */
 export const MAX_ID_LENGTH = 255;
 
-/** The 10 ARGV fields of one job in enqueue.lua; a job without an id is numbered by the script. */
+/** The 11 ARGV fields of one job in enqueue.lua; a job without an id is numbered by the script. */
 export function enqueueArgs(spec: NewJob, now: number): string[] {
   if (spec.id !== undefined && (spec.id.length === 0 || Buffer.byteLength(spec.id) > MAX_ID_LENGTH)) {
     throw new TypeError(`job id "${spec.id.slice(0, 40)}" must be 1-${MAX_ID_LENGTH} bytes long`);
@@ -130,5 +131,6 @@ export function enqueueArgs(spec: NewJob, now: number): string[] {
     String(spec.runAt ?? now),
     spec.uniqueKey === undefined ? "" : `k${spec.uniqueKey}`,
     String(ttl),
+    spec.flow === undefined ? "" : JSON.stringify(spec.flow),
   ];
 }

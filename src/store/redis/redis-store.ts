@@ -47,6 +47,8 @@ import {
   type CompleteParams,
   type CompletedJob,
   type EnqueueParams,
+  type FlowStatus,
+  type LimitedKey,
   type ExtendLeasesParams,
   type FailParams,
   type HeartbeatParams,
@@ -313,7 +315,7 @@ export class RedisStore implements Store {
   async release(p: ReleaseParams): Promise<void> {
     if (p.jobs.length === 0) return;
     await Promise.all(
-      [...(await this.routes.groupRefs(p.jobs))].map(([slot, refs]) => this.script(slot, "release", slot.keys.active, [p.workerId, ...refs.flatMap((j) => [j.id, String(j.token)])])),
+      [...(await this.routes.groupRefs(p.jobs))].map(([slot, refs]) => this.script(slot, "release", slot.keys.active, [p.workerId, p.pause ? String(p.pause.now + p.pause.ms) : "", p.pause ? String(p.pause.now) : "", ...refs.flatMap((j) => [j.id, String(j.token)])])),
     );
   }
 
@@ -477,6 +479,29 @@ export class RedisStore implements Store {
   async pauseQueue(queue: string): Promise<void> {
     const slot = this.routes.layout.slotOfQueue(queue);
     await this.guard(() => this.client.sadd(slot.keys.paused, queue));
+  }
+
+  async flowStatus(p: { now: number; limit: number }): Promise<FlowStatus> {
+    const limited: LimitedKey[] = [];
+    const throttled = new Map<string, number>();
+    for (const slot of this.routes.layout.slots) {
+      const [keys, counts] = (await this.script(slot, "flowStatus", `${slot.keys.base}fpk`, [Math.max(1, p.limit)])) as [string[][], string[]];
+      for (const [key, active, max, nextAt, parked, since] of keys) {
+        const k: LimitedKey = { key, active: Number(active), nextAt: Number(nextAt), waiting: Number(parked) };
+        if (max !== "") k.max = Number(max);
+        if (since !== "") k.waitingSince = Number(since);
+        limited.push(k);
+      }
+      for (let i = 0; i + 1 < counts.length; i += 2) throttled.set(counts[i], (throttled.get(counts[i]) ?? 0) + Number(counts[i + 1]));
+    }
+    limited.sort((a, b) => b.waiting - a.waiting || (a.key < b.key ? -1 : 1));
+    return {
+      limited: limited.slice(0, p.limit),
+      throttled: [...throttled].map(([k, count]) => {
+        const [queue, job] = k.split("\u0000");
+        return { queue, job, count };
+      }),
+    };
   }
 
   async resumeQueue(queue: string): Promise<void> {

@@ -4,8 +4,8 @@
  * ioredis `defineCommand` runs them with EVALSHA (EVAL on a connection's
  * first use, and again on NOSCRIPT after a Redis restart or SCRIPT FLUSH).
  * Every script takes exactly one KEYS entry (for routing); see its header.
- * The shared helpers lua/lib.lua, lib-index.lua and lib-jobs.lua are
- * prepended to each, in that order.
+ * The shared helpers lua/lib.lua, lib-index.lua, lib-flow.lua and
+ * lib-jobs.lua are prepended to each, in that order.
  *
  * Each script declares, in a Redis 7 shebang (`#!lua flags=...`), how it
  * behaves when Redis is over `maxmemory` (noeviction):
@@ -28,6 +28,7 @@ import type { Cluster } from "ioredis";
 import type Redis from "ioredis";
 import lib from "./lua/lib.lua" with { type: "text" };
 import libIndex from "./lua/lib-index.lua" with { type: "text" };
+import libFlow from "./lua/lib-flow.lua" with { type: "text" };
 import libJobs from "./lua/lib-jobs.lua" with { type: "text" };
 import appendLogs from "./lua/append-logs.lua" with { type: "text" };
 import cancelHeld from "./lua/cancel-held.lua" with { type: "text" };
@@ -47,6 +48,7 @@ import listWorkers from "./lua/list-workers.lua" with { type: "text" };
 import progress from "./lua/progress.lua" with { type: "text" };
 import promoteDue from "./lua/promote-due.lua" with { type: "text" };
 import release from "./lua/release.lua" with { type: "text" };
+import flowStatus from "./lua/flow-status.lua" with { type: "text" };
 import removeJob from "./lua/remove-job.lua" with { type: "text" };
 import rescueExpired from "./lua/rescue-expired.lua" with { type: "text" };
 import reserve from "./lua/reserve.lua" with { type: "text" };
@@ -89,6 +91,7 @@ const SCRIPTS = {
   scheduleSetPaused: [scheduleSetPaused, ""],
   trim: [trim, "allow-oom"],
   waitCheck: [waitCheck, ""],
+  flowStatus: [flowStatus, "no-writes"],
 } satisfies Record<string, [string, Flags]>;
 
 export type ScriptName = keyof typeof SCRIPTS;
@@ -101,7 +104,7 @@ const commandName = (name: ScriptName) => `qw_${name}`;
 export function scriptSource(name: ScriptName, legacy = false): string {
   const [body, flags] = SCRIPTS[name];
   const shebang = legacy ? "" : `#!lua${flags ? ` flags=${flags}` : ""}\n`;
-  return `${shebang}${lib}\n${libIndex}\n${libJobs}\n${body}`;
+  return `${shebang}${lib}\n${libIndex}\n${libFlow}\n${libJobs}\n${body}`;
 }
 
 export function defineScripts(client: Client, legacy = false): void {

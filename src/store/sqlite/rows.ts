@@ -7,6 +7,13 @@
 import type { JobErrorRecord, JobRecord, JobState } from "../../core/types.ts";
 import type { ReservedJob } from "../store.ts";
 
+/**
+ * A parked job (sqlite/flow.ts) sits this far up in priority, past every
+ * real one (MAX_PRIORITY is 65,535): claims stop below it, so they never
+ * walk a parked job, and its place in line is kept for when it comes back.
+ */
+export const PARKED_PRIORITY = 1_000_000;
+
 export interface JobRow {
   id: string;
   name: string;
@@ -31,12 +38,14 @@ export interface JobRow {
   unique_key: string | null;
   unique_until: number | null;
   logs: string | null;
+  flow: string | null;
+  parked_on: string | null;
 }
 
 /** The columns a claim returns (statements.ts, CLAIMED): what a waiting job can hold. */
 export type ClaimedRow = Pick<
   JobRow,
-  "id" | "name" | "queue" | "priority" | "seq" | "data" | "attempts_made" | "max_attempts" | "stalls" | "run_at" | "created_at" | "lease_token" | "progress" | "errors" | "unique_key"
+  "id" | "name" | "queue" | "priority" | "seq" | "data" | "attempts_made" | "max_attempts" | "stalls" | "run_at" | "created_at" | "lease_token" | "progress" | "errors" | "unique_key" | "flow"
 >;
 
 /** JSON text for a column, NULL for undefined (so `result: undefined` stays absent, `null` stays null). */
@@ -55,7 +64,8 @@ export function toRecord(r: JobRow): JobRecord {
     queue: r.queue,
     data: fromJson(r.data),
     state: r.state,
-    priority: r.priority,
+    // A parked job (flow.ts) keeps its own priority under the parking offset.
+    priority: r.priority % PARKED_PRIORITY,
     attemptsMade: r.attempts_made,
     maxAttempts: r.max_attempts,
     stalls: r.stalls,
@@ -71,6 +81,7 @@ export function toRecord(r: JobRow): JobRecord {
   if (r.result !== null) rec.result = JSON.parse(r.result);
   if (r.unique_key !== null) rec.uniqueKey = r.unique_key;
   if (r.logs !== null) rec.logs = JSON.parse(r.logs);
+  if (r.flow !== null) rec.flow = JSON.parse(r.flow);
   return rec;
 }
 

@@ -122,6 +122,36 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_finished ON jobs (queue, state, finished_at) WHERE finished_at IS NOT NULL;
   DROP INDEX jobs_active_worker;
   `,
+  // 6 -> 7: flow control (issue 20, src/core/flow.ts; sqlite/flow.ts).
+  // - jobs.flow: the limits and group the job was enqueued with (JSON).
+  // - A waiting job over a limit is parked: its priority moves up by
+  //   PARKED_PRIORITY (past every real priority, so claims, which stop below
+  //   it, never walk it again) and parked_on names the key it waits for.
+  // - flow_keys: per key, active slots, the next allowed start, parked jobs,
+  //   and when time alone frees it (wake_at).
+  // - flow_groups: each group's last place in line (fair share).
+  // - queue_holds: queues paused by ctx.rateLimited of a job with no keys.
+  // - flow_throttled: "<queue>\0<job>" -> claims that found the job over a limit.
+  `
+  ALTER TABLE jobs ADD COLUMN flow TEXT;
+  ALTER TABLE jobs ADD COLUMN parked_on TEXT;
+  -- The parked jobs of each key in line order, apart from jobs: a partial index on jobs cost
+  -- every claim 8% (measured), even though a claim never touches its columns.
+  CREATE TABLE flow_parked (key TEXT NOT NULL, priority INTEGER NOT NULL, seq INTEGER NOT NULL, job INTEGER NOT NULL,
+    PRIMARY KEY (key, priority, seq, job)) WITHOUT ROWID;
+  CREATE TABLE flow_keys (
+    key     TEXT    PRIMARY KEY,
+    active  INTEGER NOT NULL DEFAULT 0,
+    next_at REAL    NOT NULL DEFAULT 0,
+    max     INTEGER,
+    parked  INTEGER NOT NULL DEFAULT 0,
+    wake_at REAL
+  ) WITHOUT ROWID;
+  CREATE INDEX flow_keys_wake ON flow_keys (wake_at) WHERE wake_at IS NOT NULL;
+  CREATE TABLE flow_groups (k TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE queue_holds (queue TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE flow_throttled (k TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

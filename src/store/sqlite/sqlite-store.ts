@@ -41,6 +41,8 @@ import {
   type AppendLogsParams,
   type CancelHeldParams,
   type CompleteParams,
+  type FlowStatus,
+  type LimitedKey,
   type EnqueueParams,
   type ExtendLeasesParams,
   type FailParams,
@@ -64,6 +66,8 @@ import { SqliteConnection } from "./connection.ts";
 import { acquireLeader, currentLeader, heartbeat, scheduleStates, workerRecords } from "./fleet.ts";
 import { AdaptivePoller, acquireLocalWake, releaseLocalWake, type LocalWake } from "./poller.ts";
 import { bySlot, toJson, toRecord, toReserved } from "./rows.ts";
+import { fairSeq, FlowTx, keysOf, limitsOf, unparkGone } from "./flow.ts";
+import type { FlowLimit } from "../../core/flow.ts";
 import { completeIn, mustGet, pausedSet, promoteDueIn, type Statements } from "./statements.ts";
 import { trimIn } from "./trim.ts";
 
@@ -100,6 +104,8 @@ export class SqliteStore implements Store {
    * CLAIMED_KEPT; a completion of a forgotten one reads its queue instead.
    */
   private readonly claimed = new Map<string, string>();
+  /** The limits of jobs this store claimed that have any, so a completion gives their slots back without reading the row. */
+  private readonly claimedFlow = new Map<string, FlowLimit[]>();
 
   constructor(opts: SqliteStoreOptions) {
     this.path = opts.path;
@@ -117,7 +123,7 @@ export class SqliteStore implements Store {
       {
         isOpen: () => this.conn === conn,
         hasReady: (queues) => this.hasReady(st, queues),
-        nextDueAt: () => st.earliestDue.get()?.at ?? undefined,
+        nextDueAt: () => this.nextWakeAt(st),
         dataVersion: () => st.dataVersion.get()!.data_version,
       },
       this.local,
@@ -162,7 +168,11 @@ export class SqliteStore implements Store {
         const id = spec.id ?? String(++lastId);
         const state: JobState = runAt > now ? "delayed" : "waiting";
         const uniqueUntil = spec.uniqueKey === undefined ? null : now + (spec.uniqueTtlMs ?? DEFAULT_UNIQUE_TTL_MS);
-        const row = [id, spec.name, spec.queue, state, spec.priority ?? 0, ++seq, toJson(spec.data), spec.maxAttempts, runAt, now, spec.uniqueKey ?? null, uniqueUntil];
+        const priority = spec.priority ?? 0;
+        let place = ++seq;
+        if (spec.flow?.group !== undefined && state === "waiting") place = fairSeq(st, spec.queue, priority, spec.flow.group, place);
+        const flow = spec.flow ? JSON.stringify(spec.flow) : null;
+        const row = [id, spec.name, spec.queue, state, priority, place, toJson(spec.data), spec.maxAttempts, runAt, now, spec.uniqueKey ?? null, uniqueUntil, flow];
         // No change: the id exists after all (an empty-string id skipped the check above).
         const added = st.insertJob.run(...row).changes > 0;
         if (added) tally.add(spec.queue, state);
@@ -184,24 +194,51 @@ export class SqliteStore implements Store {
     const names = p.names && JSON.stringify(p.names);
     const until = now + p.leaseMs;
     if (this.claimed.size > CLAIMED_KEPT) this.claimed.clear();
+    if (this.claimedFlow.size > CLAIMED_KEPT) this.claimedFlow.clear();
     const out = await this.write("reserve", (st, tally) => {
-      if (p.complete?.length) completeIn(st, tally, this.claimed, p.workerId, p.complete, now);
-      promoted = promoteDueIn(st, tally, now, PROMOTE_IN_RESERVE);
-      const paused = pausedSet(st);
+      const flow = new FlowTx(st, now);
+      if (p.complete?.length && this.claimedFlow.size > 0) flow.prefetch(keysOf(p.complete, this.claimedFlow));
+      if (p.complete?.length) completeIn(st, tally, this.claimed, p.workerId, p.complete, now, (id, limits) => flow.give(limits ?? this.claimedFlow.get(id)), this.claimedFlow);
+      const gate = st.dueAndWake.get()!;
+      promoted = promoteDueIn(st, tally, now, PROMOTE_IN_RESERVE, gate.at);
+      if (gate.wake !== null && gate.wake <= now) flow.wakeDue();
+      const paused = new Set<string>();
+      for (const g of st.pausedOrHeld.all(now)) paused.add(g.queue);
       const claimed: ReservedJob[] = [];
       for (const queue of p.queues) {
         if (claimed.length >= p.max) break;
         if (paused.has(queue)) continue;
-        const left = p.max - claimed.length;
-        const rows = names === undefined ? st.claim.all(now, p.workerId, until, queue, left) : st.claimNamed.all(now, p.workerId, until, queue, names, left);
-        if (rows.length === 0) continue;
-        if (rows.length > 1) rows.sort(bySlot);
-        tally.move(queue, "waiting", "active", rows.length);
-        for (const row of rows) {
-          claimed.push(toReserved(row, p.workerId, now, until));
-          this.claimed.set(row.id, queue);
+        // Again while a claim parked jobs over their limits (their places go to the jobs behind them) or let parked ones back.
+        for (let again = true; again && claimed.length < p.max; ) {
+          again = false;
+          const unparked = flow.unparked;
+          const left = p.max - claimed.length;
+          const rows = names === undefined ? st.claim.all(now, p.workerId, until, queue, left) : st.claimNamed.all(now, p.workerId, until, queue, names, left);
+          if (rows.length === 0) break;
+          if (rows.length > 1) rows.sort(bySlot);
+          tally.move(queue, "waiting", "active", rows.length);
+          // Most claims carry no flow at all: then nothing below parses or reads a key.
+          const rowLimits = rows.some((row) => row.flow !== null) ? rows.map((row) => limitsOf(row.flow)) : undefined;
+          if (rowLimits) flow.prefetch(rowLimits.flatMap((l) => (l ? l.map((x) => x.key) : [])));
+          for (let i = 0; i < rows.length; i++) {
+            const row = rows[i];
+            const limits = rowLimits?.[i];
+            if (limits) {
+              if (!flow.tryStart(row.id, queue, row.name, limits)) {
+                tally.move(queue, "active", "waiting");
+                again = true;
+                continue;
+              }
+              this.claimedFlow.set(row.id, limits);
+            }
+            claimed.push(toReserved(row, p.workerId, now, until));
+            this.claimed.set(row.id, queue);
+          }
+          if (flow.unparked > unparked) again = true;
         }
       }
+      flow.flush();
+      for (const [k, n] of flow.throttled) st.throttledAdd.run(k, n);
       return claimed;
     });
     if (promoted) this.wake();
@@ -217,17 +254,26 @@ export class SqliteStore implements Store {
   }
 
   async complete(p: CompleteParams): Promise<void> {
-    await this.write("complete", (st, tally) => completeIn(st, tally, this.claimed, p.workerId, p.jobs, p.now));
+    await this.write("complete", (st, tally) => {
+      const flow = new FlowTx(st, p.now);
+      flow.prefetch(keysOf(p.jobs, this.claimedFlow));
+      completeIn(st, tally, this.claimed, p.workerId, p.jobs, p.now, (id, limits) => flow.give(limits ?? this.claimedFlow.get(id)), this.claimedFlow);
+      flow.flush();
+    });
   }
 
   async fail(p: FailParams): Promise<void> {
     const { now } = p;
     this.claimed.delete(p.id);
+    this.claimedFlow.delete(p.id);
     const moved = await this.write("fail", (st, tally) => {
       const error = JSON.stringify({ ...p.error, at: now });
       const to = p.retryAt === undefined ? "failed" : "delayed";
       const row = p.retryAt === undefined ? st.failFinal.get(error, now, p.id, p.workerId, p.token) : st.failRetry.get(error, p.retryAt, p.id, p.workerId, p.token);
-      if (row) tally.move(row.queue, "active", to);
+      if (row) {
+        tally.move(row.queue, "active", to);
+        this.giveBack(st, row.flow, now);
+      }
       return row !== null;
     });
     if (moved && p.retryAt !== undefined) this.wake();
@@ -235,19 +281,34 @@ export class SqliteStore implements Store {
 
   async cancelHeld(p: CancelHeldParams): Promise<void> {
     this.claimed.delete(p.id);
+    this.claimedFlow.delete(p.id);
     await this.write("cancelHeld", (st, tally) => {
       const row = st.cancelHeld.get(p.now, p.id, p.workerId, p.token);
-      if (row) tally.move(row.queue, "active", "cancelled");
+      if (row) {
+        tally.move(row.queue, "active", "cancelled");
+        this.giveBack(st, row.flow, p.now);
+      }
     });
   }
 
   async release(p: ReleaseParams): Promise<void> {
     for (const ref of p.jobs) this.claimed.delete(ref.id);
+    for (const ref of p.jobs) this.claimedFlow.delete(ref.id);
     await this.write("release", (st, tally) => {
+      // A shutdown release has no `now`: 0 errs on the safe side (a key looks paused, and a wake finds it free).
+      const now = p.pause?.now ?? 0;
+      const flow = new FlowTx(st, now);
       for (const ref of p.jobs) {
         const row = st.release.get(ref.id, p.workerId, ref.token);
-        if (row) tally.move(row.queue, "active", "waiting");
+        if (!row) continue;
+        tally.move(row.queue, "active", "waiting");
+        const limits = limitsOf(row.flow);
+        flow.give(limits);
+        if (!p.pause) continue;
+        if (limits) flow.pause(limits, now + p.pause.ms);
+        else st.hold.run(row.queue, now + p.pause.ms);
       }
+      flow.flush();
     });
     this.wake();
   }
@@ -297,6 +358,12 @@ export class SqliteStore implements Store {
       // Expired leases first, then the jobs of workers whose heartbeat record lapsed (dead before their leases ran out).
       const expired = st.expired.all(now, limit);
       const rows = expired.length < limit ? [...expired, ...st.deadWorkersActive.all(now, now, limit - expired.length)] : expired;
+      st.holdsPrune.run(now);
+      // Rate keys stay after their last start until the spacing passes; the periodic rescue forgets them.
+      st.flowSweep.run(now, 1_000);
+      // The dead worker's slots come back with its jobs.
+      const flow = new FlowTx(st, now);
+      for (const row of rows) flow.give(limitsOf(row.flow));
       for (const row of rows) {
         if (row.stalls + 1 > p.maxStalls) {
           const error = { attempt: row.attempts_made + 1, at: now, name: "Stalled", message: STALLED_MESSAGE };
@@ -309,6 +376,7 @@ export class SqliteStore implements Store {
           out.rescued.push(row.id);
         }
       }
+      flow.flush();
       return out;
     });
     if (result.rescued.length) this.wake();
@@ -423,15 +491,19 @@ export class SqliteStore implements Store {
   async cancelJob({ id, now }: { id: string; now: number }): Promise<JobRecord> {
     return this.write("cancelJob", (st, tally) => {
       const cur = mustGet(st, id);
+      if (cur.parked_on !== null && cur.state === "waiting") unparkGone(st, cur.parked_on, id);
       const row = st.cancel.get(now, id);
       if (!row) throw new InvalidStateError(`job ${id} is already ${cur.state}; only waiting, delayed or active jobs can be cancelled`);
       tally.move(cur.queue, cur.state, "cancelled");
+      if (cur.state === "active") this.giveBack(st, cur.flow, now);
       return toRecord(row);
     });
   }
 
   async removeJob(id: string): Promise<void> {
     await this.write("removeJob", (st, tally) => {
+      const parked = st.getJob.get(id);
+      if (parked?.parked_on && parked.state === "waiting") unparkGone(st, parked.parked_on, id);
       const gone = st.remove.get(id);
       if (gone) return tally.add(gone.queue, gone.state, -1);
       mustGet(st, id);
@@ -441,6 +513,23 @@ export class SqliteStore implements Store {
 
   async pauseQueue(queue: string): Promise<void> {
     await this.write("pauseQueue", (st) => st.pause.run(queue));
+  }
+
+  async flowStatus(p: { now: number; limit: number }): Promise<FlowStatus> {
+    return this.read("flowStatus", (st) => {
+      const limited = st.limitedKeys.all(Math.max(0, p.limit)).map((r): LimitedKey => {
+        const k: LimitedKey = { key: r.key, active: r.active, nextAt: r.next_at, waiting: r.parked };
+        if (r.max !== null) k.max = r.max;
+        const first = st.firstParked.get(r.key);
+        if (first) k.waitingSince = first.run_at;
+        return k;
+      });
+      const throttled = st.throttledAll.all().map((r) => {
+        const [queue, job] = r.k.split("\u0000");
+        return { queue, job, count: r.n };
+      });
+      return { limited, throttled };
+    });
   }
 
   async resumeQueue(queue: string): Promise<void> {
@@ -505,13 +594,29 @@ export class SqliteStore implements Store {
     return this.c(what).write(what, fn);
   }
 
+  /** The next time something becomes claimable by time alone: a delayed job, a key's wake, a queue's hold. */
+  private nextWakeAt(st: Statements): number | undefined {
+    const times = [st.earliestDue.get()?.at, st.flowNextWake.get()?.at, st.holdUntil.get(this.clock.now())?.at].filter((t): t is number => typeof t === "number");
+    return times.length ? Math.min(...times) : undefined;
+  }
+
   /** As the memory store: any due delayed job (reserve promotes it), or waiting work in an unpaused queue asked for. */
   private hasReady(st: Statements, queues: string[]): boolean {
     if (st.hasDue.get(this.clock.now())!.x) return true;
     const ready = queues.filter((q) => st.hasWaiting.get(q)!.x);
     if (ready.length === 0) return false;
     const paused = pausedSet(st);
+    for (const { queue } of st.heldQueues.all(this.clock.now())) paused.add(queue);
     return ready.some((q) => !paused.has(q));
+  }
+
+  /** A job left `active` in a transaction of its own: its slots come back. */
+  private giveBack(st: Statements, flowText: string | null, now: number): void {
+    const limits = limitsOf(flowText);
+    if (!limits) return;
+    const flow = new FlowTx(st, now);
+    flow.give(limits);
+    flow.flush();
   }
 
   private wake(): void {

@@ -13,7 +13,7 @@ import { safeJson } from "../../core/inert.ts";
 import { parsePayload, type JobEntry } from "../../registry/job-entry.ts";
 import { installSdkPlugin } from "../../registry/sdk-plugin.ts";
 import { isJobDefinition, type EnqueueOptions, type JobContext, type JobDefinition, type JobLogger } from "../../sdk/define-job.ts";
-import { Unrecoverable } from "../../sdk/errors.ts";
+import { RateLimited, Unrecoverable } from "../../sdk/errors.ts";
 import { clampPct, toJsonResult } from "../execute.ts";
 import { fromWireError, toWireError, toWireOptions, type FromHost, type RunMessage, type ToHost } from "./wire.ts";
 
@@ -71,6 +71,9 @@ export function runJobHost(port: HostPort): void {
         signal: me.controller.signal,
         progress: (pct, msg) => port.send({ t: "progress", id: m.id, pct: clampPct(pct), msg: msg === undefined ? undefined : String(msg) }),
         log: hostLog(port, m.id),
+        rateLimited: (ms: number): never => {
+          throw new RateLimited(ms);
+        },
         enqueue: (name: string, data: unknown, opts?: EnqueueOptions) =>
           new Promise<string>((resolve, reject) => {
             const req = nextReq++;

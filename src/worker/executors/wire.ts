@@ -22,7 +22,7 @@
 
 import { toError } from "../../core/errors.ts";
 import type { EnqueueOptions } from "../../sdk/define-job.ts";
-import { Cancelled, controlKind, RetryLater, ShuttingDown, TimedOut, Unrecoverable, type ControlKind } from "../../sdk/errors.ts";
+import { Cancelled, controlKind, RateLimited, RetryLater, ShuttingDown, TimedOut, Unrecoverable, type ControlKind } from "../../sdk/errors.ts";
 import type { JobLogLine } from "../../core/types.ts";
 
 export interface WireError {
@@ -74,6 +74,7 @@ export function toWireError(err: unknown): WireError {
   const kind = controlKind(e);
   if (kind) out.kind = kind;
   if (kind === "retry-later") out.delayMs = (e as RetryLater).delayMs;
+  if (kind === "rate-limited") out.delayMs = (e as RateLimited).pauseMs;
   if (kind === "timed-out") out.timeoutMs = (e as TimedOut).timeoutMs;
   return out;
 }
@@ -84,6 +85,9 @@ export function fromWireError(w: WireError): Error {
   switch (w.kind) {
     case "retry-later":
       e = new RetryLater(Number(w.delayMs) || 0, w.message);
+      break;
+    case "rate-limited":
+      e = new RateLimited(Number(w.delayMs) || 0, w.message);
       break;
     case "unrecoverable":
       e = new Unrecoverable(w.message);

@@ -2,7 +2,8 @@
  * The landing view: every queue with its counts per state (each a link to
  * those jobs), its last hour as a sparkline with the current rates, and its
  * actions (pause/resume, retry every failed job); then the fleet in one
- * line: live and dead workers, the scheduler leader, the store.
+ * line: live and dead workers, the scheduler leader, the store; and, while
+ * flow limits hold jobs back (issue 20), the keys doing it.
  */
 
 import { JOB_STATES, type QueueCounts } from "../../../core/types.ts";
@@ -17,6 +18,7 @@ import { actionButton, confirmButton } from "../widgets.ts";
 export function overviewView(ctx: ViewContext): View {
   const queues = h("tbody");
   const fleet = h("p", { class: "fleet" });
+  const limited = h("div", { class: "flow" });
   ctx.main.replaceChildren(
     h("h1", null, "Queues"),
     h(
@@ -34,6 +36,7 @@ export function overviewView(ctx: ViewContext): View {
       ),
     ),
     fleet,
+    limited,
   );
 
   const rows = new Map<string, { row: HTMLTableRowElement; actionsKey: string }>();
@@ -65,6 +68,7 @@ export function overviewView(ctx: ViewContext): View {
       status.leader ? h("code", null, status.leader.holder) : "none",
       ` · store: ${status.store.backend}${status.store.durable ? "" : " (not durable)"}`,
     );
+    limited.replaceChildren(...flowSection(status));
   };
   const current = ctx.status();
   if (current) update(current);
@@ -102,4 +106,39 @@ function queueRow(ctx: ViewContext, q: QueueCounts, t: QueueThroughput | undefin
     h("td", { class: "col-rate" }, sparkline(completed.length ? completed : [0], failed.length ? failed : [0]), h("small", null, rate)),
     actions,
   );
+}
+
+/** Keys holding jobs back (flow control): key text is the user's, set as text nodes by h(), never as markup. */
+function flowSection(status: StatusReport): HTMLElement[] {
+  const keys = status.flow?.limited ?? [];
+  if (keys.length === 0) return [];
+  const now = Date.now();
+  const waited = (since?: number) => (since === undefined ? "-" : `${Math.max(0, Math.round((now - since) / 1000))}s`);
+  return [
+    h("h2", null, "Held back by flow limits"),
+    h(
+      "div",
+      { class: "scroll" },
+      h(
+        "table",
+        { class: "flow-keys", id: "flow-keys" },
+        h("thead", null, h("tr", null, h("th", null, "key"), h("th", { class: "num" }, "running"), h("th", null, "next start"), h("th", { class: "num" }, "waiting"), h("th", { class: "num" }, "oldest waited"))),
+        h(
+          "tbody",
+          null,
+          ...keys.map((k) =>
+            h(
+              "tr",
+              null,
+              h("td", null, h("code", null, k.key)),
+              h("td", { class: "num" }, k.max === undefined ? String(k.active) : `${k.active}/${k.max}`),
+              h("td", null, k.nextAt > now ? `in ${((k.nextAt - now) / 1000).toFixed(1)}s` : "now"),
+              h("td", { class: "num" }, String(k.waiting)),
+              h("td", { class: "num" }, waited(k.waitingSince)),
+            ),
+          ),
+        ),
+      ),
+    ),
+  ];
 }

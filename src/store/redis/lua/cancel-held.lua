@@ -12,9 +12,13 @@
 ]]
 local now, worker, id, token = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local jk = jobKey(id)
-local f = rcall("HMGET", jk, "s", "w", "k", "q", "n", "y")
+local f = rcall("HMGET", jk, "s", "w", "k", "q", "n", "y", "fl")
 if f[1] ~= "active" or f[2] ~= worker or f[3] ~= token then return "not_held" end
 local q = f[4]
+if f[7] then
+  flowGive(flowLimits(f[7]), tonumber(now))
+  flowFlush(tonumber(now))
+end
 rcall("SREM", KEYS[1], id)
 rcall("HSET", jk, "s", "cancelled", "f", now)
 rcall("ZADD", doneKey(q, "cancelled"), now, id)

@@ -9,11 +9,15 @@
   Reply: {"ok", {field, value, ...}} | {"not_found"} | {"invalid_state", state}
 ]]
 local id, now = ARGV[3], ARGV[2]
-local f = rcall("HMGET", KEYS[1], "s", "q", "n", "y", "p")
+local f = rcall("HMGET", KEYS[1], "s", "q", "n", "y", "p", "fl")
 local state, q = f[1], f[2]
 if not state then return { "not_found" } end
 if not LIVE[state] then return { "invalid_state", state } end
-detach(id, state, q, f[5])
+if state == "active" and f[6] then
+  flowGive(flowLimits(f[6]), tonumber(now))
+  flowFlush(tonumber(now))
+end
+if not (state == "waiting" and flowUnqueueParked(id)) then detach(id, state, q, f[5]) end
 rcall("HSET", KEYS[1], "s", "cancelled", "f", now)
 rcall("ZADD", doneKey(q, "cancelled"), now, id)
 freeUnique(id, f[3], f[4])

@@ -10,4 +10,6 @@
   ARGV[4..] triples: job id, lease token, result (JSON; "" = undefined)
   Reply: {number of jobs completed, as a string}
 ]]
-return { tostring(completeHeld(ARGV[3], ARGV[2], ARGV, 4)) }
+local done = completeHeld(ARGV[3], ARGV[2], ARGV, 4)
+flowFlush(tonumber(ARGV[2]))
+return { tostring(done) }

@@ -28,9 +28,11 @@ for from = 0, total - 1, 1000 do
       reply[#reply + 1] = dup
     else
       local jk = jobKey(e)
-      local f = rcall("HMGET", jk, "q", "p", "r")
-      local state = placeNew(ctx, e, f[1], f[2] or "0", tonumber(f[3] or ctx.nowText), seq)
-      if state == "waiting" then rcall("HSET", jk, "s", state, "i", seq) else rcall("HSET", jk, "s", state) end
+      local f = rcall("HMGET", jk, "q", "p", "r", "fl")
+      local group = flowGroup(f[4])
+      if group then rcall("HSET", jk, "i", seq) end
+      local state = placeNew(ctx, e, f[1], f[2] or "0", tonumber(f[3] or ctx.nowText), seq, group)
+      if state == "waiting" and not group then rcall("HSET", jk, "s", state, "i", seq) else rcall("HSET", jk, "s", state) end
     end
   end
 end

@@ -13,26 +13,26 @@
   ARGV[3]  id step, ARGV[4] id offset (as in enqueue.lua)
   ARGV[5]  token
   ARGV[6]  deadline (epoch ms): past it, an unpublished stage is deleted
-  ARGV[7..] 10 fields per job, as in enqueue.lua
+  ARGV[7..] 11 fields per job, as in enqueue.lua
   A job may come numbered by the caller (an id with explicit "0", see enqueue.lua).
   Reply: per job, in order: its id, or "" when it is decided at publish.
 ]]
 local ctx = enqueueContext(ARGV[2], ARGV[3], ARGV[4])
 rcall("ZADD", BASE .. "staging", ARGV[6], ARGV[5])
 local plainCount = 0
-for i = 7, #ARGV, 10 do
+for i = 7, #ARGV, 11 do
   if ARGV[i] == "" and ARGV[i + 8] == "" then plainCount = plainCount + 1 end
 end
 local n = rcall("INCRBY", BASE .. "jobid", plainCount) - plainCount
 local reply, entries = {}, {}
-for i = 7, #ARGV, 10 do
+for i = 7, #ARGV, 11 do
   if ARGV[i + 1] == "1" or ARGV[i + 8] ~= "" then
-    entries[#entries + 1] = "\0" .. cjson.encode({ unpack(ARGV, i, i + 9) })
+    entries[#entries + 1] = "\0" .. cjson.encode({ unpack(ARGV, i, i + 10) })
     reply[#reply + 1] = ""
   else
     local id = ARGV[i]
     if id == "" then n = n + 1; id = numberedId(ctx, n) end
-    writeJob(ctx, id, nil, ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], "", "", nil)
+    writeJob(ctx, id, nil, ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], "", "", nil, ARGV[i + 10])
     entries[#entries + 1] = id
     reply[#reply + 1] = id
   end

@@ -14,9 +14,13 @@
 ]]
 local now, worker, id, token, err, retryAt = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local jk = jobKey(id)
-local f = rcall("HMGET", jk, "s", "w", "k", "q", "n", "y")
+local f = rcall("HMGET", jk, "s", "w", "k", "q", "n", "y", "fl")
 if f[1] ~= "active" or f[2] ~= worker or f[3] ~= token then return "not_held" end
 local q = f[4]
+if f[7] then
+  flowGive(flowLimits(f[7]), tonumber(now))
+  flowFlush(tonumber(now))
+end
 local deltas = { ["active:" .. q] = -1 }
 rcall("HINCRBY", jk, "a", 1)
 appendError(jk, err)

@@ -39,8 +39,9 @@ local function completeHeld(worker, now, refs, from)
   for i = from, #refs, 3 do
     local id, token, result = refs[i], refs[i + 1], refs[i + 2]
     local jk = jobKey(id)
-    local f = rcall("HMGET", jk, "s", "w", "k", "q", "a", "n", "y")
+    local f = rcall("HMGET", jk, "s", "w", "k", "q", "a", "n", "y", "fl")
     if f[1] == "active" and f[2] == worker and f[3] == token then
+      if f[8] then flowGive(flowLimits(f[8]), tonumber(now)) end
       local q = f[4]
       -- An active job has no result field (retry-job deletes it), so "" needs no HDEL.
       if result == "" then
@@ -106,8 +107,36 @@ local function duplicateOf(ctx, id, explicit, name, uniq)
   return nil
 end
 
+-- The FIFO seq at the front of one priority level of a queue's line, if any.
+local function lineHeadSeq(q, priority)
+  local p = tonumber(priority) or 0
+  local zk = prioKey(q)
+  local z = rcall("ZRANGEBYSCORE", zk, p * PRIORITY_SHIFT, "(" .. string.format("%.0f", (p + 1) * PRIORITY_SHIFT), "WITHSCORES", "LIMIT", 0, 1)
+  local zs = z[2] and (tonumber(z[2]) - p * PRIORITY_SHIFT)
+  if p ~= 0 then return zs end
+  local l = rcall("LINDEX", listKey(q), 0)
+  local ls = l and tonumber(rcall("HGET", jobKey(l), "i"))
+  if zs and ls then return math.min(zs, ls) end
+  return zs or ls
+end
+
+-- A grouped job's place in line (fair share, lib-flow.lua): one past its group's last place,
+-- never ahead of the line's head, so an idle group joins the current round. It waits in the
+-- zset (even at priority 0), where reserve's popFront merges it with the FIFO list by seq.
+local function fairPlace(ctx, id, q, priority, group, seq)
+  local k = q .. "\0" .. (tonumber(priority) or 0) .. "\0" .. group
+  local head = lineHeadSeq(q, priority) or seq
+  local last = tonumber(rcall("HGET", BASE .. "fg", k))
+  local place = head
+  if last and last + 1 >= head then place = last + 1 end
+  rcall("HSET", BASE .. "fg", k, string.format("%.0f", place))
+  push(ctx.zsets, q, waitScore(priority, place), id)
+  return place
+end
+
 -- Routes a stored job into line (or the delayed set) and counts it, for enqueueFlush.
-local function placeNew(ctx, id, q, priority, runAt, seq)
+-- `group`: its fair-share group, if any (then it is placed at once, not at the flush).
+local function placeNew(ctx, id, q, priority, runAt, seq, group)
   ctx.keys[#ctx.keys + 1] = { ctx.now, id }
   if runAt > ctx.now then
     local d = ctx.delayed
@@ -116,7 +145,17 @@ local function placeNew(ctx, id, q, priority, runAt, seq)
     ctx.delayedQueues[q] = true
     return "delayed"
   end
-  queueWaiting(ctx.lists, ctx.zsets, id, q, priority, seq)
+  if group then
+    -- Placed now: the next grouped job of this batch must see it as its group's last.
+    flushWaiting(ctx.lists, ctx.zsets)
+    ctx.lists, ctx.zsets = {}, {}
+    local place = fairPlace(ctx, id, q, priority, group, seq)
+    flushWaiting(ctx.lists, ctx.zsets)
+    ctx.lists, ctx.zsets = {}, {}
+    rcall("HSET", jobKey(id), "i", string.format("%.0f", place))
+  else
+    queueWaiting(ctx.lists, ctx.zsets, id, q, priority, seq)
+  end
   bump(ctx.deltas, "waiting", q, 1)
   ctx.marks[q] = (ctx.marks[q] or 0) + 1
   return "waiting"
@@ -124,8 +163,9 @@ end
 
 -- Writes one new job's hash: `state` nil writes a staged job (no `s`, no seq).
 -- attemptsMade and stalls start absent (0); priority 0, runAt = createdAt and no data are absent too.
-local function writeJob(ctx, id, state, name, q, data, priority, maxAttempts, runAtText, uniq, ttl, seq)
+local function writeJob(ctx, id, state, name, q, data, priority, maxAttempts, runAtText, uniq, ttl, seq, fl)
   local f = { "n", name, "q", q, "m", maxAttempts, "c", ctx.nowText }
+  if fl and fl ~= "" then f[#f + 1] = "fl"; f[#f + 1] = fl end
   if state then f[#f + 1] = "s"; f[#f + 1] = state end
   if state == "waiting" then f[#f + 1] = "i"; f[#f + 1] = seq end
   if priority ~= "0" then f[#f + 1] = "p"; f[#f + 1] = priority end
@@ -139,10 +179,10 @@ local function writeJob(ctx, id, state, name, q, data, priority, maxAttempts, ru
   rcall("HSET", jobKey(id), unpack(f))
 end
 
--- Stores one new job from its 10 enqueue fields (see enqueue.lua), or deduplicates it.
+-- Stores one new job from its 11 enqueue fields (see enqueue.lua), or deduplicates it.
 -- `n` is its job number when the caller numbered it already. Returns id, "1" if deduplicated else "0".
 local function enqueueOne(ctx, fields, seq, n)
-  local id, explicit, name, q, data, priority, maxAttempts, runAtText, uniq, ttl = unpack(fields)
+  local id, explicit, name, q, data, priority, maxAttempts, runAtText, uniq, ttl, fl = unpack(fields)
   local dup = duplicateOf(ctx, id, explicit, name, uniq)
   if dup then return dup, "1" end
   -- Numbered only when stored: a deduplicated job uses no number, as in every store.
@@ -150,8 +190,8 @@ local function enqueueOne(ctx, fields, seq, n)
   local runAt = tonumber(runAtText)
   local state = "waiting"
   if runAt > ctx.now then state = "delayed" end
-  writeJob(ctx, id, state, name, q, data, priority, maxAttempts, runAtText, uniq, ttl, seq)
-  placeNew(ctx, id, q, priority, runAt, seq)
+  writeJob(ctx, id, state, name, q, data, priority, maxAttempts, runAtText, uniq, ttl, seq, fl)
+  placeNew(ctx, id, q, priority, runAt, seq, flowGroup(fl))
   return id, "0"
 end
 

@@ -40,9 +40,11 @@ local rescued, failed, deltas, marks, back = {}, {}, {}, {}, {}
 for _, id in ipairs(ids) do
   rcall("SREM", KEYS[1], id)
   local jk = jobKey(id)
-  local f = rcall("HMGET", jk, "s", "q", "p", "i", "a", "n", "y")
+  local f = rcall("HMGET", jk, "s", "q", "p", "i", "a", "n", "y", "fl")
   if f[1] == "active" then
     local q = f[2]
+    -- The dead worker's slots come back with its jobs.
+    if f[8] then flowGive(flowLimits(f[8]), nowN) end
     local stalls = rcall("HINCRBY", jk, "x", 1)
     bump(deltas, "active", q, -1)
     if stalls > maxStalls then
@@ -63,6 +65,8 @@ for _, id in ipairs(ids) do
   end
 end
 for q, entries in pairs(back) do reinsert(q, entries) end
+flowFlush(nowN)
+flowSweep(nowN, 1000)
 flushCounts(deltas)
 pushMarkers(marks)
 -- Stages nobody will publish: a bounded slice per call.

@@ -27,8 +27,10 @@
          parse in the worker. The claim sets state active, startedAt=now, the
          lease worker, until and token; the caller knows those.
 ]]
-local RESERVED_FIELDS = { "k", "n", "q", "d", "p", "a", "m", "x", "r", "c", "e", "g", "y" }
+-- The 13 fields a claim returns, then two it reads for flow control (lib-flow.lua): the flow JSON and the FIFO seq.
+local RESERVED_FIELDS = { "k", "n", "q", "d", "p", "a", "m", "x", "r", "c", "e", "g", "y", "fl", "i" }
 local now = ARGV[2]
+local nowN = tonumber(now)
 local worker = ARGV[3]
 local max = tonumber(ARGV[4])
 local leaseUntil = tonumber(now) + tonumber(ARGV[5])
@@ -41,7 +43,8 @@ if nn > 0 then
   for i = 9 + nq, 8 + nq + nn do allowed[ARGV[i]] = true end
 end
 completeHeld(worker, now, ARGV, 9 + nq + nn)
-promoteDue(tonumber(now), tonumber(ARGV[6]))
+promoteDue(nowN, tonumber(ARGV[6]))
+flowWakeDue(nowN)
 
 -- The front of a queue's line, up to `need` jobs: negative priorities (rare)
 -- come before the FIFO list of priority 0, which comes before the rest.
@@ -51,6 +54,20 @@ local function popFront(q, need)
   local head = rcall("ZRANGE", zk, 0, 0, "WITHSCORES")
   if head[1] and tonumber(head[2]) < 0 then
     local got = rcall("ZRANGEBYSCORE", zk, "-inf", "(0", "WITHSCORES", "LIMIT", 0, need)
+    local ids = {}
+    for j = 1, #got, 2 do ids[#ids + 1] = got[j] end
+    remMany("ZREM", zk, ids)
+    return got, true
+  end
+  if head[1] and tonumber(head[2]) < PRIORITY_SHIFT then
+    -- Grouped jobs of priority 0 wait in the zset (fair share, lib-jobs.lua fairPlace): merged with the FIFO list by seq.
+    local lk = listKey(q)
+    local lhead = rcall("LINDEX", lk, 0)
+    local lseq = lhead and tonumber(rcall("HGET", jobKey(lhead), "i"))
+    if lseq and lseq < tonumber(head[2]) then return { rcall("LPOP", lk) }, false end
+    local bound = PRIORITY_SHIFT
+    if lseq then bound = lseq + 1 end
+    local got = rcall("ZRANGEBYSCORE", zk, "-inf", "(" .. string.format("%.0f", bound), "WITHSCORES", "LIMIT", 0, need)
     local ids = {}
     for j = 1, #got, 2 do ids[#ids + 1] = got[j] end
     remMany("ZREM", zk, ids)
@@ -67,7 +84,7 @@ local paused = BASE .. "paused"
 for i = 8, 7 + nq do
   if #out >= max then break end
   local q = ARGV[i]
-  if rcall("SISMEMBER", paused, q) == 0 then
+  if rcall("SISMEMBER", paused, q) == 0 and not flowHeld(q, nowN) then
     local claimed = 0
     local skippedList, skippedZ = {}, {}
     while #out < max do
@@ -85,15 +102,24 @@ for i = 8, 7 + nq do
             if scored then skippedZ[#skippedZ + 1] = got[j + 1]; skippedZ[#skippedZ + 1] = id
             else skippedList[#skippedList + 1] = id end
           else
-            claimed = claimed + 1
-            local token = (tonumber(v[1]) or 0) + 1
-            rcall("HSET", jk, "s", "active", "t", now, "w", worker, "u", untilText, "k", token)
-            active[#active + 1] = id
-            v[1] = id .. "\0" .. token
-            for k = 2, 13 do
-              if not v[k] then v[k] = "" end
+            -- Over a limit: parked on its key (lib-flow.lua), not started, no attempt spent.
+            local limits = v[14] and flowLimits(v[14])
+            local parkKey, parkUntil = nil, nil
+            if limits then parkKey, parkUntil = flowBlocking(limits, nowN) end
+            if parkKey then
+              flowPark(id, parkKey, parkUntil, nowN, v[5], v[15], q, v[2])
+            else
+              if limits then flowTake(limits, nowN) end
+              claimed = claimed + 1
+              local token = (tonumber(v[1]) or 0) + 1
+              rcall("HSET", jk, "s", "active", "t", now, "w", worker, "u", untilText, "k", token)
+              active[#active + 1] = id
+              v[1] = id .. "\0" .. token
+              for k = 2, 13 do
+                if not v[k] then v[k] = "" end
+              end
+              out[#out + 1] = table.concat(v, "\0", 1, 13)
             end
-            out[#out + 1] = table.concat(v, "\0")
           end
         end
       end
@@ -112,5 +138,6 @@ for i = 8, 7 + nq do
   end
 end
 callMany("SADD", KEYS[1], active)
+flowFlush(nowN)
 flushCounts(deltas)
 return out
