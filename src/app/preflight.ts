@@ -45,5 +45,24 @@ export async function checkSetup(config: Config, configFile: string | undefined,
     reload: opts.reload,
     signal: opts.signal,
   });
-  return { registry, problems: [...serverConfigProblems(config, configFile), ...registry.problems] };
+  return { registry, problems: [...serverConfigProblems(config, configFile), ...registry.problems, ...unenforcedFlowProblems(config, configFile, registry)] };
+}
+
+/**
+ * The PostgreSQL store does not enforce flow control yet. A limit that is
+ * accepted and then not applied would let a job overrun the API or the
+ * customer it protects, so a server on that store refuses to start with
+ * one, naming where it is set.
+ */
+function unenforcedFlowProblems(config: Config, configFile: string | undefined, registry: Registry): LoadProblem[] {
+  if (config.store.backend !== "postgres") return [];
+  const why = "is not enforced on the postgres store yet (memory, sqlite and redis enforce it): remove it or use another store";
+  const problems: LoadProblem[] = Object.keys(config.queueLimits).map((queue) => ({ file: configFile ?? "config", reason: `queueLimits.${queue} ${why}` }));
+  for (const entry of registry.list()) {
+    const flow = entry.flow;
+    if (!flow) continue;
+    const set = (["concurrency", "rateLimit", "group"] as const).filter((k) => flow[k] !== undefined);
+    if (set.length) problems.push({ file: entry.file, reason: `job "${entry.name}": ${set.join(", ")} ${why}` });
+  }
+  return problems;
 }

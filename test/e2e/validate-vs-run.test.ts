@@ -58,6 +58,13 @@ const CASES: Case[] = [
   { name: "a rateLimit.per of \"soon\"", jobs: { "soon.ts": define(`name: "soon", rateLimit: { max: 5, per: "soon" }`) }, names: "soon.ts: rateLimit.per" },
   { name: "a queue limit of 0 in the config", config: { queueLimits: { default: { concurrency: { max: 0 } } } }, names: "queueLimits.default.concurrency.max" },
   { name: "a queue limit on a queue that is not configured", config: { queueLimits: { nowhere: { concurrency: { max: 2 } } } }, names: "queueLimits.nowhere" },
+  {
+    // No server needed: the setup is refused before the store is opened (the URL points at a closed port).
+    name: "a per-key concurrency limit on the postgres store, which does not enforce flow control yet",
+    config: { store: { backend: "postgres", postgresUrl: "postgres://127.0.0.1:1/none" } },
+    jobs: { "limited.ts": define(`name: "limited", concurrency: { max: 2, key: (p: any) => String(p.k) }`) },
+    names: "limited.ts: job \"limited\": concurrency is not enforced on the postgres store yet",
+  },
   { name: "a lease of 0", config: { worker: { lease: 0 } }, names: "worker.lease" },
   { name: "a lease of 99999999999999999999d", config: { worker: { lease: "99999999999999999999d" } }, names: "worker.lease" },
   { name: "an admin API on 0.0.0.0 without a token", config: { admin: { host: "0.0.0.0" } }, names: "admin.host" },

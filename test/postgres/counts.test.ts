@@ -58,6 +58,24 @@ describeNeeding("postgres")("postgres kept counts", () => {
     await db?.drop();
   });
 
+  test("ctx.rateLimited's put-back (release with a pause): the job waits out the pause as delayed, its attempt not spent, and the kept counts follow", async () => {
+    const schema = `s${n++}`;
+    const store = await open(schema);
+    const [r] = await store.enqueue({ jobs: [job(0)], now: Date.now() });
+    const [held] = await store.reserve({ queues: QUEUES, workerId: "w", max: 1, leaseMs: 30_000, now: Date.now() });
+    const now = Date.now();
+    await store.release({ workerId: "w", jobs: [{ id: held.id, token: held.lease.token }], pause: { ms: 60_000, now } });
+    const rec = (await store.getJob(r.id))!;
+    expect(rec.state).toBe("delayed");
+    expect(rec.runAt).toBe(now + 60_000);
+    expect(rec.attemptsMade).toBe(0);
+    expect(held.attemptsMade).toBe(0);
+    expect(await store.reserve({ queues: QUEUES, workerId: "w", max: 1, leaseMs: 30_000, now: now + 1_000 })).toEqual([]);
+    const { kept, scanned } = await keptAndScanned(store, schema);
+    expect(kept).toEqual(scanned);
+    expect(kept).toEqual([expect.objectContaining({ queue: "critical", delayed: 1, active: 0 })]);
+  });
+
   test("four processes claiming, completing, failing and rescuing at once, app transactions enqueuing and rolling back, and folds racing them: kept counts equal a GROUP BY", async () => {
     const schema = `s${n++}`;
     const stores = await Promise.all([0, 1, 2, 3].map(() => open(schema)));

@@ -80,12 +80,18 @@ export class PgConnection {
    */
   async query<R = Record<string, unknown>>(what: string, text: string, values: unknown[] = [], name?: string): Promise<R[]> {
     if (this.closed) throw new StoreUnavailableError(`${this.where} is closed (${what})`);
-    try {
-      const config = name && this.opts.preparedStatements ? { name, text, values } : { text, values };
-      const res = await this.pool.query(config as pg.QueryConfig);
-      return res.rows as R[];
-    } catch (err) {
-      throw this.translate(what, err);
+    const config = name && this.opts.preparedStatements ? { name, text, values } : { text, values };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.pool.query(config as pg.QueryConfig);
+        return res.rows as R[];
+      } catch (err) {
+        // One statement is its own transaction: a deadlock or serialization failure rolled all of it
+        // back, so running it again is safe, and usually succeeds at once (two multi-row updates
+        // that met in opposite orders). Only a repeated failure reaches the caller.
+        if (attempt < STATEMENT_RETRIES && RETRYABLE.has((err as { code?: unknown }).code as string)) continue;
+        throw this.translate(what, err);
+      }
     }
   }
 
@@ -142,6 +148,10 @@ export class PgConnection {
     await this.pool.end().catch(() => {});
   }
 }
+
+/** Deadlock detected, serialization failure: the statement was rolled back whole and may run again. */
+const RETRYABLE = new Set(["40P01", "40001"]);
+const STATEMENT_RETRIES = 3;
 
 /**
  * SQLSTATE classes that mean the server cannot serve right now: connection

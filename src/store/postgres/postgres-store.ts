@@ -248,6 +248,11 @@ export class PostgresStore implements Store {
   async release(p: ReleaseParams): Promise<void> {
     if (p.jobs.length === 0) return;
     await this.progressWrites.settled(p.jobs);
+    if (p.pause) {
+      // Flow control is not kept on this store (no keys to pause): the job waits out the pause itself.
+      await this.q("releaseDelayed", this.st.releaseDelayed, [p.workerId, p.jobs.map((j) => j.id), p.jobs.map((j) => j.token), ms(p.pause.now + p.pause.ms)]);
+      return;
+    }
     const woke = await this.q("release", this.st.release, [p.workerId, p.jobs.map((j) => j.id), p.jobs.map((j) => j.token)]);
     if (woke.length) this.waker.wakeLocal();
   }

@@ -57,6 +57,12 @@ export function statements(s: SchemaNames) {
         UPDATE ${J} t SET state = 'waiting', lease_until = 0 FROM unnest($2::text[], $3::bigint[]) AS r(id, token)
          WHERE t.id = r.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = r.token RETURNING t.queue)
       SELECT pg_notify(${wake}, q.queue) FROM (SELECT DISTINCT u.queue FROM u) q`,
+    /**
+     * workerId, ids, tokens, runAt: ctx.rateLimited's put-back. With no flow keys
+     * to pause here, the job itself waits out the pause as a delayed job (no attempt spent).
+     */
+    releaseDelayed: `UPDATE ${J} t SET state = 'delayed', run_at = $4::bigint, lease_until = 0 FROM unnest($2::text[], $3::bigint[]) AS r(id, token)
+       WHERE t.id = r.id AND t.state = 'active' AND t.lease_worker = $1 AND t.lease_token = r.token`,
     /** id, token, progress JSON. */
     progress: `UPDATE ${J} SET progress = $3::text::json WHERE id = $1 AND state = 'active' AND lease_token = $2::bigint`,
     /** id, token, lines JSON, keep: keeps the last `keep` lines. */
