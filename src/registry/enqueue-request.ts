@@ -12,14 +12,12 @@ import { issuesMessage, UsageError, ValidationError, type FieldIssue } from "../
 import { MAX_JSON_DEPTH, valueDepth } from "../core/json-depth.ts";
 import { DEFAULT_LIMITS, formatBytes, utf8Bytes, type Limits } from "../core/limits.ts";
 import type { NewJob } from "../core/types.ts";
-import { DEFAULT_ATTEMPTS, DEFAULT_UNIQUE_TTL_MS, parsePayload } from "./job-entry.ts";
+import { DEFAULT_ATTEMPTS, DEFAULT_UNIQUE_TTL_MS, MAX_ATTEMPTS, MAX_PRIORITY, parsePayload } from "./job-entry.ts";
 import { flowFor } from "./flow-options.ts";
 import type { Registry } from "./registry.ts";
 
 /** Nothing is scheduled further ahead than this: a typo like `--in 1e300` is refused, not stored as the year 10^290. */
 export const MAX_SCHEDULE_AHEAD_MS = 10 * 365 * 86_400_000;
-export const MAX_PRIORITY = 65_535;
-export const MAX_ATTEMPTS = 1_000;
 const AHEAD_TEXT = "10 years";
 
 export const enqueueRequestSchema = z

@@ -11,6 +11,9 @@ import type { EntryFlow } from "./flow-options.ts";
 import type { ExecMode, JobContext, JobDefinition } from "../sdk/define-job.ts";
 
 export const DEFAULT_ATTEMPTS = 3;
+/** Bounds of a job's priority and attempts, in defineJob and in every enqueue. */
+export const MAX_PRIORITY = 65_535;
+export const MAX_ATTEMPTS = 1_000;
 export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 /** Bounds of `maxMemoryMb`: below 16 MB no Bun thread or process starts; above 1 TB is a typo. */
 export const MAX_MEMORY_MB_RANGE = [16, 1_048_576] as const;

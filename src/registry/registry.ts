@@ -10,7 +10,6 @@
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { basename, extname, isAbsolute, join, relative } from "node:path";
 import { formatDuration, parseDuration } from "../core/duration.ts";
-import { MAX_ATTEMPTS, MAX_PRIORITY } from "./enqueue-request.ts";
 
 const MIN_TIMEOUT_MS = 100;
 const MAX_TIMEOUT_MS = 24 * 86_400_000;
@@ -24,7 +23,9 @@ import {
   DEFAULT_ATTEMPTS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_UNIQUE_TTL_MS,
+  MAX_ATTEMPTS,
   MAX_MEMORY_MB_RANGE,
+  MAX_PRIORITY,
   mergeBackoff,
   parsePayload,
   type JobEntry,
