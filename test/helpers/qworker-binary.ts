@@ -78,9 +78,9 @@ export interface CliResult {
 // lines a person sees (a test passes QWORKER_LOG_FORMAT: "" to get the default back).
 const BASE_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1", QWORKER_LOG_FORMAT: "pretty" };
 
-export async function qw(args: string[], opts: { cwd: string; env?: Record<string, string>; stdin?: string; timeoutMs?: number }): Promise<CliResult> {
+export async function qw(args: string[], opts: { cwd: string; env?: Record<string, string>; stdin?: string; timeoutMs?: number; binary?: string }): Promise<CliResult> {
   if (args[0] === "run") assertFreeAdminPort(args.slice(1), opts.env);
-  const proc = spawn([ensureBinary(), ...args], {
+  const proc = spawn([opts.binary ?? ensureBinary(), ...args], {
     cwd: opts.cwd,
     env: { ...BASE_ENV, ...opts.env },
     stdin: opts.stdin !== undefined ? new Blob([opts.stdin]) : "ignore",

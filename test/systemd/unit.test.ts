@@ -13,7 +13,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "bun";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY, ensureBinary, qw, ROOT } from "../helpers/qworker-binary.ts";
@@ -108,18 +108,33 @@ describe("shipped unit files", () => {
   });
 });
 
+/** Where ProtectHome= and PrivateTmp= hide files: `qworker systemd` refuses a binary or working directory there. */
+const HIDDEN = ["/home", "/root", "/run/user", "/tmp", "/var/tmp"];
+const hiddenPath = (p: string) => HIDDEN.some((h) => p === h || p.startsWith(`${h}/`));
+
 describe("qworker systemd", () => {
+  // A folder a unit may name, holding a copy of the binary: the checkout's dist/, unless the checkout
+  // itself is under a hidden path (a CI runner may clone into /tmp or /home), then /opt (CI runs as root).
+  let place: string;
+  let unitBinary: string;
+  beforeAll(() => {
+    place = mkdtempSync(join(hiddenPath(ROOT) ? "/opt" : join(ROOT, "dist"), "qworker-systemd-test-"));
+    unitBinary = join(place, "qworker");
+    copyFileSync(BINARY, unitBinary);
+    chmodSync(unitBinary, 0o755);
+  });
+  afterAll(() => rmSync(place, { recursive: true, force: true }));
+
   test("prints a unit for this binary that verifies cleanly, with --role, --user, --workdir and the config's drain time", async () => {
-    // Not under /tmp: the command refuses paths PrivateTmp would hide. dist/ is the worktree's own.
-    const app = mkdtempSync(join(ROOT, "dist", "systemd-test-"));
+    const app = mkdtempSync(join(place, "app-"));
     try {
       mkdirSync(join(app, "config"));
       writeFileSync(join(app, "config", "prod.json"), JSON.stringify({ worker: { shutdownTimeout: "60s" } }));
-      const r = await qw(["systemd", "--user", "qworker-test", "--workdir", app, "--role", "worker", "--config", "config/prod.json"], { cwd: app });
+      const r = await qw(["systemd", "--user", "qworker-test", "--workdir", app, "--role", "worker", "--config", "config/prod.json"], { cwd: app, binary: unitBinary });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       const d = directives(r.stdout);
-      expect(d.get("ExecStart")).toEqual([`${BINARY} run --role worker --config ${join(app, "config", "prod.json")}`]);
+      expect(d.get("ExecStart")).toEqual([`${unitBinary} run --role worker --config ${join(app, "config", "prod.json")}`]);
       expect(d.get("User")).toEqual(["qworker-test"]);
       expect(d.get("WorkingDirectory")).toEqual([app]);
       expect(d.get("TimeoutStopSec")).toEqual(["65s"]);
@@ -127,9 +142,9 @@ describe("qworker systemd", () => {
 
       // Without --config it reads the config the service will read: <workdir>/config/qworker.json.
       copyFileSync(join(app, "config", "prod.json"), join(app, "config", "qworker.json"));
-      const t = await qw(["systemd", "--template", "--workdir", app], { cwd: dir });
+      const t = await qw(["systemd", "--template", "--workdir", app], { cwd: dir, binary: unitBinary });
       expect(t.code).toBe(0);
-      expect(directives(t.stdout).get("ExecStart")).toEqual([`${BINARY} run --role %i`]);
+      expect(directives(t.stdout).get("ExecStart")).toEqual([`${unitBinary} run --role %i`]);
       expect(directives(t.stdout).get("TimeoutStopSec")).toEqual(["65s"]);
       verifyText("generated@.service", t.stdout);
     } finally {
@@ -156,7 +171,7 @@ describe("qworker systemd", () => {
   ];
   for (const [args, message] of bad) {
     test(`exit 2 naming the flag: ${args.join(" ")}`, async () => {
-      const r = await qw(["systemd", ...args], { cwd: dir });
+      const r = await qw(["systemd", ...args], { cwd: dir, binary: unitBinary });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stdout).toBe("");
