@@ -290,94 +290,12 @@ export function reserveFunction(s: SchemaNames, mode: "v1" | "counted"): string 
 export function enqueueJsonFunction(s: SchemaNames, defaultUniqueTtlMs: number, mode: "v1" | "counted"): string {
   const S = s.q;
   const wake = `'${s.channel}'`;
-  if (mode === "v1") {
-    return `  -- Stores jobs: a JSON array of {id?, name, queue, data?, priority?, max_attempts, run_at?, unique_key?, unique_ttl_ms?}.
-  -- Returns one row per job, in order: its id, and whether an existing job was returned instead
-  -- (same explicit id, or the same unique key while that job is live and its hold lasts).
-  CREATE FUNCTION ${S}.enqueue_json(p_jobs json, p_now bigint) RETURNS TABLE (id text, deduplicated boolean)
-  LANGUAGE plpgsql AS $fn$
-  #variable_conflict use_column
-  DECLARE
-    j record;
-    holder text;
-    new_id text;
-    tries integer;
-    woken text[] := '{}';
-  BEGIN
-    IF NOT EXISTS (SELECT 1 FROM json_to_recordset(p_jobs) AS r(id text, unique_key text) WHERE r.id IS NOT NULL OR r.unique_key IS NOT NULL) THEN
-      -- Nothing to dedupe: one set-based insert. Ids and FIFO positions are drawn in the batch's order.
-      RETURN QUERY
-      WITH src AS MATERIALIZED (
-        SELECT nextval('${S}.job_ids') AS n, nextval('${S}.job_seq') AS sq, r.*, a.e->'data' AS data, a.k
-        FROM json_array_elements(p_jobs) WITH ORDINALITY AS a(e, k),
-             json_to_record(a.e) AS r(name text, queue text, priority integer, max_attempts integer, run_at numeric)
-        ORDER BY a.k
-      ), ins AS (
-        INSERT INTO ${S}.jobs (id, name, queue, state, priority, seq, data, max_attempts, run_at, created_at)
-        SELECT src.n::text, src.name, src.queue, CASE WHEN coalesce(src.run_at::bigint, p_now) > p_now THEN 'delayed' ELSE 'waiting' END,
-               coalesce(src.priority, 0), src.sq, src.data, src.max_attempts, coalesce(src.run_at::bigint, p_now), p_now
-        FROM src
-        RETURNING 1
-      )
-      -- (A data-modifying CTE always runs to completion, read or not.)
-      SELECT src.n::text, false FROM src ORDER BY src.k;
-      PERFORM pg_notify(${wake}, q.queue) FROM (SELECT DISTINCT r.queue FROM json_to_recordset(p_jobs) AS r(queue text)) q;
-      RETURN;
-    END IF;
-
-    FOR j IN
-      SELECT r.id AS jid, r.name AS jname, r.queue AS jqueue, a.e->'data' AS jdata, coalesce(r.priority, 0) AS jpriority,
-             r.max_attempts AS jmax, coalesce(r.run_at::bigint, p_now) AS jrun, r.unique_key AS jkey,
-             coalesce(r.unique_ttl_ms::bigint, ${defaultUniqueTtlMs}) AS jttl
-      FROM json_array_elements(p_jobs) WITH ORDINALITY AS a(e, k),
-           json_to_record(a.e) AS r(id text, name text, queue text, priority integer, max_attempts integer, run_at numeric,
-                                   unique_key text, unique_ttl_ms numeric)
-      ORDER BY a.k
-    LOOP
-      tries := 0;
-      LOOP
-        -- An existing id is a no-op that returns it (cron slots: even two leaders insert a slot once).
-        IF j.jid IS NOT NULL AND EXISTS (SELECT 1 FROM ${S}.jobs t WHERE t.id = j.jid) THEN
-          id := j.jid; deduplicated := true; RETURN NEXT; EXIT;
-        END IF;
-        IF j.jkey IS NOT NULL THEN
-          SELECT t.id INTO holder FROM ${S}.jobs t
-           WHERE t.name = j.jname AND t.unique_key = j.jkey AND t.unique_until > p_now AND t.state IN ('waiting', 'delayed', 'active');
-          IF FOUND THEN
-            id := holder; deduplicated := true; RETURN NEXT; EXIT;
-          END IF;
-          -- A hold that ran out no longer counts; clear it so the unique index admits the new holder.
-          UPDATE ${S}.jobs t SET unique_until = NULL WHERE t.name = j.jname AND t.unique_key = j.jkey AND t.unique_until IS NOT NULL;
-        END IF;
-        new_id := coalesce(j.jid, nextval('${S}.job_ids')::text);
-        INSERT INTO ${S}.jobs (id, name, queue, state, priority, seq, data, max_attempts, run_at, created_at, unique_key, unique_until)
-        VALUES (new_id, j.jname, j.jqueue, CASE WHEN j.jrun > p_now THEN 'delayed' ELSE 'waiting' END, j.jpriority,
-                nextval('${S}.job_seq'), j.jdata, j.jmax, j.jrun, p_now, j.jkey,
-                CASE WHEN j.jkey IS NULL THEN NULL ELSE p_now + j.jttl END)
-        ON CONFLICT DO NOTHING;
-        IF FOUND THEN
-          id := new_id; deduplicated := false; RETURN NEXT;
-          IF NOT (j.jqueue = ANY (woken)) THEN woken := woken || j.jqueue; END IF;
-          EXIT;
-        END IF;
-        -- A concurrent transaction stored the same id or unique key and committed meanwhile: look again.
-        tries := tries + 1;
-        IF tries >= 5 THEN
-          RAISE EXCEPTION 'qworker: could not store job "%": a concurrent transaction keeps taking its id or unique key; retry', j.jname
-            USING ERRCODE = '40001';
-        END IF;
-      END LOOP;
-    END LOOP;
-    PERFORM pg_notify(${wake}, q) FROM unnest(woken) AS q;
-  END
-  $fn$;
-
-`;
-  }
+  // Version 1 created it without counting; version 2 replaces it with the counting parts below.
+  const v1 = mode === "v1";
   return `  -- Stores jobs: a JSON array of {id?, name, queue, data?, priority?, max_attempts, run_at?, unique_key?, unique_ttl_ms?}.
   -- Returns one row per job, in order: its id, and whether an existing job was returned instead
   -- (same explicit id, or the same unique key while that job is live and its hold lasts).
-  CREATE OR REPLACE FUNCTION ${S}.enqueue_json(p_jobs json, p_now bigint) RETURNS TABLE (id text, deduplicated boolean)
+  ${v1 ? "CREATE FUNCTION" : "CREATE OR REPLACE FUNCTION"} ${S}.enqueue_json(p_jobs json, p_now bigint) RETURNS TABLE (id text, deduplicated boolean)
   LANGUAGE plpgsql AS $fn$
   #variable_conflict use_column
   DECLARE
@@ -385,14 +303,14 @@ export function enqueueJsonFunction(s: SchemaNames, defaultUniqueTtlMs: number, 
     holder text;
     new_id text;
     tries integer;
-    woken text[] := '{}';
-    ${DECLARE_PREV_COUNTED}
+    woken text[] := '{}';${v1 ? "" : `
+    ${DECLARE_PREV_COUNTED}`}
   BEGIN
     IF NOT EXISTS (SELECT 1 FROM json_to_recordset(p_jobs) AS r(id text, unique_key text) WHERE r.id IS NOT NULL OR r.unique_key IS NOT NULL) THEN
       -- Nothing to dedupe: one set-based insert. Ids and FIFO positions are drawn in the batch's order.
-      -- It counts its jobs itself (one delta row per queue); the loop below leaves them to the triggers.
+${v1 ? "" : `      -- It counts its jobs itself (one delta row per queue); the loop below leaves them to the triggers.
       ${SET_COUNTED}
-      RETURN QUERY
+`}      RETURN QUERY
       WITH src AS MATERIALIZED (
         SELECT nextval('${S}.job_ids') AS n, nextval('${S}.job_seq') AS sq, r.*, a.e->'data' AS data, a.k
         FROM json_array_elements(p_jobs) WITH ORDINALITY AS a(e, k),
@@ -403,13 +321,13 @@ export function enqueueJsonFunction(s: SchemaNames, defaultUniqueTtlMs: number, 
         SELECT src.n::text, src.name, src.queue, CASE WHEN coalesce(src.run_at::bigint, p_now) > p_now THEN 'delayed' ELSE 'waiting' END,
                coalesce(src.priority, 0), src.sq, src.data, src.max_attempts, coalesce(src.run_at::bigint, p_now), p_now
         FROM src
-        RETURNING queue, state
+${v1 ? "        RETURNING 1\n      )" : `        RETURNING queue, state
       ), counted AS (
       ${countRows(S, "ins", 1)}
-      )
+      )`}
       -- (A data-modifying CTE always runs to completion, read or not.)
-      SELECT src.n::text, false FROM src ORDER BY src.k;
-      ${RESTORE_COUNTED}
+      SELECT src.n::text, false FROM src ORDER BY src.k;${v1 ? "" : `
+      ${RESTORE_COUNTED}`}
       PERFORM pg_notify(${wake}, q.queue) FROM (SELECT DISTINCT r.queue FROM json_to_recordset(p_jobs) AS r(queue text)) q;
       RETURN;
     END IF;
