@@ -386,44 +386,18 @@ ${v1 ? "        RETURNING 1\n      )" : `        RETURNING queue, state
 export function promoteFunction(s: SchemaNames, mode: "v1" | "counted"): string {
   const S = s.q;
   const wake = `'${s.channel}'`;
-  if (mode === "v1") {
-    return `  -- Due delayed jobs join the back of their queues, in due order. Returns how many moved.
-  CREATE FUNCTION ${S}.promote_due(p_now bigint, p_limit integer) RETURNS integer LANGUAGE plpgsql
-  SET plan_cache_mode = force_custom_plan AS $fn$
-  DECLARE
-    moved integer;
-    queues text[];
-  BEGIN
-    IF p_limit <= 0 THEN RETURN 0; END IF;
-    WITH due AS (
-      SELECT t.id FROM ${S}.jobs t WHERE t.state = 'delayed' AND t.run_at <= p_now
-      ORDER BY t.run_at, t.seq LIMIT p_limit FOR UPDATE SKIP LOCKED
-    ), numbered AS MATERIALIZED (
-      SELECT due.id, nextval('${S}.job_seq') AS sq FROM due
-    ), upd AS (
-      UPDATE ${S}.jobs t SET state = 'waiting', seq = numbered.sq FROM numbered
-       WHERE t.id = numbered.id AND t.state = 'delayed' RETURNING t.queue
-    )
-    SELECT count(*), array_agg(DISTINCT upd.queue) INTO moved, queues FROM upd;
-    IF moved > 0 THEN
-      PERFORM pg_notify(${wake}, q) FROM unnest(queues) AS q;
-    END IF;
-    RETURN moved;
-  END
-  $fn$;
-
-`;
-  }
+  // Version 1 created it without counting; version 2 replaces it with the counting parts below.
+  const v1 = mode === "v1";
   return `  -- Due delayed jobs join the back of their queues, in due order. Returns how many moved.
-  CREATE OR REPLACE FUNCTION ${S}.promote_due(p_now bigint, p_limit integer) RETURNS integer LANGUAGE plpgsql
+  ${v1 ? "CREATE FUNCTION" : "CREATE OR REPLACE FUNCTION"} ${S}.promote_due(p_now bigint, p_limit integer) RETURNS integer LANGUAGE plpgsql
   SET plan_cache_mode = force_custom_plan AS $fn$
   DECLARE
     moved integer;
-    queues text[];
-    ${DECLARE_PREV_COUNTED}
+    queues text[];${v1 ? "" : `
+    ${DECLARE_PREV_COUNTED}`}
   BEGIN
-    IF p_limit <= 0 THEN RETURN 0; END IF;
-    ${SET_COUNTED}
+    IF p_limit <= 0 THEN RETURN 0; END IF;${v1 ? "" : `
+    ${SET_COUNTED}`}
     WITH due AS (
       SELECT t.id FROM ${S}.jobs t WHERE t.state = 'delayed' AND t.run_at <= p_now
       ORDER BY t.run_at, t.seq LIMIT p_limit FOR UPDATE SKIP LOCKED
@@ -432,11 +406,11 @@ export function promoteFunction(s: SchemaNames, mode: "v1" | "counted"): string 
     ), upd AS (
       UPDATE ${S}.jobs t SET state = 'waiting', seq = numbered.sq FROM numbered
        WHERE t.id = numbered.id AND t.state = 'delayed' RETURNING t.queue
-    ), counted AS (
+${v1 ? "" : `    ), counted AS (
     ${countMove(S, "upd", "delayed", "waiting")}
-    )
-    SELECT count(*), array_agg(DISTINCT upd.queue) INTO moved, queues FROM upd;
-    ${RESTORE_COUNTED}
+`}    )
+    SELECT count(*), array_agg(DISTINCT upd.queue) INTO moved, queues FROM upd;${v1 ? "" : `
+    ${RESTORE_COUNTED}`}
     IF moved > 0 THEN
       PERFORM pg_notify(${wake}, q) FROM unnest(queues) AS q;
     END IF;
