@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { NewJob } from "../src/core/types.ts";
 import { makePool, openQworker } from "./qworker-scenarios.ts";
+import { benchRedis } from "./redis-tools.ts";
 import { median, rate } from "./stats.ts";
 import { payload, QUEUE, type ScenarioParams, type StoreName } from "./types.ts";
 
@@ -85,13 +86,9 @@ const params: ScenarioParams = {
   workDir,
 };
 if (stores.includes("redis")) {
-  if (args["redis-url"]) params.redisUrl = args["redis-url"];
-  else {
-    const { startRedisServer } = await import("../test/helpers/redis-server.ts");
-    const server = await startRedisServer();
-    params.redisUrl = server.url;
-    stopRedis = () => server.stop();
-  }
+  const redis = await benchRedis(args["redis-url"]);
+  params.redisUrl = redis.url;
+  stopRedis = redis.stop;
 }
 
 try {

@@ -56,3 +56,14 @@ export async function bytesPerJob(url: string, n: number, warmUp: () => Promise<
   const after = await usedMemory(url);
   return (after - before) / n;
 }
+
+/**
+ * The Redis a bench runs against: `--redis-url` as given, else a private
+ * redis-server started for the run (and `stop` to end it).
+ */
+export async function benchRedis(url: string | undefined): Promise<{ url: string; stop?: () => Promise<void> }> {
+  if (url) return { url };
+  const { startRedisServer } = await import("../test/helpers/redis-server.ts");
+  const server = await startRedisServer();
+  return { url: server.url, stop: () => server.stop() };
+}

@@ -23,7 +23,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureBinary, measureBinary, ROOT, type BinaryResult } from "./binary.ts";
-import { redisVersion } from "./redis-tools.ts";
+import { benchRedis, redisVersion } from "./redis-tools.ts";
 import { buildRows, buildTargets, markdownReport, PEER, textReport, type RoundResult } from "./report.ts";
 import { WARM_UP } from "./latency-tools.ts";
 import { cpuJiffies } from "./stats.ts";
@@ -113,13 +113,9 @@ const started = performance.now();
 const NODE_DIR = join(ROOT, ".bench", "node");
 let stopRedis: (() => Promise<void>) | undefined;
 if (stores.includes("redis")) {
-  if (args["redis-url"]) params.redisUrl = args["redis-url"];
-  else {
-    const { startRedisServer } = await import("../test/helpers/redis-server.ts");
-    const server = await startRedisServer();
-    params.redisUrl = server.url;
-    stopRedis = () => server.stop();
-  }
+  const redis = await benchRedis(args["redis-url"]);
+  params.redisUrl = redis.url;
+  stopRedis = redis.stop;
   log(`redis-server ${await redisVersion(params.redisUrl)} at ${params.redisUrl} (flushed before every child)`);
   await bundleForNode();
 }
